@@ -1,0 +1,82 @@
+"""Shared helpers for the benchmark scripts: machine description, timing
+medians and writing a section of ``benchmarks/RESULTS.md``."""
+
+import datetime
+import os
+import platform
+import re
+import statistics
+import time
+from pathlib import Path
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+DEFAULT_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+
+
+def machine():
+    """One line describing this machine: CPU model, cores, Python, BLAS."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    blas = ""
+    try:
+        from threadpoolctl import threadpool_info
+
+        infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if infos:
+            blas = ", ".join(
+                f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
+                f"{i.get('num_threads')} threads)"
+                for i in infos
+            )
+    except Exception:  # threadpoolctl is optional here
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        + (f", BLAS: {blas}" if blas else "")
+    )
+
+
+def median_time(fn, repeats):
+    """Run ``fn`` ``repeats`` times; return (median seconds, list of seconds)."""
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def markdown_table(header, rows):
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        lines.append("| " + " | ".join(str(c) for c in row) + " |")
+    return "\n".join(lines)
+
+
+def write_section(name, body):
+    """Replace (or append) the section ``name`` of RESULTS.md with ``body``.
+
+    Each benchmark owns one section, delimited by HTML comments, so scripts
+    can be rerun independently without clobbering each other's rows.
+    """
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    block = (
+        f"<!-- {name}:start -->\n## {name}\n\n"
+        f"Run {stamp} on {machine()}.\n\n{body.strip()}\n<!-- {name}:end -->"
+    )
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    pattern = re.compile(
+        rf"<!-- {re.escape(name)}:start -->.*?<!-- {re.escape(name)}:end -->", re.S
+    )
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    RESULTS.write_text(text)

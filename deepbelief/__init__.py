@@ -1,0 +1,11 @@
+"""deepbelief: energy-based models and deep belief networks for scikit-learn.
+
+Restricted Boltzmann Machines trained by contrastive divergence with
+Numba-compiled kernels, stacked into Deep Belief Networks and autoencoders
+whose weights initialise a multilayer perceptron fine-tuned by
+backpropagation, all as scikit-learn estimators.
+"""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
