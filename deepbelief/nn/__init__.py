@@ -1,0 +1,61 @@
+"""Building blocks of neural networks, each usable alone on numpy arrays.
+
+Initialisers, activations, optimizers, learning-rate schedules, losses and
+regularisers, each resolvable by name through one registry per family.
+"""
+
+from .initializers import (
+    INITIALIZERS,
+    GlorotNormal,
+    GlorotSigmoid,
+    GlorotUniform,
+    HeNormal,
+    HeUniform,
+    Initializer,
+    LecunNormal,
+    Normal,
+    Orthogonal,
+    TruncatedNormal,
+    Uniform,
+    Zeros,
+    get_initializer,
+    glorot_normal,
+    glorot_sigmoid,
+    glorot_uniform,
+    he_normal,
+    he_uniform,
+    lecun_normal,
+    normal,
+    orthogonal,
+    truncated_normal,
+    uniform,
+    zeros,
+)
+
+__all__ = [
+    "INITIALIZERS",
+    "Initializer",
+    "Normal",
+    "TruncatedNormal",
+    "Uniform",
+    "GlorotUniform",
+    "GlorotNormal",
+    "GlorotSigmoid",
+    "HeNormal",
+    "HeUniform",
+    "LecunNormal",
+    "Orthogonal",
+    "Zeros",
+    "get_initializer",
+    "normal",
+    "truncated_normal",
+    "uniform",
+    "glorot_uniform",
+    "glorot_normal",
+    "glorot_sigmoid",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "orthogonal",
+    "zeros",
+]
