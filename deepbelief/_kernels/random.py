@@ -1,0 +1,71 @@
+"""Counter-based random numbers for kernels.
+
+Every random number a kernel uses is a hash of ``(seed, position)``: the
+splitmix64 finaliser applied to ``seed + (position + 1) * golden``. The
+caller draws one 64-bit ``seed`` per call from the estimator's numpy
+Generator, so results are reproducible from ``random_state`` and do not
+depend on how work is split between threads. Unlike a sequential generator
+the hash vectorises, which makes sampling a small cost beside the matrix
+products.
+"""
+
+import numpy as np
+
+from ._jit import jit
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_S30 = np.uint64(30)
+_S27 = np.uint64(27)
+_S31 = np.uint64(31)
+_S11 = np.uint64(11)
+_ONE = np.uint64(1)
+_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+
+
+@jit(inline="always")
+def hash64(seed, position):
+    """splitmix64 of ``seed`` and an int ``position``; a uint64."""
+    z = seed + (np.uint64(position) + _ONE) * _GOLDEN
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@jit(inline="always")
+def uniform(seed, position):
+    """A float64 uniform on [0, 1) from ``(seed, position)``."""
+    return np.float64(hash64(seed, position) >> _S11) * _INV53
+
+
+@jit(inline="always")
+def normal(seed, position):
+    """A standard normal from ``(seed, position)`` (Box-Muller, cosine branch).
+
+    Uses the uniforms at positions ``2 * position`` and ``2 * position + 1``.
+    """
+    u1 = 1.0 - uniform(seed, 2 * position)  # in (0, 1]: log is finite
+    u2 = uniform(seed, 2 * position + 1)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+@jit
+def fill_uniform(seed, offset, out):
+    """Fill a 1-D array with ``uniform(seed, offset + i)``."""
+    for i in range(out.shape[0]):
+        out[i] = uniform(seed, offset + i)
+    return out
+
+
+@jit
+def fill_normal(seed, offset, out):
+    """Fill a 1-D array with ``normal(seed, offset + i)``."""
+    for i in range(out.shape[0]):
+        out[i] = normal(seed, offset + i)
+    return out
+
+
+def draw_seed(rng):
+    """One uint64 kernel seed drawn from a numpy Generator."""
+    return np.uint64(rng.integers(0, 2**64, dtype=np.uint64))

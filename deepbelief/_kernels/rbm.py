@@ -1,0 +1,253 @@
+"""Kernels for RBM units and contrastive-divergence statistics.
+
+Every unit kernel takes the output of a matrix product ``A`` (rows are
+samples), a bias vector, and buffers to write; the bias add, the
+non-linearity and the sampling happen in one pass. ``A`` may be the same
+array as an output buffer: each element is read before it is written.
+Random numbers come from ``random.uniform``/``random.normal`` hashed at the
+element's flat position, so a kernel's result depends only on its seed.
+"""
+
+import numpy as np
+
+from ._jit import jit
+from .mathfn import sigmoid, softplus
+from .random import normal, uniform
+
+# ---------------------------------------------------------------- Bernoulli
+
+
+@jit
+def bernoulli_mean(A, bias, out):
+    """out = sigmoid(A + bias)."""
+    n, m = A.shape
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = sigmoid(np.float64(A[i, j] + bias[j]))
+
+
+@jit
+def bernoulli_sample(A, bias, mean, sample, seed):
+    """mean = sigmoid(A + bias); sample = 1 where uniform < mean, else 0."""
+    n, m = A.shape
+    for i in range(n):
+        base = i * m
+        for j in range(m):
+            p = sigmoid(np.float64(A[i, j] + bias[j]))
+            mean[i, j] = p
+            sample[i, j] = 1.0 if uniform(seed, base + j) < p else 0.0
+
+
+@jit
+def bernoulli_log_partition(A, bias, out):
+    """out[i] = sum_j log(1 + exp(A[i, j] + bias[j]))."""
+    n, m = A.shape
+    for i in range(n):
+        s = 0.0
+        for j in range(m):
+            s += softplus(np.float64(A[i, j] + bias[j]))
+        out[i] = s
+
+
+@jit
+def bernoulli_energy(V, bias, out):
+    """out[i] = -V[i] . bias (the visible term of the energy)."""
+    n, m = V.shape
+    for i in range(n):
+        s = 0.0
+        for j in range(m):
+            s += np.float64(V[i, j]) * bias[j]
+        out[i] = -s
+
+
+# ---------------------------------------------------------------- Gaussian
+
+
+@jit
+def gaussian_mean(A, bias, out):
+    """out = A + bias (the mean of a unit-variance Gaussian unit)."""
+    n, m = A.shape
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = A[i, j] + bias[j]
+
+
+@jit
+def gaussian_sample(A, bias, mean, sample, seed):
+    """mean = A + bias; sample = mean + N(0, 1)."""
+    n, m = A.shape
+    for i in range(n):
+        base = i * m
+        for j in range(m):
+            mu = np.float64(A[i, j] + bias[j])
+            mean[i, j] = mu
+            sample[i, j] = mu + normal(seed, base + j)
+
+
+@jit
+def gaussian_log_partition(A, bias, out):
+    """out[i] = sum_j ((A + bias)**2 / 2 + log(2 pi) / 2): unit-variance Gaussians."""
+    n, m = A.shape
+    half_log_2pi = 0.5 * np.log(2.0 * np.pi)
+    for i in range(n):
+        s = 0.0
+        for j in range(m):
+            x = np.float64(A[i, j] + bias[j])
+            s += 0.5 * x * x + half_log_2pi
+        out[i] = s
+
+
+@jit
+def gaussian_energy(V, bias, out):
+    """out[i] = sum_j (V[i, j] - bias[j])**2 / 2."""
+    n, m = V.shape
+    for i in range(n):
+        s = 0.0
+        for j in range(m):
+            d = np.float64(V[i, j]) - bias[j]
+            s += d * d
+        out[i] = 0.5 * s
+
+
+# ----------------------------------------------- noisy rectified linear units
+
+
+@jit
+def relu_mean(A, bias, out):
+    """out = max(0, A + bias)."""
+    n, m = A.shape
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = max(np.float64(A[i, j] + bias[j]), 0.0)
+
+
+@jit
+def relu_sample(A, bias, mean, sample, seed):
+    """mean = max(0, x); sample = max(0, x + N(0, sigmoid(x))), x = A + bias."""
+    n, m = A.shape
+    for i in range(n):
+        base = i * m
+        for j in range(m):
+            x = np.float64(A[i, j] + bias[j])
+            mean[i, j] = max(x, 0.0)
+            noisy = x + np.sqrt(sigmoid(x)) * normal(seed, base + j)
+            sample[i, j] = max(noisy, 0.0)
+
+
+@jit
+def relu_log_partition(A, bias, out):
+    """Free-energy term of stepped sigmoid units, which NReLUs approximate.
+
+    out[i] = sum_j sum_{k>=1} log(1 + exp(x_ij - k + 1/2)), the sum cut
+    where its terms fall below e**-36.
+    """
+    n, m = A.shape
+    for i in range(n):
+        s = 0.0
+        for j in range(m):
+            x = np.float64(A[i, j] + bias[j])
+            k = 1.0
+            while x - k + 0.5 > -36.0:
+                s += softplus(x - k + 0.5)
+                k += 1.0
+        out[i] = s
+
+
+# ------------------------------------------------------- gradient statistics
+
+
+@jit
+def hidden_statistics(SH, n_pos, n_neg, pos_mean, neg_mean):
+    """Scale the stacked hidden statistics in place and take column means.
+
+    ``SH[:n_pos]`` holds the positive-phase hidden means and
+    ``SH[n_pos:n_pos + n_neg]`` the negative phase's. Afterwards the first
+    block is divided by ``n_pos`` and the second by ``-n_neg``, so that
+    ``SV.T @ SH`` is the CD weight gradient in one product.
+    """
+    m = SH.shape[1]
+    for j in range(m):
+        pos_mean[j] = 0.0
+        neg_mean[j] = 0.0
+    inv_pos = 1.0 / n_pos
+    inv_neg = -1.0 / n_neg
+    for i in range(n_pos):
+        for j in range(m):
+            pos_mean[j] += SH[i, j]
+            SH[i, j] = SH[i, j] * inv_pos
+    for i in range(n_pos, n_pos + n_neg):
+        for j in range(m):
+            neg_mean[j] += SH[i, j]
+            SH[i, j] = SH[i, j] * inv_neg
+    for j in range(m):
+        pos_mean[j] *= inv_pos
+        neg_mean[j] *= -inv_neg
+
+
+@jit
+def column_mean_difference(S, n_pos, n_neg, out):
+    """out = mean of rows [0, n_pos) minus mean of rows [n_pos, n_pos + n_neg)."""
+    m = S.shape[1]
+    pos = np.zeros(m)
+    neg = np.zeros(m)
+    for i in range(n_pos):
+        for j in range(m):
+            pos[j] += S[i, j]
+    for i in range(n_pos, n_pos + n_neg):
+        for j in range(m):
+            neg[j] += S[i, j]
+    for j in range(m):
+        out[j] = pos[j] / n_pos - neg[j] / n_neg
+
+
+@jit
+def apply_velocity(W, velocity, decay, l1):
+    """velocity -= decay * W + l1 * sign(W); W += velocity (one pass)."""
+    w = W.reshape(-1)
+    v = velocity.reshape(-1)
+    for i in range(w.shape[0]):
+        x = w[i]
+        step = v[i] - decay * x
+        if l1 != 0.0:
+            if x > 0:
+                step -= l1
+            elif x < 0:
+                step += l1
+        v[i] = step
+        w[i] = x + step
+
+
+@jit
+def l1_shrink(W, amount):
+    """W -= amount * sign(W), never crossing zero."""
+    w = W.reshape(-1)
+    for i in range(w.shape[0]):
+        x = w[i]
+        if x > amount:
+            w[i] = x - amount
+        elif x < -amount:
+            w[i] = x + amount
+        else:
+            w[i] = 0.0
+
+
+@jit
+def squared_error_rows(A, B, out):
+    """out[i] = sum_j (A[i, j] - B[i, j])**2."""
+    n, m = A.shape
+    for i in range(n):
+        s = 0.0
+        for j in range(m):
+            d = np.float64(A[i, j]) - np.float64(B[i, j])
+            s += d * d
+        out[i] = s
+
+
+@jit
+def flip_bits(V, index, out):
+    """out = V with V[i, index[i]] replaced by 1 - V[i, index[i]]."""
+    n, m = V.shape
+    for i in range(n):
+        for j in range(m):
+            out[i, j] = V[i, j]
+        out[i, index[i]] = 1.0 - V[i, index[i]]

@@ -1,0 +1,1090 @@
+"""Restricted Boltzmann Machines trained by contrastive divergence.
+
+``BernoulliRBM`` is a drop-in replacement for
+``sklearn.neural_network.BernoulliRBM`` (same parameters, defaults,
+attributes, methods, shapes and dtypes), several times faster, with the
+training options of the RBM literature as keyword-only extras.
+``GaussianBernoulliRBM`` has real-valued visible units.
+
+The training loop follows STYLE.md's three tiers: ``fit`` validates; the
+driver (``_Trainer``) owns the mini-batch buffers and calls BLAS for the
+five matrix products of a CD-1 step; Numba kernels fuse everything between
+the products (bias adds, logistic, sampling, the gradient's reductions).
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._kernels import blas
+from ._kernels import rbm as _k
+from ._kernels.random import draw_seed
+from .nn.initializers import get_initializer
+from .training import (
+    Checkpointer,
+    EarlyStopping,
+    EpochTimer,
+    History,
+    check_batch_size,
+    check_finite,
+    gather_rows,
+    generator_from_json,
+    generator_state_to_json,
+    make_generator,
+    minibatch_indices,
+    print_epoch,
+)
+from .units import BernoulliUnits, GaussianUnits, get_units
+
+__all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
+
+# Rows of training data used to monitor reconstruction error, pseudo-
+# likelihood and free energy each epoch: enough for a stable average,
+# few enough to cost a small fraction of an epoch.
+_N_MONITOR = 1000
+# Rows processed at once by transform, free_energy and the like, so that
+# memory stays bounded on large (or sparse) inputs.
+_CHUNK = 4096
+
+
+def _check_number(name, value, low=None, high=None, low_open=False, integer=False,
+                  allow_none=False):
+    if value is None and allow_none:
+        return
+    kind = Integral if integer else Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an int" if integer else "a number"
+        raise TypeError(f"{name} must be {what}; got {type(value).__name__} {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}; got {value}.")
+
+
+def _resolve_schedule(schedule):
+    """A function epoch -> learning-rate multiplier from the parameter."""
+    if schedule is None or schedule == "constant":
+        return lambda epoch: 1.0
+    if isinstance(schedule, str):
+        from .nn.schedules import get_schedule
+
+        schedule = get_schedule(schedule)
+    if callable(schedule):
+        return schedule
+    raise TypeError(
+        "learning_rate_schedule must be 'constant', a schedule name or a callable "
+        f"epoch -> multiplier; got {type(schedule).__name__}."
+    )
+
+
+def _momentum_at(momentum, epoch):
+    # Hinton's practical guide (section 9): 0.5 while the parameters settle,
+    # 0.9 once the reconstruction error has dropped (after ~5 epochs).
+    if momentum == "classic":
+        return 0.5 if epoch < 5 else 0.9
+    return float(momentum)
+
+
+class _Workspace:
+    """Buffers for one CD step, allocated once per fit and reused."""
+
+    def __init__(self, batch_size, n_chains, n_visible, n_hidden, dtype):
+        rows = batch_size + n_chains
+        self.SV = np.zeros((rows, n_visible), dtype=dtype)  # [v_data; v_model]
+        self.SH = np.zeros((rows, n_hidden), dtype=dtype)   # [h_data; h_model]
+        self.chain = np.zeros((batch_size, n_hidden), dtype=dtype)
+        self.pos_h = np.zeros(n_hidden)
+        self.neg_h = np.zeros(n_hidden)
+        self.grad_b = np.zeros(n_visible)
+
+
+class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """The machinery shared by every RBM; subclasses fix the visible units."""
+
+    _visible_units = BernoulliUnits()
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        learning_rate=0.1,
+        batch_size=10,
+        n_iter=10,
+        verbose=0,
+        random_state=None,
+        k=1,
+        persistent=True,
+        momentum=0.0,
+        weight_decay=0.0,
+        l1=0.0,
+        sparsity_target=0.1,
+        sparsity_cost=0.0,
+        init="normal",
+        learning_rate_schedule="constant",
+        hidden_unit="bernoulli",
+        validation_fraction=None,
+        early_stopping=False,
+        n_iter_no_change=5,
+        tol=1e-4,
+        checkpoint_dir=None,
+    ):
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.verbose = verbose
+        self.random_state = random_state
+        self.k = k
+        self.persistent = persistent
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.l1 = l1
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.init = init
+        self.learning_rate_schedule = learning_rate_schedule
+        self.hidden_unit = hidden_unit
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.checkpoint_dir = checkpoint_dir
+
+    # ------------------------------------------------------------ validation
+
+    def _validate_params(self):
+        _check_number("n_components", self.n_components, low=1, integer=True)
+        _check_number("learning_rate", self.learning_rate, low=0, low_open=True)
+        if not (isinstance(self.batch_size, str) and self.batch_size == "full"):
+            _check_number("batch_size", self.batch_size, low=1, integer=True)
+        _check_number("n_iter", self.n_iter, low=0, integer=True)
+        _check_number("verbose", self.verbose, low=0, integer=True)
+        _check_number("k", self.k, low=1, integer=True)
+        if not isinstance(self.persistent, (bool, np.bool_)):
+            raise TypeError(f"persistent must be a bool; got {self.persistent!r}.")
+        if self.momentum != "classic":
+            _check_number("momentum", self.momentum, low=0, high=1)
+            if self.momentum >= 1:
+                raise ValueError(f"momentum must be < 1; got {self.momentum}.")
+        _check_number("weight_decay", self.weight_decay, low=0)
+        _check_number("l1", self.l1, low=0)
+        _check_number("sparsity_target", self.sparsity_target, low=0, high=1, low_open=True)
+        _check_number("sparsity_cost", self.sparsity_cost, low=0)
+        _check_number("validation_fraction", self.validation_fraction, low=0,
+                      high=1, allow_none=True)
+        if self.validation_fraction is not None and self.validation_fraction >= 1:
+            raise ValueError(
+                f"validation_fraction must be < 1; got {self.validation_fraction}."
+            )
+        if self.early_stopping and self.validation_fraction == 0:
+            raise ValueError(
+                "early_stopping needs validation data; validation_fraction must be "
+                "> 0 (or None for 0.1); got 0."
+            )
+        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
+        _check_number("tol", self.tol, low=0)
+        self._hidden = get_units(self.hidden_unit, "hidden")
+        self._visible = self._visible_units
+        self._init = get_initializer(self.init)
+        self._schedule = _resolve_schedule(self.learning_rate_schedule)
+
+    def _validate_input(self, X, reset):
+        dtype = (np.float64, np.float32)
+        if not reset:
+            dtype = self.components_.dtype
+        X = validate_data(self, X, accept_sparse="csr", dtype=dtype, reset=reset)
+        if X.shape[0] == 0:
+            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        if sp.issparse(X):
+            X.sort_indices()
+        else:
+            X = np.ascontiguousarray(X)
+        self._check_value_range(X)
+        return X
+
+    def _check_value_range(self, X):
+        values = X.data if sp.issparse(X) else X
+        outside = np.count_nonzero((values < 0) | (values > 1))
+        if outside:
+            warnings.warn(
+                f"{type(self).__name__} expects values in [0, 1] (probabilities or "
+                f"binary data); {outside} of the input values lie outside [0, 1]. "
+                "Scale the data with sklearn.preprocessing.MinMaxScaler, or use "
+                "GaussianBernoulliRBM for real-valued data.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    # ------------------------------------------------------------ fitting
+
+    def fit(self, X, y=None):
+        """Fit the model to the data X.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        self._validate_params()
+        X = self._validate_input(X, reset=True)
+        rng = make_generator(self.random_state)
+        X_train, X_val = self._split_validation(X, rng)
+        self._initialize(*X_train.shape, X.dtype, rng)
+        self._prepare_monitor(X_train, X_val, rng)
+        start = 0
+        self.random_state_ = rng
+        if self.checkpoint_dir is not None:
+            start = self._resume()
+        self._train(X_train, start, self.n_iter)
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Fit the model to X in one epoch of mini-batches.
+
+        The first call creates the model; later calls continue training it,
+        for data that arrives in chunks or does not fit in memory.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        first = not hasattr(self, "components_")
+        self._validate_params()
+        X = self._validate_input(X, reset=first)
+        if first:
+            rng = make_generator(self.random_state)
+            self.random_state_ = rng
+            self._initialize(*X.shape, X.dtype, rng)
+            self.history_ = History()
+            self._n_epochs_done = 0
+        self._train(X, self._n_epochs_done, self._n_epochs_done + 1, monitor=False)
+        return self
+
+    def _split_validation(self, X, rng):
+        fraction = self.validation_fraction
+        if fraction is None:
+            fraction = 0.1 if self.early_stopping else 0.0
+        n = X.shape[0]
+        n_val = int(round(fraction * n))
+        if fraction > 0 and (n_val < 1 or n_val >= n):
+            raise ValueError(
+                f"validation_fraction={fraction} leaves {n_val} validation samples "
+                f"of {n}; at least one must be held out and one kept for training."
+            )
+        if n_val == 0:
+            return X, None
+        order = rng.permutation(n)
+        return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
+
+    def _initialize(self, n_samples, n_features, dtype, rng):
+        n_hidden = self.n_components
+        W = self._init((n_features, n_hidden), rng, dtype=np.float64).T
+        self.components_ = np.ascontiguousarray(W, dtype=dtype)
+        self.intercept_hidden_ = np.zeros(n_hidden, dtype=dtype)
+        self.intercept_visible_ = np.zeros(n_features, dtype=dtype)
+        n_chains = self.batch_size if isinstance(self.batch_size, Integral) else n_samples
+        self.h_samples_ = np.zeros((n_chains, n_hidden), dtype=dtype)
+        self._velocity = None
+        self._velocity_b = np.zeros(n_features)
+        self._velocity_c = np.zeros(n_hidden)
+        self._q = np.full(n_hidden, float(self.sparsity_target))
+        self._n_epochs_done = 0
+        self._initialize_extra(n_features, dtype)
+
+    def _initialize_extra(self, n_features, dtype):
+        """Hook for subclasses with more parameters."""
+
+    def _prepare_monitor(self, X_train, X_val, rng):
+        n = X_train.shape[0]
+        idx = np.sort(rng.choice(n, size=min(n, _N_MONITOR), replace=False))
+        self._monitor = self._dense(X_train[idx])
+        self._validation = None if X_val is None else self._dense(X_val)
+        n_features = X_train.shape[1]
+        self._flip_monitor = rng.integers(0, n_features, self._monitor.shape[0])
+        if self._validation is not None:
+            self._flip_validation = rng.integers(0, n_features, self._validation.shape[0])
+        self.history_ = History()
+
+    def _dense(self, X):
+        X = X.toarray() if sp.issparse(X) else X
+        return np.ascontiguousarray(X, dtype=self.components_.dtype)
+
+    def _train(self, X, start, stop, monitor=True):
+        n_samples = X.shape[0]
+        if self.batch_size == "full":
+            batch_size = n_samples
+        else:
+            batch_size = check_batch_size(self.batch_size, n_samples)
+        n_chains = self.h_samples_.shape[0]
+        ws = _Workspace(batch_size, max(n_chains, batch_size), X.shape[1],
+                        self.n_components, self.components_.dtype)
+        rng = self.random_state_
+        stopper = None
+        if monitor and self.early_stopping:
+            stopper = EarlyStopping(self.n_iter_no_change, self.tol, greater_is_better=True)
+        checkpoints = (
+            Checkpointer(self.checkpoint_dir) if self.checkpoint_dir is not None else None
+        )
+        for epoch in range(start, stop):
+            lr = self.learning_rate * float(self._schedule(epoch))
+            momentum = _momentum_at(self.momentum, epoch)
+            snapshot = self._parameters(copy=True)
+            with EpochTimer() as timer:
+                for idx in minibatch_indices(n_samples, batch_size, rng, shuffle=True):
+                    V = gather_rows(X, idx, ws.SV)
+                    self._cd_step(ws, V.shape[0], lr, momentum, rng)
+            self._n_epochs_done = epoch + 1
+            try:
+                check_finite(f"epoch {epoch + 1}", self.learning_rate,
+                             **self._parameters())
+            except ArithmeticError:
+                self._set_parameters(snapshot)
+                raise
+            record = {"seconds": timer.seconds, "learning_rate": lr, "momentum": momentum}
+            if monitor:
+                record.update(self._epoch_metrics())
+            self.history_.record(**record)
+            if self.verbose:
+                shown = {k: v for k, v in record.items()
+                         if k in ("pseudo_likelihood", "reconstruction_error",
+                                  "free_energy_gap")}
+                print_epoch(type(self).__name__, epoch + 1, **shown,
+                            time=f"{timer.seconds:.2f}s")
+            stop_now = False
+            if stopper is not None:
+                stop_now = stopper.update(record["validation_score"], epoch,
+                                          self._parameters())
+            if checkpoints is not None:
+                best = stopper is not None and stopper.best_epoch == epoch
+                checkpoints.save(epoch + 1, self._state_arrays(),
+                                 {"rng": generator_state_to_json(rng),
+                                  "history": dict(self.history_)}, best=best)
+            if stop_now:
+                break
+        if stopper is not None and stopper.best_params is not None:
+            self._set_parameters(stopper.best_params)
+            self.best_epoch_ = stopper.best_epoch + 1
+        self.n_iter_ = self._n_epochs_done
+
+    def _cd_step(self, ws, n, lr, momentum, rng):
+        """One CD-k / PCD-k update from the data rows ``ws.SV[:n]``."""
+        W = self.components_
+        b = self.intercept_visible_
+        c = self.intercept_hidden_
+        hidden, visible = self._hidden, self._visible
+        SV, SH = ws.SV, ws.SH
+        V0 = SV[:n]
+        self._to_hidden_input(V0)
+        H0 = SH[:n]
+        blas.dot_nt(V0, W, H0)
+        if self.persistent:
+            hidden.mean(H0, c, H0)
+            chain = self.h_samples_
+        else:
+            chain = ws.chain[:n]
+            hidden.sample(H0, c, H0, chain, draw_seed(rng))
+        m = chain.shape[0]
+        Vn = SV[n : n + m]
+        Hn = SH[n : n + m]
+        for _ in range(self.k):
+            blas.dot_nn(chain, W, Vn)
+            self._sample_visible(Vn, Vn, draw_seed(rng))
+            self._to_hidden_input(Vn)
+            blas.dot_nt(Vn, W, Hn)
+            hidden.sample(Hn, c, Hn, chain, draw_seed(rng))
+        self._extra_gradients(ws, n, m, lr)
+        _k.hidden_statistics(SH[: n + m], n, m, ws.pos_h, ws.neg_h)
+        _k.column_mean_difference(SV[: n + m], n, m, ws.grad_b)
+        self._update_weights(ws, n + m, lr, momentum)
+        grad_c = ws.pos_h - ws.neg_h
+        if self.sparsity_cost > 0:
+            # Lee, Ekanadham & Ng (2008): pull a running average of each
+            # hidden unit's activation towards the target, through its bias.
+            self._q *= 0.9
+            self._q += 0.1 * ws.pos_h
+            grad_c -= self.sparsity_cost * (self._q - self.sparsity_target)
+        grad_b = self._visible_bias_gradient(ws.grad_b)
+        self._velocity_c *= momentum
+        self._velocity_c += lr * grad_c
+        self._velocity_b *= momentum
+        self._velocity_b += lr * grad_b
+        c += self._velocity_c.astype(c.dtype)
+        b += self._velocity_b.astype(b.dtype)
+
+    def _update_weights(self, ws, rows, lr, momentum):
+        W = self.components_
+        SV, SH = ws.SV[:rows], ws.SH[:rows]
+        if momentum > 0:
+            if self._velocity is None:
+                self._velocity = np.zeros_like(W)
+            # velocity = momentum * velocity + lr * gradient, in the product
+            blas.dot_tn(SH, SV, self._velocity, alpha=lr, beta=momentum)
+            _k.apply_velocity(W, self._velocity, lr * self.weight_decay, lr * self.l1)
+        else:
+            # W = (1 - lr * decay) W + lr * gradient, in the product
+            blas.dot_tn(SH, SV, W, alpha=lr, beta=1.0 - lr * self.weight_decay)
+            if self.l1 > 0:
+                _k.l1_shrink(W, lr * self.l1)
+
+    # Hooks that GaussianBernoulliRBM overrides for its visible scale.
+    def _to_hidden_input(self, V):
+        """Turn visible states into what multiplies W (in place)."""
+
+    def _sample_visible(self, A, out, seed):
+        self._visible.sample(A, self.intercept_visible_, out, out, seed)
+
+    def _visible_mean(self, A, out):
+        self._visible.mean(A, self.intercept_visible_, out)
+
+    def _visible_bias_gradient(self, grad_b):
+        return grad_b
+
+    def _extra_gradients(self, ws, n, m, lr):
+        """Hook for gradients of extra parameters (before SH is scaled)."""
+
+    # ------------------------------------------------------------ state
+
+    def _parameters(self, copy=False):
+        params = {
+            "components_": self.components_,
+            "intercept_hidden_": self.intercept_hidden_,
+            "intercept_visible_": self.intercept_visible_,
+        }
+        if copy:
+            params = {k: v.copy() for k, v in params.items()}
+        return params
+
+    def _set_parameters(self, params):
+        for name, value in params.items():
+            getattr(self, name)[...] = value
+
+    def _state_arrays(self):
+        state = self._parameters()
+        state["h_samples_"] = self.h_samples_
+        state["_q"] = self._q
+        state["_velocity_b"] = self._velocity_b
+        state["_velocity_c"] = self._velocity_c
+        if self._velocity is not None:
+            state["_velocity"] = self._velocity
+        return state
+
+    def _resume(self):
+        latest = Checkpointer(self.checkpoint_dir).latest()
+        if latest is None:
+            return 0
+        arrays, meta = latest
+        if arrays["components_"].shape != self.components_.shape:
+            raise ValueError(
+                f"The checkpoint in {self.checkpoint_dir!r} holds weights of shape "
+                f"{arrays['components_'].shape}, but this model has "
+                f"{self.components_.shape}; use another checkpoint_dir."
+            )
+        for name, value in arrays.items():
+            if name == "_velocity":
+                self._velocity = value.astype(self.components_.dtype)
+            elif name in ("_q", "_velocity_b", "_velocity_c"):
+                setattr(self, name, value.copy())
+            else:
+                getattr(self, name)[...] = value
+        self.random_state_ = generator_from_json(meta["rng"])
+        self.history_ = History({k: list(v) for k, v in meta["history"].items()})
+        return int(meta["epoch"])
+
+    # ------------------------------------------------------------ monitoring
+
+    def _epoch_metrics(self):
+        metrics = {}
+        mon = self._monitor
+        metrics["reconstruction_error"] = float(np.mean(self._reconstruction_error(mon)))
+        fe_train = float(np.mean(self._free_energy_dense(mon)))
+        metrics["free_energy"] = fe_train
+        pl = self._pseudo_likelihood_dense(mon, self._flip_monitor)
+        if pl is not None:
+            metrics["pseudo_likelihood"] = float(np.mean(pl))
+        if self._validation is not None:
+            val = self._validation
+            err = float(np.mean(self._reconstruction_error(val)))
+            metrics["validation_reconstruction_error"] = err
+            metrics["free_energy_gap"] = float(np.mean(self._free_energy_dense(val))) - fe_train
+            pl = self._pseudo_likelihood_dense(val, self._flip_validation)
+            if pl is not None:
+                metrics["validation_pseudo_likelihood"] = float(np.mean(pl))
+                metrics["validation_score"] = metrics["validation_pseudo_likelihood"]
+            else:
+                metrics["validation_score"] = -err
+        return metrics
+
+    def _hidden_input(self, X):
+        """X W^T (dense output) for dense or sparse X already scaled."""
+        W = self.components_
+        if sp.issparse(X):
+            return np.ascontiguousarray((X @ W.T).astype(W.dtype, copy=False))
+        out = np.empty((X.shape[0], W.shape[0]), dtype=W.dtype)
+        return blas.dot_nt(np.ascontiguousarray(X, dtype=W.dtype), W, out)
+
+    def _scaled_visible(self, X):
+        """Visible data as it multiplies W (a scaled copy where needed)."""
+        return X
+
+    def _hidden_means(self, X):
+        A = self._hidden_input(self._scaled_visible(X))
+        self._hidden.mean(A, self.intercept_hidden_, A)
+        return A
+
+    def _visible_means_from_hidden(self, H):
+        W = self.components_
+        out = np.empty((H.shape[0], W.shape[1]), dtype=W.dtype)
+        blas.dot_nn(np.ascontiguousarray(H, dtype=W.dtype), W, out)
+        self._visible_mean(out, out)
+        return out
+
+    def _reconstruction_error(self, V):
+        R = self._visible_means_from_hidden(self._hidden_means(V))
+        out = np.empty(V.shape[0])
+        _k.squared_error_rows(V, R, out)
+        return out
+
+    def _free_energy_dense(self, V):
+        A = self._hidden_input(self._scaled_visible(V))
+        log_z = np.empty(V.shape[0])
+        self._hidden.log_partition(A, self.intercept_hidden_, log_z)
+        energy = np.empty(V.shape[0])
+        self._visible.energy(self._visible_energy_input(V), self._visible_energy_bias(),
+                             energy)
+        return energy - log_z
+
+    def _visible_energy_input(self, V):
+        return V
+
+    def _visible_energy_bias(self):
+        return self.intercept_visible_
+
+    def _pseudo_likelihood_dense(self, V, flip):
+        if not self._visible.binary:
+            return None
+        V_flipped = np.empty_like(V)
+        _k.flip_bits(V, flip, V_flipped)
+        fe = self._free_energy_dense(V)
+        fe_flipped = self._free_energy_dense(V_flipped)
+        return -V.shape[1] * np.logaddexp(0, -(fe_flipped - fe))
+
+    def _chunks(self, X):
+        for start in range(0, X.shape[0], _CHUNK):
+            yield self._dense(X[start : start + _CHUNK])
+
+    # ------------------------------------------------------------ public
+
+    def transform(self, X):
+        """Compute the hidden layer activation probabilities, P(h=1|v=X).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The data to be transformed.
+
+        Returns
+        -------
+        h : ndarray of shape (n_samples, n_components)
+            Latent representations of the data (conditional means of the
+            hidden units), in X's dtype.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False,
+                          dtype=(np.float64, np.float32))
+        dtype = X.dtype
+        if sp.issparse(X):
+            X = X.astype(self.components_.dtype)
+            H = self._hidden_means(X)
+        else:
+            H = np.concatenate([self._hidden_means(c) for c in self._chunks(X)])
+        return H.astype(dtype, copy=False)
+
+    def free_energy(self, X):
+        """Free energy F(v) of each sample: p(v) is proportional to exp(-F(v)).
+
+        .. math:: F(v) = E_v(v) - \\sum_j \\log \\sum_{h_j} e^{h_j (c_j + W_j v)}
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        free_energy : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False,
+                          dtype=(np.float64, np.float32))
+        return np.concatenate([self._free_energy_dense(c) for c in self._chunks(X)])
+
+    def reconstruct(self, X):
+        """Mean-field reconstruction E[v | E[h | X]].
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False,
+                          dtype=(np.float64, np.float32))
+        dtype = X.dtype
+        R = np.concatenate([
+            self._visible_means_from_hidden(self._hidden_means(c)) for c in self._chunks(X)
+        ])
+        return R.astype(dtype, copy=False)
+
+    def _gibbs_dense(self, V, rng):
+        """One step v -> h -> v with samples at both layers."""
+        W = self.components_
+        A = self._hidden_input(self._scaled_visible(V))
+        H = np.empty_like(A)
+        self._hidden.sample(A, self.intercept_hidden_, A, H, draw_seed(rng))
+        out = np.empty((V.shape[0], W.shape[1]), dtype=W.dtype)
+        blas.dot_nn(H, W, out)
+        self._sample_visible(out, out, draw_seed(rng))
+        return out
+
+    def gibbs(self, v):
+        """Perform one Gibbs sampling step.
+
+        Parameters
+        ----------
+        v : ndarray of shape (n_samples, n_features)
+            Values of the visible layer to start from.
+
+        Returns
+        -------
+        v_new : ndarray of shape (n_samples, n_features)
+            Values of the visible layer after one Gibbs step (boolean for
+            binary visible units, as scikit-learn's BernoulliRBM returns).
+        """
+        check_is_fitted(self)
+        if not hasattr(self, "random_state_"):
+            self.random_state_ = make_generator(self.random_state)
+        v = validate_data(self, v, accept_sparse="csr", reset=False,
+                          dtype=(np.float64, np.float32))
+        V = self._gibbs_dense(self._dense(v), self.random_state_)
+        if self._visible_units.binary:
+            return V.astype(bool)
+        return V.astype(v.dtype, copy=False)
+
+    def sample(self, n_samples=1, n_steps=1000, *, random_state=None):
+        """Draw visible samples by running Gibbs chains from random starts.
+
+        Each of ``n_samples`` independent chains starts from uniformly
+        random binary hidden states and alternates v ~ p(v|h), h ~ p(h|v)
+        for ``n_steps`` steps; the last visible states are returned.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of independent chains (rows returned).
+        n_steps : int, default=1000
+            Gibbs steps per chain.
+        random_state : int, RandomState, Generator or None, default=None
+            Seed of the chains.
+
+        Returns
+        -------
+        V : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        _check_number("n_samples", n_samples, low=1, integer=True)
+        _check_number("n_steps", n_steps, low=1, integer=True)
+        rng = make_generator(random_state)
+        W = self.components_
+        H = (rng.random((n_samples, W.shape[0])) < 0.5).astype(W.dtype)
+        V = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
+        A = np.empty_like(H)
+        for step in range(n_steps):
+            blas.dot_nn(H, W, V)
+            self._sample_visible(V, V, draw_seed(rng))
+            if step == n_steps - 1:
+                break
+            blas.dot_nt(self._scaled_visible(V), W, A)
+            self._hidden.sample(A, self.intercept_hidden_, A, H, draw_seed(rng))
+        return V
+
+    def score_samples(self, X):
+        """Pseudo-likelihood of each sample (binary visible units).
+
+        As in scikit-learn, one randomly chosen visible unit per sample is
+        flipped and the free energies compared:
+        ``n_features * log(sigmoid(F(v_flipped) - F(v)))``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        pseudo_likelihood : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False,
+                          dtype=(np.float64, np.float32))
+        rng = make_generator(self.random_state)
+        flips = rng.integers(0, X.shape[1], X.shape[0])
+        out = [self._pseudo_likelihood_dense(c, flips[i * _CHUNK : (i + 1) * _CHUNK])
+               for i, c in enumerate(self._chunks(X))]
+        return np.concatenate(out).astype(X.dtype, copy=False)
+
+    def score(self, X, y=None):
+        """Mean of ``score_samples(X)``: higher is better.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    @property
+    def _n_features_out(self):
+        return self.components_.shape[0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class BernoulliRBM(_BaseRBM):
+    """Bernoulli Restricted Boltzmann Machine, trained by (persistent) CD.
+
+    A drop-in replacement for ``sklearn.neural_network.BernoulliRBM``: the
+    same parameters with the same defaults, the same attributes and
+    methods, the same shapes and dtypes. Binary visible units for data in
+    [0, 1]; binary (or noisy rectified) hidden units.
+
+    The energy of a joint state is
+
+    .. math:: E(v, h) = -b^T v - c^T h - h^T W v
+
+    and training follows the gradient of the log-likelihood approximated by
+    contrastive divergence: positive statistics from the data, negative
+    statistics from ``k`` Gibbs steps of persistent chains (PCD, the
+    default as in scikit-learn) or of chains started at the data (CD-k).
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of hidden units.
+    learning_rate : float, default=0.1
+        Step size of the parameter updates (gradients are averaged over a
+        mini-batch).
+    batch_size : int or "full", default=10
+        Examples per mini-batch (also the number of persistent chains).
+    n_iter : int, default=10
+        Epochs over the training data.
+    verbose : int, default=0
+        Print one line per epoch when > 0.
+    random_state : int, RandomState instance, Generator or None, default=None
+        Seeds initialisation, shuffling and sampling. The same seed gives
+        the same parameters whatever the thread count.
+    k : int, default=1
+        Gibbs steps per update (CD-k / PCD-k).
+    persistent : bool, default=True
+        Persistent chains (PCD, Tieleman 2008) when True, chains started at
+        the data (CD-k, Hinton 2002) when False.
+    momentum : float or "classic", default=0.0
+        Momentum of the updates; "classic" is 0.5 for 5 epochs, then 0.9.
+    weight_decay : float, default=0.0
+        L2 penalty coefficient on the weights.
+    l1 : float, default=0.0
+        L1 penalty coefficient on the weights.
+    sparsity_target : float, default=0.1
+        Target mean activation of the hidden units.
+    sparsity_cost : float, default=0.0
+        Strength of the sparsity penalty (0 turns it off).
+    init : str, Initializer or callable, default="normal"
+        Weight initialiser (see ``deepbelief.nn.initializers``); "normal" is
+        N(0, 0.01), as in scikit-learn and Hinton's guide.
+    learning_rate_schedule : str or callable, default="constant"
+        Multiplier of ``learning_rate`` per epoch: a schedule name from
+        ``deepbelief.nn.schedules`` or a callable ``epoch -> multiplier``.
+    hidden_unit : {"bernoulli", "relu"}, default="bernoulli"
+        Hidden unit type: binary, or noisy rectified linear (Nair & Hinton
+        2010).
+    validation_fraction : float or None, default=None
+        Fraction of the data held out to monitor over-fitting (the
+        free-energy gap and validation pseudo-likelihood, per epoch). None
+        means 0.1 with early stopping and 0 otherwise.
+    early_stopping : bool, default=False
+        Stop when the validation pseudo-likelihood has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch.
+    n_iter_no_change : int, default=5
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Improvement that resets the patience.
+    checkpoint_dir : str, path or None, default=None
+        Where to save the training state after every epoch. ``fit`` resumes
+        from the latest checkpoint found there.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Weight matrix W.
+    intercept_hidden_ : ndarray of shape (n_components,)
+        Biases of the hidden units.
+    intercept_visible_ : ndarray of shape (n_features,)
+        Biases of the visible units.
+    h_samples_ : ndarray of shape (batch_size, n_components)
+        Hidden states of the persistent chains.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string column names.
+    history_ : dict of lists
+        Per epoch: seconds, learning_rate, momentum, reconstruction_error,
+        free_energy, pseudo_likelihood (on up to 1000 training rows), and
+        with validation data the validation_* values and free_energy_gap
+        (mean validation minus mean training free energy; a growing gap
+        means over-fitting).
+    n_iter_ : int
+        Epochs run.
+
+    Notes
+    -----
+    Thread counts: the matrix products run on scipy's BLAS, whose threads
+    ``threadpoolctl.threadpool_limits`` controls; the Numba kernels are
+    single-threaded, so the two never compete for cores.
+
+    References
+    ----------
+    Hinton, G. E. (2002). Training products of experts by minimizing
+    contrastive divergence. Neural Computation 14(8).
+    Tieleman, T. (2008). Training restricted Boltzmann machines using
+    approximations to the likelihood gradient. ICML.
+    Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
+    machines. UTML TR 2010-003.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepbelief import BernoulliRBM
+    >>> X = np.array([[0, 0, 0], [0, 1, 1], [1, 0, 1], [1, 1, 1]])
+    >>> model = BernoulliRBM(n_components=2, random_state=0).fit(X)
+    >>> model.transform(X).shape
+    (4, 2)
+    """
+
+
+class GaussianBernoulliRBM(_BaseRBM):
+    """RBM with real-valued (Gaussian) visible units and binary hidden units.
+
+    The energy, with visible standard deviations :math:`\\sigma_i`, is
+
+    .. math:: E(v, h) = \\sum_i \\frac{(v_i - b_i)^2}{2 \\sigma_i^2}
+              - c^T h - \\sum_{ij} h_j W_{ji} \\frac{v_i}{\\sigma_i}
+
+    so that :math:`v_i | h \\sim N(b_i + \\sigma_i (W^T h)_i, \\sigma_i^2)`.
+    By default every :math:`\\sigma_i = 1` and the data should be
+    standardised (``sklearn.preprocessing.StandardScaler``); with
+    ``learn_variance=True`` the log-variances are learned too (Cho, Ilin &
+    Raiko 2011).
+
+    The learning rate must be smaller than for binary data: the visible
+    states are unbounded, so a large step lets the weights blow up (Hinton's
+    practical guide suggests one to two orders of magnitude smaller). The
+    default is 0.01; lower it further if ``fit`` reports divergence, and
+    prefer larger batches (e.g. 100) with ``momentum``.
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of hidden units.
+    learning_rate : float, default=0.01
+        Step size (smaller than BernoulliRBM's; see above).
+    learn_variance : bool, default=False
+        Also learn each visible unit's variance.
+    **other : see BernoulliRBM
+        ``batch_size``, ``n_iter``, ``verbose``, ``random_state``, ``k``,
+        ``persistent``, ``momentum``, ``weight_decay``, ``l1``,
+        ``sparsity_target``, ``sparsity_cost``, ``init``,
+        ``learning_rate_schedule``, ``hidden_unit``, ``validation_fraction``,
+        ``early_stopping``, ``n_iter_no_change``, ``tol``,
+        ``checkpoint_dir`` mean the same as there. ``score_samples`` is the
+        negative free energy (an unnormalised log-density), and early
+        stopping watches the validation reconstruction error.
+
+    Attributes
+    ----------
+    components_, intercept_hidden_, intercept_visible_, h_samples_,
+    history_, n_iter_ : as in BernoulliRBM
+    sigma_ : ndarray of shape (n_features,)
+        Standard deviation of each visible unit.
+
+    References
+    ----------
+    Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the dimensionality
+    of data with neural networks. Science 313.
+    Cho, K., Ilin, A. & Raiko, T. (2011). Improved learning of
+    Gaussian-Bernoulli restricted Boltzmann machines. ICANN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepbelief import GaussianBernoulliRBM
+    >>> X = np.random.default_rng(0).standard_normal((50, 4))
+    >>> model = GaussianBernoulliRBM(n_components=3, random_state=0).fit(X)
+    >>> model.transform(X).shape
+    (50, 3)
+    """
+
+    _visible_units = GaussianUnits()
+
+    def __init__(self, n_components=256, *, learning_rate=0.01, batch_size=10,
+                 n_iter=10, verbose=0, random_state=None, learn_variance=False,
+                 k=1, persistent=True, momentum=0.0, weight_decay=0.0, l1=0.0,
+                 sparsity_target=0.1, sparsity_cost=0.0, init="normal",
+                 learning_rate_schedule="constant", hidden_unit="bernoulli",
+                 validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+                 tol=1e-4, checkpoint_dir=None):
+        super().__init__(
+            n_components, learning_rate=learning_rate, batch_size=batch_size,
+            n_iter=n_iter, verbose=verbose, random_state=random_state, k=k,
+            persistent=persistent, momentum=momentum, weight_decay=weight_decay,
+            l1=l1, sparsity_target=sparsity_target, sparsity_cost=sparsity_cost,
+            init=init, learning_rate_schedule=learning_rate_schedule,
+            hidden_unit=hidden_unit, validation_fraction=validation_fraction,
+            early_stopping=early_stopping, n_iter_no_change=n_iter_no_change,
+            tol=tol, checkpoint_dir=checkpoint_dir)
+        self.learn_variance = learn_variance
+
+    def _validate_params(self):
+        super()._validate_params()
+        if not isinstance(self.learn_variance, (bool, np.bool_)):
+            raise TypeError(f"learn_variance must be a bool; got {self.learn_variance!r}.")
+
+    def _check_value_range(self, X):
+        """Real-valued data is what this model is for: nothing to warn about."""
+
+    def _initialize_extra(self, n_features, dtype):
+        self.sigma_ = np.ones(n_features, dtype=dtype)
+        self._log_var = np.zeros(n_features)
+
+    def _unit_sigma(self):
+        return not self.learn_variance and np.all(self.sigma_ == 1)
+
+    def _to_hidden_input(self, V):
+        if not self._unit_sigma():
+            V /= self.sigma_
+
+    def _scaled_visible(self, X):
+        if self._unit_sigma():
+            return X
+        if sp.issparse(X):
+            return X.multiply(1.0 / self.sigma_).tocsr()
+        return np.ascontiguousarray(X / self.sigma_, dtype=self.components_.dtype)
+
+    def _sample_visible(self, A, out, seed):
+        # v | h ~ N(b + sigma * (h W), sigma^2) = b + sigma * N(h W, 1)
+        if self._unit_sigma():
+            self._visible.sample(A, self.intercept_visible_, out, out, seed)
+            return
+        zero = np.zeros_like(self.intercept_visible_)
+        self._visible.sample(A, zero, out, out, seed)
+        out *= self.sigma_
+        out += self.intercept_visible_
+
+    def _visible_mean(self, A, out):
+        if self._unit_sigma():
+            self._visible.mean(A, self.intercept_visible_, out)
+            return
+        np.multiply(A, self.sigma_, out=out)
+        out += self.intercept_visible_
+
+    def _visible_energy_input(self, V):
+        return V if self._unit_sigma() else np.ascontiguousarray(V / self.sigma_)
+
+    def _visible_energy_bias(self):
+        if self._unit_sigma():
+            return self.intercept_visible_
+        return (self.intercept_visible_ / self.sigma_).astype(self.components_.dtype)
+
+    def _visible_bias_gradient(self, grad_b):
+        # SV holds v / sigma, so its column means differ by 1/sigma from
+        # the bias gradient <(v - b) / sigma^2>_data - <...>_model.
+        if self._unit_sigma():
+            return grad_b
+        return grad_b / self.sigma_
+
+    def _extra_gradients(self, ws, n, m, lr):
+        if not self.learn_variance:
+            return
+        # dF/dz_i for z_i = log sigma_i^2:
+        #   -(v_i - b_i)^2 / (2 sigma_i^2) + (v_i / (2 sigma_i)) (W^T h)_i.
+        # SV holds v / sigma and SH the (still unscaled) hidden means.
+        W = self.components_
+        SV, SH = ws.SV[: n + m], ws.SH[: n + m]
+        HW = np.empty_like(SV)
+        blas.dot_nn(SH, W, HW)
+        sigma = self.sigma_.astype(np.float64)
+        u = SV.astype(np.float64)
+        d = u - self.intercept_visible_ / sigma
+        dF = -0.5 * d * d + 0.5 * u * HW
+        grad = -(dF[:n].mean(axis=0) - dF[n:].mean(axis=0))
+        self._log_var += lr * grad
+        np.clip(self._log_var, np.log(1e-4), np.log(1e4), out=self._log_var)
+        self.sigma_[...] = np.exp(0.5 * self._log_var)
+
+    def _state_arrays(self):
+        state = super()._state_arrays()
+        state["sigma_"] = self.sigma_
+        state["_log_var"] = self._log_var
+        return state
+
+    def _resume(self):
+        epoch = super()._resume()
+        self._log_var = np.log(self.sigma_.astype(np.float64) ** 2)
+        return epoch
+
+    def _parameters(self, copy=False):
+        params = super()._parameters(copy)
+        params["sigma_"] = self.sigma_.copy() if copy else self.sigma_
+        return params
+
+    def score_samples(self, X):
+        """Negative free energy of each sample: log p(x) + log Z.
+
+        An unnormalised log-density, comparable between samples under one
+        fitted model (``log_likelihood`` gives normalised values).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        score : ndarray of shape (n_samples,)
+        """
+        return -self.free_energy(X)
