@@ -9,3 +9,7 @@ backpropagation, all as scikit-learn estimators.
 __version__ = "0.1.0"
 
 __all__ = ["__version__"]
+
+from .rbm import BernoulliRBM, GaussianBernoulliRBM  # noqa: E402
+
+__all__ += ["BernoulliRBM", "GaussianBernoulliRBM"]
