@@ -1,0 +1,805 @@
+"""On-the-fly data augmentation for images stored as flat rows.
+
+Each augmenter is a callable object: ``aug(X, random_state=None)`` takes a
+mini-batch ``X`` of shape ``(n_images, prod(image_shape))`` and returns a
+new array of the same shape and dtype (float32 and float64 are kept; other
+dtypes become float64). ``X`` itself is never modified.
+
+Randomness comes from one of two places:
+
+- ``random_state=None`` (the default in the call): the augmenter's own
+  stream, a :class:`numpy.random.Generator` made once, on first use, from
+  the ``random_state`` given to its constructor. Successive calls continue
+  the stream, so each mini-batch gets fresh transformations, and two
+  augmenters built with the same seed produce the same sequence.
+- a :class:`numpy.random.Generator` (or an int seed) given to the call:
+  the draws come from it. This is how a network applies augmentation with
+  its own seeded stream, e.g. ``MLPClassifier(augment=...)``, which
+  augments every mini-batch during ``fit`` and never at prediction.
+
+Images are laid out row-major, channels last: ``image_shape`` is
+``(height, width)`` or ``(height, width, channels)``. The geometric
+transforms (shift, crop, flip, elastic distortion) run in Numba kernels;
+the random draws happen in Python and are passed to the kernels.
+
+Examples
+--------
+>>> import numpy as np
+>>> from deepbelief.augmentation import Compose, ElasticDistortion, RandomShift
+>>> X = np.random.default_rng(0).random((5, 28 * 28))
+>>> aug = Compose([RandomShift((28, 28), max_shift=2),
+...                ElasticDistortion((28, 28), alpha=34.0, sigma=4.0)],
+...               random_state=0)
+>>> aug(X).shape
+(5, 784)
+"""
+
+import numbers
+
+import numpy as np
+from scipy.ndimage import gaussian_filter
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+
+from deepbelief._kernels import augment as _k
+
+__all__ = [
+    "Augmenter",
+    "RandomShift",
+    "RandomCrop",
+    "HorizontalFlip",
+    "ElasticDistortion",
+    "GaussianNoise",
+    "ColorJitter",
+    "PCALighting",
+    "Compose",
+    "shift_images",
+    "flip_horizontal",
+    "warp_images",
+    "elastic_displacement",
+]
+
+_MODES = {"constant": _k.MODE_CONSTANT, "edge": _k.MODE_EDGE, "reflect": _k.MODE_REFLECT}
+
+
+# --------------------------------------------------------------------------
+# validation helpers
+
+
+def _check_image_shape(image_shape, *, name="image_shape"):
+    """Return ``(height, width, channels)`` for a 2- or 3-tuple of positive ints."""
+    try:
+        dims = tuple(image_shape)
+    except TypeError:
+        raise TypeError(
+            f"{name} must be a tuple (height, width) or (height, width, channels); "
+            f"got {image_shape!r}."
+        ) from None
+    if len(dims) not in (2, 3) or not all(
+        isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in dims
+    ):
+        raise ValueError(
+            f"{name} must be a tuple (height, width) or (height, width, channels) "
+            f"of integers; got {image_shape!r}."
+        )
+    if any(d < 1 for d in dims):
+        raise ValueError(f"{name} must contain only sizes >= 1; got {image_shape!r}.")
+    height, width = int(dims[0]), int(dims[1])
+    channels = int(dims[2]) if len(dims) == 3 else 1
+    return height, width, channels
+
+
+def _check_images(X, image_shape):
+    """Validate a batch of flat images; return it as a C-contiguous float array
+    (a view when it already is one) and ``(height, width, channels)``."""
+    height, width, channels = _check_image_shape(image_shape)
+    X = np.asarray(X)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if X.ndim != 2:
+        raise ValueError(
+            "X must be a 2-D array of flat images (n_images, n_pixels); "
+            f"got an array with {X.ndim} dimension(s)."
+        )
+    n_pixels = height * width * channels
+    if X.shape[1] != n_pixels:
+        raise ValueError(
+            f"X has {X.shape[1]} values per row but image_shape {tuple(image_shape)} "
+            f"needs {n_pixels}."
+        )
+    return np.ascontiguousarray(X), (height, width, channels)
+
+
+def _check_flat(X):
+    X = np.asarray(X)
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    if X.ndim != 2:
+        raise ValueError(
+            "X must be a 2-D array of flat images (n_images, n_pixels); "
+            f"got an array with {X.ndim} dimension(s)."
+        )
+    return X
+
+
+def _check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
+    kind = "an integer" if integer else "a number"
+    valid = numbers.Integral if integer else numbers.Real
+    if not isinstance(value, valid) or isinstance(value, bool):
+        raise TypeError(f"{name} must be {kind}; got {value!r}.")
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite; got {value!r}.")
+    if low is not None:
+        if low_open and not value > low:
+            raise ValueError(f"{name} must be > {low}; got {value!r}.")
+        if not low_open and not value >= low:
+            raise ValueError(f"{name} must be >= {low}; got {value!r}.")
+    if high is not None and not value <= high:
+        raise ValueError(f"{name} must be <= {high}; got {value!r}.")
+    return value
+
+
+def _check_clip(clip):
+    if clip is None:
+        return None
+    try:
+        low, high = clip
+    except (TypeError, ValueError):
+        raise ValueError(f"clip must be None or a pair (low, high); got {clip!r}.") from None
+    if not low <= high:
+        raise ValueError(f"clip must have low <= high; got {clip!r}.")
+    return float(low), float(high)
+
+
+def _as_generator(random_state):
+    """A numpy Generator from None, an int, a Generator, a SeedSequence or a
+    legacy RandomState."""
+    if random_state is None or isinstance(random_state, (numbers.Integral, np.random.SeedSequence)):
+        if isinstance(random_state, bool):
+            raise TypeError(f"random_state must be None, an int or a numpy Generator; got {random_state!r}.")
+        return np.random.default_rng(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    if isinstance(random_state, np.random.RandomState):
+        return np.random.default_rng(random_state.randint(0, 2**32, size=4, dtype=np.uint64))
+    raise TypeError(
+        f"random_state must be None, an int or a numpy Generator; got {random_state!r}."
+    )
+
+
+# --------------------------------------------------------------------------
+# functional drivers: explicit offsets, flags and fields, no randomness
+
+
+def shift_images(X, image_shape, shifts, *, fill=0.0, mode="constant"):
+    """Translate each image by a whole number of pixels.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_images, n_pixels)
+        Flat images, ``n_pixels == prod(image_shape)``.
+    image_shape : tuple of int
+        ``(height, width)`` or ``(height, width, channels)``.
+    shifts : array-like of int, shape (n_images, 2) or (2,)
+        Rows ``(dy, dx)``: a positive ``dy`` moves the content down, a
+        positive ``dx`` to the right, as ``np.roll`` does.
+    fill : float, default=0.0
+        Value of the vacated pixels when ``mode="constant"``.
+    mode : {"constant", "edge", "reflect"}, default="constant"
+        What the vacated pixels take: ``fill``, the nearest edge pixel, or
+        the mirror image about the edge.
+
+    Returns
+    -------
+    ndarray of shape (n_images, n_pixels)
+        A new array with the dtype of ``X``.
+    """
+    X, (height, width, channels) = _check_images(X, image_shape)
+    if mode not in _MODES:
+        raise ValueError(f"mode must be one of {sorted(_MODES)}; got {mode!r}.")
+    shifts = np.asarray(shifts)
+    if shifts.dtype.kind not in "iu":
+        raise TypeError(f"shifts must be integers; got dtype {shifts.dtype}.")
+    shifts = np.ascontiguousarray(
+        np.broadcast_to(shifts.astype(np.int64), (X.shape[0], 2))
+    )
+    out = np.empty_like(X)
+    _k.shift_images(X, height, width, channels, shifts, _MODES[mode], float(fill), out)
+    return out
+
+
+def flip_horizontal(X, image_shape, flip=None):
+    """Mirror images left to right.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_images, n_pixels)
+    image_shape : tuple of int
+    flip : array-like of bool of shape (n_images,), default=None
+        Which images to mirror; all of them when None.
+
+    Returns
+    -------
+    ndarray of shape (n_images, n_pixels)
+    """
+    X, (height, width, channels) = _check_images(X, image_shape)
+    if flip is None:
+        flip = np.ones(X.shape[0], dtype=np.bool_)
+    flip = np.ascontiguousarray(np.broadcast_to(np.asarray(flip, dtype=np.bool_), (X.shape[0],)))
+    out = np.empty_like(X)
+    _k.flip_horizontal(X, height, width, channels, flip, out)
+    return out
+
+
+def warp_images(X, image_shape, displacement, *, fill=0.0):
+    """Resample images at displaced positions with bilinear interpolation.
+
+    Output pixel ``(y, x)`` of image ``i`` is image ``i`` read at
+    ``(y + displacement[i, 0, y, x], x + displacement[i, 1, y, x])``,
+    interpolated between the four nearest pixels; positions outside the
+    image read ``fill``. All channels share the displacement.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_images, n_pixels)
+    image_shape : tuple of int
+    displacement : ndarray of shape (n_images, 2, height, width)
+        Row (``dy``) and column (``dx``) displacement, in pixels.
+    fill : float, default=0.0
+
+    Returns
+    -------
+    ndarray of shape (n_images, n_pixels)
+    """
+    X, (height, width, channels) = _check_images(X, image_shape)
+    displacement = np.asarray(displacement)
+    expected = (X.shape[0], 2, height, width)
+    if displacement.shape != expected:
+        raise ValueError(
+            f"displacement must have shape {expected}; got {displacement.shape}."
+        )
+    dy = np.ascontiguousarray(displacement[:, 0], dtype=X.dtype)
+    dx = np.ascontiguousarray(displacement[:, 1], dtype=X.dtype)
+    out = np.empty_like(X)
+    _k.warp_bilinear(X, height, width, channels, dy, dx, float(fill), out)
+    return out
+
+
+def elastic_displacement(n_images, height, width, alpha, sigma, rng):
+    """Random displacement fields after Simard et al. (2003).
+
+    Each of ``dy`` and ``dx`` starts as independent ``uniform(-1, 1)``
+    values per pixel, is smoothed by a Gaussian filter of standard
+    deviation ``sigma`` (zero beyond the border) and multiplied by
+    ``alpha``.
+
+    Returns
+    -------
+    ndarray of shape (n_images, 2, height, width), float64
+    """
+    field = rng.uniform(-1.0, 1.0, size=(n_images, 2, height, width))
+    if sigma > 0:
+        field = gaussian_filter(field, sigma=(0, 0, sigma, sigma), mode="constant", cval=0.0)
+    field *= alpha
+    return field
+
+
+# --------------------------------------------------------------------------
+# augmenters
+
+
+class Augmenter(BaseEstimator):
+    """Base class: parameter handling, input checks and the random stream.
+
+    Subclasses implement ``_augment(X, shape, rng)`` where ``X`` is a
+    validated C-contiguous float array that must not be modified, ``shape``
+    is ``(height, width, channels)`` and ``rng`` a numpy Generator.
+    ``get_params``/``set_params``/``clone`` work as for scikit-learn
+    estimators; a clone starts a fresh stream from ``random_state``.
+    """
+
+    def __call__(self, X, random_state=None):
+        """Return an augmented copy of the flat images ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_images, prod(image_shape))
+        random_state : None, int or numpy.random.Generator, default=None
+            Where the random draws come from; None uses this augmenter's own
+            stream.
+
+        Returns
+        -------
+        ndarray of the same shape and dtype as X (float64 for non-float input)
+        """
+        self._validate_params()
+        X, shape = _check_images(X, self.image_shape)
+        return self._augment(X, shape, self._generator(random_state))
+
+    def _generator(self, random_state):
+        if random_state is not None:
+            return _as_generator(random_state)
+        rng = getattr(self, "_rng", None)
+        if rng is None:
+            rng = _as_generator(self.random_state)
+            self._rng = rng
+        return rng
+
+    def _validate_params(self):
+        pass
+
+
+class RandomShift(Augmenter):
+    """Translate each image by a random whole number of pixels.
+
+    Each image gets its own ``dy`` and ``dx``, drawn uniformly from the
+    integers in ``[-max_shift, max_shift]``; vacated pixels take ``fill``.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width)`` or ``(height, width, channels)``.
+    max_shift : int, default=2
+        Largest shift in pixels along each axis; 0 returns the images
+        unchanged.
+    fill : float, default=0.0
+        Value of the pixels shifted in from outside the image.
+    random_state : None, int or numpy.random.Generator, default=None
+        Seeds the augmenter's own stream.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepbelief.augmentation import RandomShift
+    >>> X = np.zeros((3, 16), dtype=np.float32)
+    >>> RandomShift((4, 4), max_shift=1, random_state=0)(X).dtype
+    dtype('float32')
+    """
+
+    def __init__(self, image_shape, *, max_shift=2, fill=0.0, random_state=None):
+        self.image_shape = image_shape
+        self.max_shift = max_shift
+        self.fill = fill
+        self.random_state = random_state
+
+    def _validate_params(self):
+        _check_number(self.max_shift, "max_shift", low=0, integer=True)
+        _check_number(self.fill, "fill")
+
+    def _augment(self, X, shape, rng):
+        height, width, channels = shape
+        m = int(self.max_shift)
+        shifts = rng.integers(-m, m + 1, size=(X.shape[0], 2))
+        out = np.empty_like(X)
+        _k.shift_images(
+            X, height, width, channels, shifts, _k.MODE_CONSTANT, float(self.fill), out
+        )
+        return out
+
+
+class RandomCrop(Augmenter):
+    """Pad each image and crop a random window of the original size.
+
+    The image is padded by ``padding`` pixels on every side and a window of
+    the original ``(height, width)`` is cut at a uniformly random offset,
+    the translation-by-cropping used to train AlexNet. It equals a random
+    shift of up to ``padding`` pixels whose vacated pixels follow
+    ``padding_mode``.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width)`` or ``(height, width, channels)``.
+    padding : int, default=4
+        Pixels added on each side before cropping; 0 returns the images
+        unchanged.
+    padding_mode : {"constant", "edge", "reflect"}, default="constant"
+        How the padding is filled: with ``fill``, with the nearest edge
+        pixel, or by mirroring the image about its edge.
+    fill : float, default=0.0
+        Padding value for ``padding_mode="constant"``.
+    random_state : None, int or numpy.random.Generator, default=None
+
+    References
+    ----------
+    A. Krizhevsky, I. Sutskever and G. E. Hinton, "ImageNet classification
+    with deep convolutional neural networks", NIPS 2012.
+    """
+
+    def __init__(
+        self, image_shape, *, padding=4, padding_mode="constant", fill=0.0, random_state=None
+    ):
+        self.image_shape = image_shape
+        self.padding = padding
+        self.padding_mode = padding_mode
+        self.fill = fill
+        self.random_state = random_state
+
+    def _validate_params(self):
+        _check_number(self.padding, "padding", low=0, integer=True)
+        if self.padding_mode not in _MODES:
+            raise ValueError(
+                f"padding_mode must be one of {sorted(_MODES)}; got {self.padding_mode!r}."
+            )
+        _check_number(self.fill, "fill")
+
+    def _augment(self, X, shape, rng):
+        height, width, channels = shape
+        p = int(self.padding)
+        # A crop at offset o of the padded image reads pixel y + o - p of the
+        # original: a shift by p - o.
+        offsets = rng.integers(0, 2 * p + 1, size=(X.shape[0], 2))
+        shifts = np.ascontiguousarray(p - offsets)
+        out = np.empty_like(X)
+        _k.shift_images(
+            X, height, width, channels, shifts, _MODES[self.padding_mode], float(self.fill), out
+        )
+        return out
+
+
+class HorizontalFlip(Augmenter):
+    """Mirror each image left to right with probability ``p``.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+    p : float, default=0.5
+        Probability that an image is flipped; 0 leaves all, 1 flips all.
+    random_state : None, int or numpy.random.Generator, default=None
+
+    Notes
+    -----
+    Suits natural images; for digits a mirrored image is often another
+    symbol, so leave it out there.
+    """
+
+    def __init__(self, image_shape, *, p=0.5, random_state=None):
+        self.image_shape = image_shape
+        self.p = p
+        self.random_state = random_state
+
+    def _validate_params(self):
+        _check_number(self.p, "p", low=0, high=1)
+
+    def _augment(self, X, shape, rng):
+        height, width, channels = shape
+        flip = rng.random(X.shape[0]) < self.p
+        out = np.empty_like(X)
+        _k.flip_horizontal(X, height, width, channels, flip, out)
+        return out
+
+
+class ElasticDistortion(Augmenter):
+    """Elastic distortion of Simard, Steinkraus and Platt (2003).
+
+    For each image, two fields of independent ``uniform(-1, 1)`` values,
+    one per axis, are smoothed by a Gaussian of standard deviation
+    ``sigma`` and scaled by ``alpha``; they give each output pixel the
+    displacement at which the input is read, by bilinear interpolation:
+
+    .. math::
+
+        \\Delta = \\alpha \\, (G_\\sigma * U), \\qquad
+        U_{yx} \\sim \\mathcal{U}(-1, 1), \\qquad
+        x'(y, x) = x\\bigl(y + \\Delta^y_{yx},\\; x + \\Delta^x_{yx}\\bigr).
+
+    A small ``sigma`` gives nearly random, large ``sigma`` nearly rigid
+    displacements; the paper's choice for 28x28 digits is ``sigma=4``,
+    ``alpha=34``.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+    alpha : float, default=34.0
+        Scale of the displacement in pixels (per unit of the smoothed
+        field); 0 returns the images unchanged.
+    sigma : float, default=4.0
+        Standard deviation of the Gaussian smoothing, in pixels.
+    fill : float, default=0.0
+        Value read outside the image.
+    random_state : None, int or numpy.random.Generator, default=None
+
+    See Also
+    --------
+    warp_images : the same warp with an explicit displacement field.
+
+    References
+    ----------
+    P. Y. Simard, D. Steinkraus and J. C. Platt, "Best practices for
+    convolutional neural networks applied to visual document analysis",
+    ICDAR 2003.
+    """
+
+    def __init__(self, image_shape, *, alpha=34.0, sigma=4.0, fill=0.0, random_state=None):
+        self.image_shape = image_shape
+        self.alpha = alpha
+        self.sigma = sigma
+        self.fill = fill
+        self.random_state = random_state
+
+    def _validate_params(self):
+        _check_number(self.alpha, "alpha", low=0)
+        _check_number(self.sigma, "sigma", low=0)
+        _check_number(self.fill, "fill")
+
+    def _augment(self, X, shape, rng):
+        height, width, channels = shape
+        field = elastic_displacement(X.shape[0], height, width, self.alpha, self.sigma, rng)
+        dy = np.ascontiguousarray(field[:, 0], dtype=X.dtype)
+        dx = np.ascontiguousarray(field[:, 1], dtype=X.dtype)
+        out = np.empty_like(X)
+        _k.warp_bilinear(X, height, width, channels, dy, dx, float(self.fill), out)
+        return out
+
+
+class GaussianNoise(Augmenter):
+    """Add independent Gaussian noise to every value.
+
+    Parameters
+    ----------
+    image_shape : tuple of int or None, default=None
+        Checked against the row length when given; the noise itself does not
+        need it.
+    std : float, default=0.1
+        Standard deviation of the noise; 0 returns the images unchanged.
+    clip : tuple (low, high) or None, default=None
+        Clip the result to this range (e.g. ``(0, 1)`` for intensities).
+    random_state : None, int or numpy.random.Generator, default=None
+    """
+
+    def __init__(self, image_shape=None, *, std=0.1, clip=None, random_state=None):
+        self.image_shape = image_shape
+        self.std = std
+        self.clip = clip
+        self.random_state = random_state
+
+    def __call__(self, X, random_state=None):
+        self._validate_params()
+        if self.image_shape is None:
+            X = np.ascontiguousarray(_check_flat(X))
+            shape = None
+        else:
+            X, shape = _check_images(X, self.image_shape)
+        return self._augment(X, shape, self._generator(random_state))
+
+    def _validate_params(self):
+        _check_number(self.std, "std", low=0)
+        _check_clip(self.clip)
+
+    def _augment(self, X, shape, rng):
+        out = X.copy()
+        if self.std > 0:
+            noise = rng.standard_normal(X.shape, dtype=X.dtype)
+            noise *= X.dtype.type(self.std)
+            out += noise
+        clip = _check_clip(self.clip)
+        if clip is not None:
+            np.clip(out, clip[0], clip[1], out=out)
+        return out
+
+
+class ColorJitter(Augmenter):
+    """Random brightness and contrast changes, one draw per image.
+
+    Each image is multiplied by a brightness factor ``b`` drawn uniformly
+    from ``[max(0, 1 - brightness), 1 + brightness]``, then its contrast is
+    scaled about its own mean ``m`` (over all pixels and channels) by a
+    factor ``c`` drawn from ``[max(0, 1 - contrast), 1 + contrast]``:
+
+    .. math::
+
+        x' = c\\,(b\\,x - m_b) + m_b, \\qquad m_b = \\operatorname{mean}(b\\,x).
+
+    Intended for intensities in a fixed range (e.g. [0, 1]); pass ``clip``
+    to keep the result there.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width, channels)`` for colour images; ``(height, width)``
+        works too.
+    brightness : float, default=0.2
+        Largest relative brightness change; 0 disables it.
+    contrast : float, default=0.2
+        Largest relative contrast change; 0 disables it.
+    clip : tuple (low, high) or None, default=None
+    random_state : None, int or numpy.random.Generator, default=None
+    """
+
+    def __init__(self, image_shape, *, brightness=0.2, contrast=0.2, clip=None, random_state=None):
+        self.image_shape = image_shape
+        self.brightness = brightness
+        self.contrast = contrast
+        self.clip = clip
+        self.random_state = random_state
+
+    def _validate_params(self):
+        _check_number(self.brightness, "brightness", low=0)
+        _check_number(self.contrast, "contrast", low=0)
+        _check_clip(self.clip)
+
+    def _augment(self, X, shape, rng):
+        n_images = X.shape[0]
+        out = X.copy()
+        if self.brightness > 0:
+            b = rng.uniform(max(0.0, 1.0 - self.brightness), 1.0 + self.brightness, n_images)
+            out *= b.astype(X.dtype)[:, None]
+        if self.contrast > 0:
+            c = rng.uniform(max(0.0, 1.0 - self.contrast), 1.0 + self.contrast, n_images)
+            c = c.astype(X.dtype)[:, None]
+            mean = out.mean(axis=1, keepdims=True)
+            out -= mean
+            out *= c
+            out += mean
+        clip = _check_clip(self.clip)
+        if clip is not None:
+            np.clip(out, clip[0], clip[1], out=out)
+        return out
+
+
+class PCALighting(Augmenter):
+    """Lighting noise along the principal components of the pixel colours.
+
+    Krizhevsky et al. (2012) add to every pixel of an image the same colour
+    offset
+
+    .. math::
+
+        \\delta = \\sum_i \\alpha_i \\lambda_i p_i, \\qquad
+        \\alpha_i \\sim \\mathcal{N}(0, \\sigma^2),
+
+    where :math:`p_i, \\lambda_i` are the eigenvectors and eigenvalues of the
+    covariance of the pixel colours (each pixel a ``channels``-vector) over
+    the training set, and the :math:`\\alpha_i` are drawn once per image;
+    the paper uses :math:`\\sigma = 0.1`. Get the components by ``fit(X)``
+    or pass them.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width, channels)``.
+    std : float, default=0.1
+        Standard deviation of the :math:`\\alpha_i`; 0 returns the images
+        unchanged.
+    eigenvalues : array-like of shape (channels,), default=None
+    eigenvectors : array-like of shape (channels, channels), default=None
+        Columns are the principal directions. Given both, ``fit`` is not
+        needed.
+    random_state : None, int or numpy.random.Generator, default=None
+
+    Attributes
+    ----------
+    eigenvalues_ : ndarray of shape (channels,)
+        In decreasing order.
+    eigenvectors_ : ndarray of shape (channels, channels)
+        Column ``i`` belongs to ``eigenvalues_[i]``.
+
+    References
+    ----------
+    A. Krizhevsky, I. Sutskever and G. E. Hinton, "ImageNet classification
+    with deep convolutional neural networks", NIPS 2012, section 4.1.
+    """
+
+    def __init__(
+        self, image_shape, *, std=0.1, eigenvalues=None, eigenvectors=None, random_state=None
+    ):
+        self.image_shape = image_shape
+        self.std = std
+        self.eigenvalues = eigenvalues
+        self.eigenvectors = eigenvectors
+        self.random_state = random_state
+
+    def _validate_params(self):
+        _check_number(self.std, "std", low=0)
+        _check_image_shape(self.image_shape)
+        if len(tuple(self.image_shape)) != 3:
+            raise ValueError(
+                "image_shape must be (height, width, channels) for PCALighting; "
+                f"got {self.image_shape!r}."
+            )
+
+    def fit(self, X, y=None):
+        """Compute the principal components of the pixel colours of ``X``.
+
+        Parameters
+        ----------
+        X : ndarray of shape (n_images, height * width * channels)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X, (_, _, channels) = _check_images(X, self.image_shape)
+        pixels = X.reshape(-1, channels).astype(np.float64)
+        cov = np.atleast_2d(np.cov(pixels, rowvar=False, bias=True))
+        eigenvalues, eigenvectors = np.linalg.eigh(cov)
+        order = np.argsort(eigenvalues)[::-1]
+        self.eigenvalues_ = np.clip(eigenvalues[order], 0.0, None)
+        self.eigenvectors_ = eigenvectors[:, order]
+        return self
+
+    def _components(self, channels):
+        if self.eigenvalues is not None or self.eigenvectors is not None:
+            if self.eigenvalues is None or self.eigenvectors is None:
+                raise ValueError("eigenvalues and eigenvectors must be given together.")
+            values = np.asarray(self.eigenvalues, dtype=np.float64)
+            vectors = np.asarray(self.eigenvectors, dtype=np.float64)
+        elif hasattr(self, "eigenvalues_"):
+            values, vectors = self.eigenvalues_, self.eigenvectors_
+        else:
+            raise NotFittedError(
+                "PCALighting needs the colour components: call fit(X) first or pass "
+                "eigenvalues and eigenvectors."
+            )
+        if values.shape != (channels,) or vectors.shape != (channels, channels):
+            raise ValueError(
+                f"eigenvalues must have shape ({channels},) and eigenvectors "
+                f"({channels}, {channels}); got {values.shape} and {vectors.shape}."
+            )
+        return values, vectors
+
+    def _augment(self, X, shape, rng):
+        height, width, channels = shape
+        values, vectors = self._components(channels)
+        if self.std == 0:
+            return X.copy()
+        alpha = rng.normal(0.0, self.std, size=(X.shape[0], channels))
+        delta = (alpha * values) @ vectors.T
+        out = X.reshape(X.shape[0], height * width, channels) + delta[:, None, :].astype(X.dtype)
+        return out.reshape(X.shape)
+
+
+class Compose(Augmenter):
+    """Apply augmenters one after the other.
+
+    Parameters
+    ----------
+    augmenters : list of callables
+        Each called as ``aug(X, random_state=...)``; deepbelief augmenters or
+        any function with that signature.
+    random_state : None, int or numpy.random.Generator, default=None
+        When set, one stream made from it feeds every step, so the sequence
+        is reproducible from this seed alone. When None, each step uses its
+        own stream. A Generator given to the call overrides both.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepbelief.augmentation import Compose, GaussianNoise, RandomShift
+    >>> aug = Compose([RandomShift((8, 8), max_shift=1), GaussianNoise(std=0.05)],
+    ...               random_state=0)
+    >>> aug(np.zeros((2, 64))).shape
+    (2, 64)
+    """
+
+    def __init__(self, augmenters, *, random_state=None):
+        self.augmenters = augmenters
+        self.random_state = random_state
+
+    def _validate_params(self):
+        try:
+            steps = list(self.augmenters)
+        except TypeError:
+            raise TypeError(
+                f"augmenters must be a list of callables; got {self.augmenters!r}."
+            ) from None
+        for step in steps:
+            if not callable(step):
+                raise TypeError(f"augmenters must contain only callables; got {step!r}.")
+        return steps
+
+    def __call__(self, X, random_state=None):
+        steps = self._validate_params()
+        X = _check_flat(X)
+        if random_state is not None or self.random_state is not None:
+            rng = self._generator(random_state)
+        else:
+            rng = None
+        out = X
+        for step in steps:
+            out = step(out, random_state=rng)
+        if out is X:
+            out = X.copy()
+        return out
