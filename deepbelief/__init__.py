@@ -13,3 +13,7 @@ __all__ = ["__version__"]
 from .rbm import BernoulliRBM, GaussianBernoulliRBM  # noqa: E402
 
 __all__ += ["BernoulliRBM", "GaussianBernoulliRBM"]
+
+from .preprocessing import GlobalContrastNormalization, ZCAWhitening, drop_incomplete  # noqa: E402
+
+__all__ += ["GlobalContrastNormalization", "ZCAWhitening", "drop_incomplete"]
