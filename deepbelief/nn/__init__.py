@@ -1,9 +1,33 @@
 """Building blocks of neural networks, each usable alone on numpy arrays.
 
-Initialisers, activations, optimizers, learning-rate schedules, losses and
-regularisers, each resolvable by name through one registry per family.
+Initialisers, activations, optimizers, learning-rate schedules, losses,
+regularisers and layers; each family resolves names through one registry
+(``INITIALIZERS``, ``ACTIVATIONS``, ``OPTIMIZERS``, ``SCHEDULES``,
+``LOSSES``) and also accepts instances (and, where it makes sense,
+callables).
 """
 
+from .activations import (
+    ACTIVATIONS,
+    ELU,
+    Activation,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Softplus,
+    Tanh,
+    elu,
+    get_activation,
+    identity,
+    leaky_relu,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+)
 from .initializers import (
     INITIALIZERS,
     GlorotNormal,
@@ -31,31 +55,77 @@ from .initializers import (
     uniform,
     zeros,
 )
+from .layers import (
+    ACTIVATION_LAYERS,
+    ActivationLayer,
+    Dense,
+    Dropout,
+    Maxout,
+    Network,
+    PReLU,
+    gemm,
+)
+from .losses import (
+    LOSSES,
+    BinaryCrossEntropy,
+    CrossEntropy,
+    Loss,
+    SquaredError,
+    binary_cross_entropy,
+    cross_entropy,
+    get_loss,
+    squared_error,
+)
+from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSProp, get_optimizer
+from .regularizers import L1, L2, MaxNorm, dropout_backward, dropout_forward, dropout_mask
+from .schedules import (
+    SCHEDULES,
+    Constant,
+    Exponential,
+    InverseTime,
+    ReduceOnPlateau,
+    Schedule,
+    Step,
+    get_schedule,
+)
+
+# Lower-case aliases so that every family is reachable by its registry name.
+prelu = PReLU
+maxout = Maxout
+sgd = SGD
+adagrad = Adagrad
+rmsprop = RMSProp
+adam = Adam
+constant = Constant
+step = Step
+exponential = Exponential
+inverse_time = InverseTime
+reduce_on_plateau = ReduceOnPlateau
 
 __all__ = [
-    "INITIALIZERS",
-    "Initializer",
-    "Normal",
-    "TruncatedNormal",
-    "Uniform",
-    "GlorotUniform",
-    "GlorotNormal",
-    "GlorotSigmoid",
-    "HeNormal",
-    "HeUniform",
-    "LecunNormal",
-    "Orthogonal",
-    "Zeros",
-    "get_initializer",
-    "normal",
-    "truncated_normal",
-    "uniform",
-    "glorot_uniform",
-    "glorot_normal",
-    "glorot_sigmoid",
-    "he_normal",
-    "he_uniform",
-    "lecun_normal",
-    "orthogonal",
-    "zeros",
+    # activations
+    "ACTIVATIONS", "Activation", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU",
+    "Softplus", "Identity", "Softmax", "get_activation", "sigmoid", "tanh", "relu",
+    "leaky_relu", "elu", "softplus", "identity", "softmax", "prelu", "maxout",
+    # initializers
+    "INITIALIZERS", "Initializer", "Normal", "TruncatedNormal", "Uniform",
+    "GlorotUniform", "GlorotNormal", "GlorotSigmoid", "HeNormal", "HeUniform",
+    "LecunNormal", "Orthogonal", "Zeros", "get_initializer", "normal",
+    "truncated_normal", "uniform", "glorot_uniform", "glorot_normal", "glorot_sigmoid",
+    "he_normal", "he_uniform", "lecun_normal", "orthogonal", "zeros",
+    # layers
+    "ACTIVATION_LAYERS", "ActivationLayer", "Dense", "Dropout", "Maxout", "PReLU",
+    "Network", "gemm",
+    # losses
+    "LOSSES", "Loss", "SquaredError", "CrossEntropy", "BinaryCrossEntropy",
+    "get_loss", "squared_error", "cross_entropy", "binary_cross_entropy",
+    # optimizers
+    "OPTIMIZERS", "Optimizer", "SGD", "Adagrad", "RMSProp", "Adam", "get_optimizer",
+    "sgd", "adagrad", "rmsprop", "adam",
+    # regularizers
+    "L1", "L2", "MaxNorm", "dropout_mask", "dropout_forward", "dropout_backward",
+    # schedules
+    "SCHEDULES", "Schedule", "Constant", "Step", "Exponential", "InverseTime",
+    "ReduceOnPlateau", "get_schedule", "constant", "step", "exponential",
+    "inverse_time", "reduce_on_plateau",
 ]

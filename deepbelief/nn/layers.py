@@ -1,0 +1,387 @@
+"""Layers and the feed-forward network engine the MLPs train.
+
+A layer owns its parameters (``params``), the gradients of the last
+backward pass (``grads``, same shapes) and buffers for one mini-batch, so
+that training allocates nothing per step. Interface:
+
+- ``allocate(batch_size, dtype)``: size the buffers;
+- ``forward(X, training=False, rng=None)``: output for the rows of ``X``
+  (at most ``batch_size`` of them), a view of a layer buffer;
+- ``backward(dY, need_input_grad=True)``: fills ``grads`` and returns the
+  gradient with respect to the layer's input (``dY`` may be overwritten).
+
+The matrix products run on scipy's BLAS (``?gemm`` writing into the
+layer's buffers) and every other pass is either a numpy ufunc in place or a
+fused Numba kernel.
+
+References
+----------
+He, K., Zhang, X., Ren, S. and Sun, J. (2015). Delving deep into
+rectifiers (PReLU). ICCV.
+
+Goodfellow, I., Warde-Farley, D., Mirza, M., Courville, A. and Bengio, Y.
+(2013). Maxout networks. ICML.
+"""
+
+import copy
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.linalg import blas as _blas
+
+from .._kernels import mlp as _k
+from .activations import ACTIVATIONS, Activation, get_activation
+
+__all__ = ["gemm", "Dense", "ActivationLayer", "PReLU", "Maxout", "Dropout",
+           "Network", "ACTIVATION_LAYERS", "make_activation_layer"]
+
+_GEMM = {np.dtype(np.float32): _blas.sgemm, np.dtype(np.float64): _blas.dgemm}
+
+
+def _fortran_operand(M):
+    """``(array, trans)`` with ``array`` F-contiguous and ``op(array) == M``."""
+    if M.flags.f_contiguous:
+        return M, 0
+    if M.flags.c_contiguous:
+        return M.T, 1
+    M = np.asfortranarray(M)
+    return M, 0
+
+
+def gemm(A, B, out, alpha=1.0, beta=0.0):
+    """``out <- alpha * A @ B + beta * out`` in place with scipy's BLAS.
+
+    ``out`` must be C-contiguous; ``A`` and ``B`` may be C- or F-contiguous
+    (a transposed view costs nothing). A C-contiguous ``out`` is the
+    F-contiguous ``out.T = B.T @ A.T``, which is what BLAS is asked for.
+    """
+    if not out.flags.c_contiguous:
+        raise ValueError("out must be C-contiguous.")
+    a, ta = _fortran_operand(B.T)
+    b, tb = _fortran_operand(A.T)
+    res = _GEMM[out.dtype](alpha, a, b, beta=beta, c=out.T, trans_a=ta, trans_b=tb,
+                           overwrite_c=1)
+    if res.ctypes.data != out.ctypes.data:  # pragma: no cover - BLAS copied
+        out[...] = res.T
+    return out
+
+
+class Layer:
+    params = ()
+    grads = ()
+
+    def allocate(self, batch_size, dtype):
+        pass
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class Dense(Layer):
+    r"""Fully connected: :math:`Z = X W + b`.
+
+    .. math:: \frac{\partial L}{\partial W} = X^T \delta,\quad
+              \frac{\partial L}{\partial b} = \textstyle\sum_i \delta_i,\quad
+              \frac{\partial L}{\partial X} = \delta W^T
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_in, n_out), C-contiguous
+    b : ndarray of shape (n_out,)
+        Both are used (and updated) in place.
+    """
+
+    def __init__(self, W, b):
+        self.W = W
+        self.b = b
+        self.params = [W, b]
+        self.grads = [np.zeros_like(W), np.zeros_like(b)]
+
+    @property
+    def n_in(self):
+        return self.W.shape[0]
+
+    @property
+    def n_out(self):
+        return self.W.shape[1]
+
+    def allocate(self, batch_size, dtype):
+        self._z = np.empty((batch_size, self.n_out), dtype=dtype)
+        self._dx = np.empty((batch_size, self.n_in), dtype=dtype)
+
+    def forward(self, X, training=False, rng=None):
+        self._x = X
+        Z = self._z[: X.shape[0]]
+        gemm(X, self.W, Z)
+        Z += self.b
+        return Z
+
+    def backward(self, dY, need_input_grad=True):
+        gemm(self._x.T, dY, self.grads[0])
+        _k.column_sums(dY, self.grads[1])
+        if not need_input_grad:
+            return None
+        dX = self._dx[: dY.shape[0]]
+        gemm(dY, self.W.T, dX)
+        return dX
+
+
+class ActivationLayer(Layer):
+    """An elementwise activation applied in place (its input buffer becomes
+    its output; the derivative is taken from the output)."""
+
+    def __init__(self, activation):
+        self.activation = get_activation(activation)
+
+    def width_in(self, n_units):
+        return n_units
+
+    def init_params(self, n_units, dtype):
+        pass
+
+    def forward(self, X, training=False, rng=None):
+        self._y = self.activation.forward(X, out=X)
+        return self._y
+
+    def backward(self, dY, need_input_grad=True):
+        return self.activation.backward(self._y, dY)
+
+    def __repr__(self):
+        return f"ActivationLayer({self.activation!r})"
+
+
+class PReLU(Layer):
+    r"""Parametric ReLU with one learned slope per unit.
+
+    .. math:: f(z_j) = \begin{cases} z_j & z_j > 0 \\ a_j z_j & z_j \le 0
+              \end{cases},\qquad
+              \frac{\partial L}{\partial a_j} = \sum_i \delta_{ij} \min(z_{ij}, 0)
+
+    Parameters
+    ----------
+    init : float, default=0.25
+        Initial slope (He et al., 2015).
+    """
+
+    def __init__(self, init=0.25):
+        if isinstance(init, bool) or not isinstance(init, Real):
+            raise TypeError(f"init must be a real number; got {type(init).__name__}.")
+        self.init = float(init)
+        self.params = []
+        self.grads = []
+
+    def width_in(self, n_units):
+        return n_units
+
+    def init_params(self, n_units, dtype, alpha=None):
+        a = (np.full(n_units, self.init, dtype=dtype) if alpha is None
+             else np.ascontiguousarray(alpha, dtype=dtype))
+        self.params = [a]
+        self.grads = [np.zeros_like(a)]
+
+    def allocate(self, batch_size, dtype):
+        self._y = np.empty((batch_size, self.params[0].shape[0]), dtype=dtype)
+
+    def forward(self, X, training=False, rng=None):
+        self._z = X
+        Y = self._y[: X.shape[0]]
+        _k.prelu_forward(X, self.params[0], Y)
+        return Y
+
+    def backward(self, dY, need_input_grad=True):
+        return _k.prelu_backward(self._z, self.params[0], dY, self.grads[0])
+
+    def __repr__(self):
+        return f"PReLU(init={self.init!r})"
+
+
+class Maxout(Layer):
+    r"""Maxout over groups of ``k`` consecutive linear units.
+
+    .. math:: h_j = \max_{c \in \{jk, \dots, jk+k-1\}} z_c
+
+    The preceding :class:`Dense` layer has ``k`` times as many outputs; the
+    gradient goes to the winning piece of each group only.
+
+    Parameters
+    ----------
+    k : int, default=2
+        Pieces per unit, >= 1.
+    """
+
+    def __init__(self, k=2):
+        if isinstance(k, bool) or not isinstance(k, Integral):
+            raise TypeError(f"k must be an int; got {type(k).__name__}.")
+        if k < 1:
+            raise ValueError(f"k must be >= 1; got {k}.")
+        self.k = int(k)
+        self.params = []
+        self.grads = []
+
+    def width_in(self, n_units):
+        return n_units * self.k
+
+    def init_params(self, n_units, dtype):
+        self._n_units = n_units
+
+    def allocate(self, batch_size, dtype):
+        self._y = np.empty((batch_size, self._n_units), dtype=dtype)
+        self._arg = np.empty((batch_size, self._n_units), dtype=np.int64)
+        self._dz = np.empty((batch_size, self._n_units * self.k), dtype=dtype)
+
+    def forward(self, X, training=False, rng=None):
+        n = X.shape[0]
+        return _k.maxout_forward(X, self.k, self._y[:n], self._arg[:n])
+
+    def backward(self, dY, need_input_grad=True):
+        n = dY.shape[0]
+        return _k.maxout_backward(dY, self._arg[:n], self._dz[:n])
+
+    def __repr__(self):
+        return f"Maxout(k={self.k})"
+
+
+class Dropout(Layer):
+    r"""Inverted dropout: in training each unit is kept with probability
+    :math:`1 - p` and scaled by :math:`1/(1-p)`; at prediction it is the
+    identity.
+
+    ``forward(X, training=True, rng=rng)`` draws a fresh mask;
+    ``rng=None`` reuses the last one (a fixed mask, as gradient checks
+    need).
+
+    Parameters
+    ----------
+    p : float
+        Drop probability in [0, 1).
+    """
+
+    def __init__(self, p):
+        self.p = float(p)
+
+    def allocate(self, batch_size, dtype):
+        self._mask = np.empty(0, dtype=dtype)
+        self._capacity = batch_size
+        self._dtype = dtype
+        self._y = None
+
+    def forward(self, X, training=False, rng=None):
+        if not training or self.p == 0:
+            self._active = False
+            return X
+        self._active = True
+        n, m = X.shape
+        if self._y is None or self._y.shape[1] != m:
+            self._y = np.empty((self._capacity, m), dtype=self._dtype)
+            self._mask_full = np.empty((self._capacity, m), dtype=self._dtype)
+        if rng is not None:
+            mask = self._mask_full[:n]
+            rng.random(out=mask, dtype=mask.dtype)
+            _k.dropout_mask(mask, self.p)
+            self._mask = mask
+        Y = self._y[:n]
+        np.multiply(X, self._mask, out=Y)
+        return Y
+
+    def backward(self, dY, need_input_grad=True):
+        if self._active:
+            dY *= self._mask
+        return dY
+
+    def __repr__(self):
+        return f"Dropout(p={self.p!r})"
+
+
+ACTIVATION_LAYERS = {"prelu": PReLU, "maxout": Maxout}
+
+
+def make_activation_layer(spec):
+    """A fresh activation layer from a name, an :class:`Activation`, or a
+    :class:`PReLU` / :class:`Maxout` used as a template."""
+    if isinstance(spec, str):
+        if spec in ACTIVATION_LAYERS:
+            return ACTIVATION_LAYERS[spec]()
+        if spec in ACTIVATIONS:
+            return ActivationLayer(spec)
+        raise ValueError(
+            f"activation must be one of {sorted(set(ACTIVATIONS) | set(ACTIVATION_LAYERS))}"
+            f", an Activation, PReLU or Maxout; got {spec!r}."
+        )
+    if isinstance(spec, Activation):
+        return ActivationLayer(spec)
+    if isinstance(spec, (PReLU, Maxout)):
+        return copy.deepcopy(spec)
+    raise TypeError(
+        "activation must be a str, an Activation, PReLU or Maxout; got "
+        f"{type(spec).__name__}."
+    )
+
+
+class Network:
+    """A stack of layers ending in logits, with a loss on top.
+
+    Parameters
+    ----------
+    layers : list of Layer
+    loss : Loss
+        Turns the logits into outputs and gradients.
+    """
+
+    def __init__(self, layers, loss):
+        self.layers = list(layers)
+        self.loss = loss
+        self._batch_size = 0
+        self._dtype = None
+
+    @property
+    def params(self):
+        return [p for layer in self.layers for p in layer.params]
+
+    @property
+    def grads(self):
+        return [g for layer in self.layers for g in layer.grads]
+
+    def allocate(self, batch_size, dtype):
+        dtype = np.dtype(dtype)
+        if batch_size <= self._batch_size and dtype == self._dtype:
+            return
+        for layer in self.layers:
+            layer.allocate(batch_size, dtype)
+        self._batch_size = batch_size
+        self._dtype = dtype
+
+    def forward(self, X, training=False, rng=None):
+        """Logits for the rows of ``X`` (at most the allocated batch size)."""
+        out = X
+        for layer in self.layers:
+            out = layer.forward(out, training=training, rng=rng)
+        return out
+
+    def train_batch(self, X, Y, rng=None, scale=None):
+        """Forward and backward on one batch; fill every layer's ``grads``.
+
+        The gradients are those of the mean loss over the batch (``scale``
+        defaults to ``1 / len(X)``). Returns ``(summed loss, errors)``.
+        """
+        n = X.shape[0]
+        Z = self.forward(X, training=True, rng=rng)
+        loss, errors = self.loss.delta(Z, Y, 1.0 / n if scale is None else scale)
+        delta = Z
+        for i in range(len(self.layers) - 1, -1, -1):
+            delta = self.layers[i].backward(delta, need_input_grad=i > 0)
+        return loss, errors
+
+    def predict(self, X, chunk_size=1024):
+        """Outputs (after the output activation) for any number of rows."""
+        n = X.shape[0]
+        dtype = self._dtype or X.dtype
+        out = None
+        self.allocate(min(max(n, 1), max(chunk_size, self._batch_size)), dtype)
+        step = self._batch_size
+        for start in range(0, n, step):
+            xb = np.ascontiguousarray(X[start:start + step], dtype=dtype)
+            Z = self.forward(xb)
+            if out is None:
+                out = np.empty((n, Z.shape[1]), dtype=dtype)
+            self.loss.output(Z, out=out[start:start + step])
+        return out

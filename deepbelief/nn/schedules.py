@@ -1,0 +1,166 @@
+"""Learning-rate schedules.
+
+A schedule is a pure function of the initial rate, the epoch (0-based) and
+the losses monitored so far:
+
+.. code-block:: python
+
+    lr = schedule(learning_rate_init, epoch, losses)
+
+so a run resumed from a checkpoint (which keeps the loss curve) gets the
+same rates as an uninterrupted one.
+"""
+
+import math
+from numbers import Integral, Real
+
+__all__ = ["Schedule", "Constant", "Step", "Exponential", "InverseTime",
+           "ReduceOnPlateau", "SCHEDULES", "get_schedule"]
+
+
+def _check(name, value, low=0.0, low_open=True, integer=False):
+    kind = Integral if integer else Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise TypeError(f"{name} must be {'an int' if integer else 'a real number'}; "
+                        f"got {type(value).__name__}.")
+    if (value <= low) if low_open else (value < low):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; "
+                         f"got {value}.")
+    return value
+
+
+class Schedule:
+    """Base class: ``schedule(learning_rate_init, epoch, losses) -> float``."""
+
+    def __call__(self, learning_rate_init, epoch, losses=()):
+        raise NotImplementedError
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+
+class Constant(Schedule):
+    r""":math:`\eta_t = \eta_0`."""
+
+    def __call__(self, learning_rate_init, epoch, losses=()):
+        return float(learning_rate_init)
+
+
+class Step(Schedule):
+    r"""Multiply the rate by ``factor`` every ``every`` epochs:
+    :math:`\eta_t = \eta_0 \cdot \text{factor}^{\lfloor t / \text{every}\rfloor}`.
+
+    Parameters
+    ----------
+    factor : float, default=0.5
+    every : int, default=10
+    """
+
+    def __init__(self, factor=0.5, every=10):
+        self.factor = float(_check("factor", factor))
+        self.every = int(_check("every", every, integer=True))
+
+    def __call__(self, learning_rate_init, epoch, losses=()):
+        return learning_rate_init * self.factor ** (epoch // self.every)
+
+
+class Exponential(Schedule):
+    r""":math:`\eta_t = \eta_0 \cdot \text{decay}^t`.
+
+    Parameters
+    ----------
+    decay : float, default=0.95
+    """
+
+    def __init__(self, decay=0.95):
+        self.decay = float(_check("decay", decay))
+
+    def __call__(self, learning_rate_init, epoch, losses=()):
+        return learning_rate_init * self.decay ** epoch
+
+
+class InverseTime(Schedule):
+    r""":math:`\eta_t = \eta_0 / (1 + \text{decay}\cdot t)^{p}`.
+
+    With ``decay = n_samples`` and ``power = power_t`` this is scikit-learn's
+    ``"invscaling"`` (its time step counts samples seen).
+
+    Parameters
+    ----------
+    decay : float, default=1.0
+    power : float, default=1.0
+    """
+
+    def __init__(self, decay=1.0, power=1.0):
+        self.decay = float(_check("decay", decay, low_open=False))
+        self.power = float(_check("power", power, low_open=False))
+
+    def __call__(self, learning_rate_init, epoch, losses=()):
+        return learning_rate_init / (1.0 + self.decay * epoch) ** self.power
+
+
+class ReduceOnPlateau(Schedule):
+    r"""Multiply the rate by ``factor`` each time the monitored loss has not
+    improved by more than ``tol`` for ``patience`` consecutive epochs.
+
+    Replays the whole loss curve on each call, so it needs no state.
+    ``factor=0.2`` is scikit-learn's ``"adaptive"`` (divide by 5).
+
+    Parameters
+    ----------
+    factor : float, default=0.2
+    patience : int, default=2
+    tol : float, default=1e-4
+    min_learning_rate : float, default=1e-6
+    """
+
+    def __init__(self, factor=0.2, patience=2, tol=1e-4, min_learning_rate=1e-6):
+        self.factor = float(_check("factor", factor))
+        self.patience = int(_check("patience", patience, integer=True))
+        self.tol = float(_check("tol", tol, low_open=False))
+        self.min_learning_rate = float(_check("min_learning_rate", min_learning_rate,
+                                              low_open=False))
+
+    def __call__(self, learning_rate_init, epoch, losses=()):
+        lr = float(learning_rate_init)
+        best = math.inf
+        bad = 0
+        for loss in list(losses)[:epoch]:
+            if loss < best - self.tol:
+                bad = 0
+            else:
+                bad += 1
+            best = min(best, loss)
+            if bad >= self.patience:
+                lr = max(lr * self.factor, self.min_learning_rate)
+                bad = 0
+        return lr
+
+
+SCHEDULES = {
+    "constant": Constant,
+    "step": Step,
+    "exponential": Exponential,
+    "inverse_time": InverseTime,
+    "reduce_on_plateau": ReduceOnPlateau,
+}
+
+
+def get_schedule(schedule):
+    """Resolve a name, a :class:`Schedule` or a callable
+    ``f(learning_rate_init, epoch, losses)`` to a schedule."""
+    if isinstance(schedule, str):
+        try:
+            return SCHEDULES[schedule]()
+        except KeyError:
+            raise ValueError(
+                f"schedule must be one of {sorted(SCHEDULES)}, a Schedule or a "
+                f"callable; got {schedule!r}."
+            ) from None
+    if callable(schedule):
+        return schedule
+    raise TypeError(
+        f"schedule must be a str, a Schedule or a callable; got "
+        f"{type(schedule).__name__}."
+    )

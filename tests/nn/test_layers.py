@@ -1,0 +1,116 @@
+import numpy as np
+import pytest
+
+from deepbelief.nn import layers as Ly
+from deepbelief.nn.initializers import get_initializer
+from deepbelief.nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gemm_all_layouts_in_place(dtype):
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(7, 5)).astype(dtype)
+    B = rng.normal(size=(5, 3)).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for a in (A, np.asfortranarray(A)):
+        for b in (B, np.asfortranarray(B)):
+            out = np.empty((7, 3), dtype=dtype)
+            ptr = out.ctypes.data
+            Ly.gemm(a, b, out)
+            assert out.ctypes.data == ptr
+            np.testing.assert_allclose(out, A @ B, rtol=tol, atol=tol)
+    out = np.ones((5, 5), dtype=dtype)
+    Ly.gemm(A.T, A, out, alpha=2.0, beta=0.5)
+    np.testing.assert_allclose(out, 2 * A.T @ A + 0.5, rtol=tol, atol=tol)
+
+
+def _build(sizes, acts, loss, dropout=0.0, input_dropout=0.0, seed=0):
+    rng = np.random.default_rng(seed)
+    layers = []
+    if input_dropout:
+        layers.append(Ly.Dropout(input_dropout))
+    n_in = sizes[0]
+    for n, act in zip(sizes[1:-1], acts):
+        a = Ly.make_activation_layer(act)
+        width = a.width_in(n)
+        layers.append(Ly.Dense(get_initializer("glorot_uniform")((n_in, width), rng),
+                               rng.normal(0, 0.1, width)))
+        a.init_params(n, np.float64)
+        if isinstance(a, Ly.PReLU):
+            a.params[0][...] = rng.uniform(0.1, 0.5, n)
+        layers.append(a)
+        if dropout:
+            layers.append(Ly.Dropout(dropout))
+        n_in = n
+    layers.append(Ly.Dense(get_initializer("glorot_uniform")((n_in, sizes[-1]), rng),
+                           rng.normal(0, 0.1, sizes[-1])))
+    return Ly.Network(layers, loss)
+
+
+def _targets(loss, n, k, rng):
+    if isinstance(loss, CrossEntropy):
+        return np.eye(k)[rng.integers(0, k, n)]
+    if isinstance(loss, BinaryCrossEntropy):
+        return (rng.random((n, k)) < 0.5).astype(float)
+    return rng.normal(size=(n, k))
+
+
+CASES = [
+    ([4, 3], [], SquaredError()),
+    ([5, 6, 3], ["sigmoid"], CrossEntropy()),
+    ([5, 6, 4, 3], ["tanh", "relu"], CrossEntropy()),
+    ([4, 5, 5, 2], ["elu", "softplus"], BinaryCrossEntropy()),
+    ([4, 6, 5, 3], ["leaky_relu", "prelu"], SquaredError()),
+    ([4, 3, 4, 2], ["maxout", "identity"], CrossEntropy()),
+    ([3, 4, 4, 4, 3], ["relu", Ly.Maxout(3), "softmax"], SquaredError()),
+]
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.4])
+@pytest.mark.parametrize("sizes, acts, loss", CASES)
+def test_network_backward_matches_finite_differences(sizes, acts, loss, dropout):
+    rng = np.random.default_rng(1)
+    net = _build(sizes, acts, loss, dropout=dropout, input_dropout=dropout / 2)
+    n = 6
+    net.allocate(n, np.float64)
+    X = rng.normal(size=(n, sizes[0]))
+    Y = _targets(loss, n, sizes[-1], rng)
+    # draw the dropout masks once, then keep them fixed
+    net.forward(X.copy(), training=True, rng=np.random.default_rng(2))
+
+    def mean_loss():
+        Z = net.forward(X.copy(), training=True, rng=None).copy()
+        return loss.loss(Y, Z)
+
+    net.train_batch(X.copy(), Y, rng=None)
+    grads = [g.copy() for g in net.grads]
+    eps = 1e-6
+    for p, g in zip(net.params, grads):
+        num = np.zeros_like(p)
+        for idx in np.ndindex(p.shape):
+            old = p[idx]
+            p[idx] = old + eps
+            fp = mean_loss()
+            p[idx] = old - eps
+            fm = mean_loss()
+            p[idx] = old
+            num[idx] = (fp - fm) / (2 * eps)
+        np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-7)
+
+
+def test_prediction_ignores_dropout_and_chunks():
+    net = _build([4, 8, 3], ["relu"], CrossEntropy(), dropout=0.5, input_dropout=0.2)
+    X = np.random.default_rng(0).normal(size=(50, 4))
+    P = net.predict(X, chunk_size=7)
+    P_all = net.predict(X, chunk_size=100)
+    np.testing.assert_allclose(P, P_all, rtol=1e-12)
+    np.testing.assert_allclose(P.sum(1), 1)
+
+
+def test_make_activation_layer_errors():
+    with pytest.raises(ValueError, match="activation must be one of"):
+        Ly.make_activation_layer("swish")
+    with pytest.raises(TypeError):
+        Ly.make_activation_layer(3)
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        Ly.Maxout(0)
