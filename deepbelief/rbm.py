@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels import blas
 from ._kernels import rbm as _k
-from ._kernels.random import draw_seed
+from ._kernels.random import SeedStream, draw_seed
 from .nn.initializers import get_initializer
 from .training import (
     Checkpointer,
@@ -349,9 +349,13 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             momentum = _momentum_at(self.momentum, epoch)
             snapshot = self._parameters(copy=True)
             with EpochTimer() as timer:
+                # A fresh seed stream per epoch: the generator's state at the
+                # end of an epoch then determines everything after it, which
+                # makes resuming from a checkpoint exact.
+                seeds = SeedStream(rng)
                 for idx in minibatch_indices(n_samples, batch_size, rng, shuffle=True):
                     V = gather_rows(X, idx, ws.SV)
-                    self._cd_step(ws, V.shape[0], lr, momentum, rng)
+                    self._cd_step(ws, V.shape[0], lr, momentum, seeds)
             self._n_epochs_done = epoch + 1
             try:
                 check_finite(f"epoch {epoch + 1}", self.learning_rate,
@@ -385,7 +389,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self.best_epoch_ = stopper.best_epoch + 1
         self.n_iter_ = self._n_epochs_done
 
-    def _cd_step(self, ws, n, lr, momentum, rng):
+    def _cd_step(self, ws, n, lr, momentum, seeds):
         """One CD-k / PCD-k update from the data rows ``ws.SV[:n]``."""
         W = self.components_
         b = self.intercept_visible_
@@ -401,16 +405,16 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             chain = self.h_samples_
         else:
             chain = ws.chain[:n]
-            hidden.sample(H0, c, H0, chain, draw_seed(rng))
+            hidden.sample(H0, c, H0, chain, seeds())
         m = chain.shape[0]
         Vn = SV[n : n + m]
         Hn = SH[n : n + m]
         for _ in range(self.k):
             blas.dot_nn(chain, W, Vn)
-            self._sample_visible(Vn, Vn, draw_seed(rng))
+            self._sample_visible(Vn, Vn, seeds())
             self._to_hidden_input(Vn)
             blas.dot_nt(Vn, W, Hn)
-            hidden.sample(Hn, c, Hn, chain, draw_seed(rng))
+            hidden.sample(Hn, c, Hn, chain, seeds())
         self._extra_gradients(ws, n, m, lr)
         _k.hidden_statistics(SH[: n + m], n, m, ws.pos_h, ws.neg_h)
         _k.column_mean_difference(SV[: n + m], n, m, ws.grad_b)

@@ -31,6 +31,7 @@ def jit(*args, **kwargs):
 
 def _compile(func, options):
     global _warned
+    options = {"error_model": "numpy", **options}
     try:
         return njit(cache=True, **options)(func)
     except RuntimeError as exc:  # no writable cache locator

@@ -21,32 +21,33 @@ def _gemm(dtype):
         raise TypeError(f"BLAS products need float32 or float64 arrays; got {dtype}.")
 
 
-def _check_inplace(result, out):
-    # f2py silently copies arrays it cannot use as they are; a product that
-    # did not land in ``out`` would be lost, so refuse loudly.
-    if result.ctypes.data != out.ctypes.data:
+def _check_inplace(result, c):
+    # f2py silently copies arrays it cannot use as they are (and then
+    # returns the copy); a product that did not land in ``out`` would be
+    # lost, so refuse loudly.
+    if result is not c:
         raise RuntimeError("BLAS product was not written in place; buffers must be "
                            "C-contiguous and of the model's dtype.")
 
 
 def dot_nt(A, W, out, alpha=1.0, beta=0.0):
     """out = alpha * A @ W.T + beta * out, for A (n, k), W (m, k), out (n, m)."""
-    r = _gemm(out.dtype)(alpha, W.T, A.T, beta=beta, c=out.T, trans_a=1,
-                         overwrite_c=1)
-    _check_inplace(r, out)
+    c = out.T
+    _check_inplace(_gemm(out.dtype)(alpha, W.T, A.T, beta=beta, c=c, trans_a=1,
+                                    overwrite_c=1), c)
     return out
 
 
 def dot_nn(A, W, out, alpha=1.0, beta=0.0):
     """out = alpha * A @ W + beta * out, for A (n, k), W (k, m), out (n, m)."""
-    r = _gemm(out.dtype)(alpha, W.T, A.T, beta=beta, c=out.T, overwrite_c=1)
-    _check_inplace(r, out)
+    c = out.T
+    _check_inplace(_gemm(out.dtype)(alpha, W.T, A.T, beta=beta, c=c, overwrite_c=1), c)
     return out
 
 
 def dot_tn(H, V, out, alpha=1.0, beta=0.0):
     """out = alpha * H.T @ V + beta * out, for H (n, m), V (n, k), out (m, k)."""
-    r = _gemm(out.dtype)(alpha, V.T, H.T, beta=beta, c=out.T, trans_b=1,
-                         overwrite_c=1)
-    _check_inplace(r, out)
+    c = out.T
+    _check_inplace(_gemm(out.dtype)(alpha, V.T, H.T, beta=beta, c=c, trans_b=1,
+                                    overwrite_c=1), c)
     return out

@@ -80,12 +80,97 @@ def sigmoid(x):
     return 1.0 / (1.0 + exp(-x))
 
 
+_MANTISSA = 0x000FFFFFFFFFFFFF
+_ONE_BITS = 0x3FF0000000000000
+_SQRT2 = 1.4142135623730951
+_LN2 = 0.6931471805599453
+
+
+@jit(inline="always")
+def log(x):
+    """Natural log of a positive, finite, normal float64, vectorisable.
+
+    x = m * 2**e with m in [sqrt(2)/2, sqrt(2)); log m = 2 atanh(s) with
+    s = (m - 1) / (m + 1), |s| < 0.172, summed to s**21. Relative error
+    below 5e-16 (tested against ``np.log``). Zero, negative, infinite and
+    subnormal inputs are outside its contract.
+    """
+    bits = _f64_bits(x)
+    e = (bits >> 52) - 1023
+    m = _bits_f64((bits & _MANTISSA) | _ONE_BITS)
+    big = m > _SQRT2
+    m = m * 0.5 if big else m
+    e = e + 1 if big else e
+    s = (m - 1.0) / (m + 1.0)
+    s2 = s * s
+    p = 1.0 / 21.0
+    p = p * s2 + 1.0 / 19.0
+    p = p * s2 + 1.0 / 17.0
+    p = p * s2 + 1.0 / 15.0
+    p = p * s2 + 1.0 / 13.0
+    p = p * s2 + 1.0 / 11.0
+    p = p * s2 + 1.0 / 9.0
+    p = p * s2 + 1.0 / 7.0
+    p = p * s2 + 1.0 / 5.0
+    p = p * s2 + 1.0 / 3.0
+    p = p * s2 + 1.0
+    return e * _LN2 + 2.0 * s * p
+
+
+@jit(inline="always")
+def log1p_unit(t):
+    """log(1 + t) for t in [0, 1], vectorisable and accurate for tiny t.
+
+    log(1 + t) = 2 atanh(s) with s = t / (2 + t) in [0, 1/3], summed to
+    s**33 (relative error below 5e-16).
+    """
+    s = t / (2.0 + t)
+    s2 = s * s
+    p = 1.0 / 33.0
+    p = p * s2 + 1.0 / 31.0
+    p = p * s2 + 1.0 / 29.0
+    p = p * s2 + 1.0 / 27.0
+    p = p * s2 + 1.0 / 25.0
+    p = p * s2 + 1.0 / 23.0
+    p = p * s2 + 1.0 / 21.0
+    p = p * s2 + 1.0 / 19.0
+    p = p * s2 + 1.0 / 17.0
+    p = p * s2 + 1.0 / 15.0
+    p = p * s2 + 1.0 / 13.0
+    p = p * s2 + 1.0 / 11.0
+    p = p * s2 + 1.0 / 9.0
+    p = p * s2 + 1.0 / 7.0
+    p = p * s2 + 1.0 / 5.0
+    p = p * s2 + 1.0 / 3.0
+    p = p * s2 + 1.0
+    return 2.0 * s * p
+
+
 @jit(inline="always")
 def softplus(x):
-    """log(1 + e**x) without overflow (scalar libm log)."""
-    if x > 0.0:
-        return x + np.log1p(np.exp(-x))
-    return np.log1p(np.exp(x))
+    """log(1 + e**x) = max(x, 0) + log1p(e**-|x|): no overflow, vectorisable.
+
+    Relative error below 1e-15 wherever e**x is a normal number; NaN stays
+    NaN.
+    """
+    out = max(x, 0.0) + log1p_unit(exp(-abs(x)))
+    return out if x == x else x
+
+
+@jit
+def log_array(x, out):
+    """Apply ``log`` elementwise to a 1-D array (for tests)."""
+    for i in range(x.shape[0]):
+        out[i] = log(x[i])
+    return out
+
+
+@jit
+def softplus_array(x, out):
+    """Apply ``softplus`` elementwise to a 1-D array (for tests)."""
+    for i in range(x.shape[0]):
+        out[i] = softplus(x[i])
+    return out
 
 
 @jit

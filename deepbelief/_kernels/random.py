@@ -69,3 +69,26 @@ def fill_normal(seed, offset, out):
 def draw_seed(rng):
     """One uint64 kernel seed drawn from a numpy Generator."""
     return np.uint64(rng.integers(0, 2**64, dtype=np.uint64))
+
+
+class SeedStream:
+    """Kernel seeds drawn from a numpy Generator in blocks.
+
+    Drawing one integer from a Generator costs microseconds; a training
+    loop needs several seeds per mini-batch, so they are drawn 1024 at a
+    time. The sequence depends only on the Generator's state.
+    """
+
+    def __init__(self, rng, block=1024):
+        self._rng = rng
+        self._block = block
+        self._seeds = None
+        self._next = block
+
+    def __call__(self):
+        if self._next == self._block:
+            self._seeds = self._rng.integers(0, 2**64, size=self._block, dtype=np.uint64)
+            self._next = 0
+        seed = self._seeds[self._next]
+        self._next += 1
+        return seed

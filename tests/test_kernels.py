@@ -1,0 +1,181 @@
+"""Kernels against the slow references in tests/reference.py."""
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import expit, logsumexp
+
+from deepbelief._kernels import mathfn
+from deepbelief._kernels import rbm as k
+from deepbelief._kernels.blas import dot_nn, dot_nt, dot_tn
+from deepbelief._kernels.random import SeedStream, fill_normal, fill_uniform
+
+import reference as ref
+
+DTYPES = [np.float32, np.float64]
+TOL = {np.float32: 2e-6, np.float64: 1e-12}
+
+
+def test_exp_matches_numpy_to_a_few_ulp():
+    x = np.concatenate([np.linspace(-708, 708, 200_001), np.random.default_rng(0).normal(0, 5, 10_000)])
+    out = mathfn.exp_array(x, np.empty_like(x))
+    assert np.max(np.abs(out / np.exp(x) - 1)) < 5e-16
+
+
+def test_exp_clamps_and_keeps_nan():
+    out = mathfn.exp_array(np.array([-1e4, 1e4, np.nan, 0.0]), np.empty(4))
+    assert 0 < out[0] < 1e-300 and np.isfinite(out[1]) and out[1] > 1e307
+    assert np.isnan(out[2]) and out[3] == 1.0
+
+
+def test_log_and_softplus_match_numpy():
+    x = np.exp(np.linspace(-700, 700, 100_001))
+    assert np.max(np.abs(mathfn.log_array(x, np.empty_like(x)) - np.log(x))) < 1e-12
+    y = np.linspace(-700, 700, 200_001)
+    sp = mathfn.softplus_array(y, np.empty_like(y))
+    np.testing.assert_allclose(sp, np.logaddexp(0, y), rtol=2e-15, atol=0)
+    assert np.isnan(mathfn.softplus_array(np.array([np.nan]), np.empty(1))[0])
+
+
+def test_uniform_and_normal_streams_have_the_right_distribution():
+    u = fill_uniform(np.uint64(7), 0, np.empty(200_000))
+    z = fill_normal(np.uint64(7), 0, np.empty(200_000))
+    assert stats.kstest(u, "uniform").pvalue > 1e-4
+    assert stats.kstest(z, "norm").pvalue > 1e-4
+    assert u.min() >= 0 and u.max() < 1
+    # different seeds and offsets give different (uncorrelated) streams
+    u2 = fill_uniform(np.uint64(8), 0, np.empty(200_000))
+    assert abs(np.corrcoef(u, u2)[0, 1]) < 0.02
+    shifted = fill_uniform(np.uint64(7), 5, np.empty(10))
+    np.testing.assert_array_equal(shifted, u[5:15])
+
+
+def test_seed_stream_depends_only_on_the_generator_state():
+    a = SeedStream(np.random.default_rng(3), block=4)
+    b = SeedStream(np.random.default_rng(3), block=16)
+    assert [a() for _ in range(10)] != [] and len({a() for _ in range(20)}) == 20
+    a = SeedStream(np.random.default_rng(3), block=16)
+    assert [a() for _ in range(10)] == [b() for _ in range(10)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_bernoulli_kernels_match_reference(dtype):
+    rng = np.random.default_rng(0)
+    A = rng.normal(0, 3, (7, 5)).astype(dtype)
+    bias = rng.normal(0, 1, 5).astype(dtype)
+    mean = np.empty_like(A)
+    k.bernoulli_mean(A, bias, mean)
+    np.testing.assert_allclose(mean, expit((A + bias).astype(np.float64)), rtol=TOL[dtype])
+    sample = np.empty_like(A)
+    k.bernoulli_sample(A, bias, mean, sample, np.uint64(11))
+    p, s = ref.bernoulli_sample(A, bias, 11)
+    np.testing.assert_allclose(mean, p, rtol=TOL[dtype])
+    np.testing.assert_array_equal(sample, s)
+    # in place: A may be the mean buffer
+    A2 = A.copy()
+    k.bernoulli_sample(A2, bias, A2, sample, np.uint64(11))
+    np.testing.assert_allclose(A2, p, rtol=TOL[dtype])
+    out = np.empty(7)
+    k.bernoulli_log_partition(A, bias, out)
+    np.testing.assert_allclose(out, np.logaddexp(0, (A + bias).astype(np.float64)).sum(1), rtol=1e-12)
+    k.bernoulli_energy(A, bias, out)
+    np.testing.assert_allclose(out, -(A.astype(np.float64) @ bias.astype(np.float64)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gaussian_and_relu_kernels_match_reference(dtype):
+    rng = np.random.default_rng(1)
+    A = rng.normal(0, 2, (6, 4)).astype(dtype)
+    bias = rng.normal(0, 1, 4).astype(dtype)
+    mean, sample = np.empty_like(A), np.empty_like(A)
+    k.gaussian_sample(A, bias, mean, sample, np.uint64(5))
+    mu, s = ref.gaussian_sample(A, bias, 5)
+    np.testing.assert_allclose(mean, mu, rtol=TOL[dtype])
+    np.testing.assert_allclose(sample, s, rtol=10 * TOL[dtype], atol=10 * TOL[dtype])
+    k.relu_sample(A, bias, mean, sample, np.uint64(5))
+    mu, s = ref.relu_sample(A, bias, 5)
+    np.testing.assert_allclose(mean, mu, rtol=TOL[dtype])
+    np.testing.assert_allclose(sample, s, rtol=10 * TOL[dtype], atol=10 * TOL[dtype])
+    out = np.empty(6)
+    k.relu_log_partition(A, bias, out)
+    expected = ref.stepped_sigmoid_log_partition((A + bias).astype(np.float64)).sum(1)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    k.gaussian_log_partition(A, bias, out)
+    x = (A + bias).astype(np.float64)
+    np.testing.assert_allclose(out, (0.5 * x**2 + 0.5 * np.log(2 * np.pi)).sum(1), rtol=1e-12)
+    k.gaussian_energy(A, bias, out)
+    np.testing.assert_allclose(out, 0.5 * ((A.astype(np.float64) - bias) ** 2).sum(1), rtol=1e-6)
+
+
+def test_relu_sample_distribution():
+    # max(0, x + N(0, sigmoid(x))): check the mean against the closed form
+    x = 0.7
+    A = np.full((1, 200_000), x)
+    mean, sample = np.empty_like(A), np.empty_like(A)
+    k.relu_sample(A, np.zeros(200_000), mean, sample, np.uint64(3))
+    s = np.sqrt(expit(x))
+    expected = x * stats.norm.cdf(x / s) + s * stats.norm.pdf(x / s)
+    assert abs(sample.mean() - expected) < 4 * sample.std() / np.sqrt(A.size)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gradient_statistics(dtype):
+    rng = np.random.default_rng(2)
+    SH = rng.random((9, 3)).astype(dtype)
+    SV = rng.random((9, 4)).astype(dtype)
+    n, m = 5, 4
+    pos, neg = np.empty(3), np.empty(3)
+    SH0 = SH.astype(np.float64)
+    k.hidden_statistics(SH, n, m, pos, neg)
+    np.testing.assert_allclose(pos, SH0[:n].mean(0), rtol=1e-6)
+    np.testing.assert_allclose(neg, SH0[n:].mean(0), rtol=1e-6)
+    grad = SV.astype(np.float64).T @ SH.astype(np.float64)
+    expected = SV[:n].astype(np.float64).T @ SH0[:n] / n - SV[n:].astype(np.float64).T @ SH0[n:] / m
+    np.testing.assert_allclose(grad, expected, rtol=1e-5, atol=1e-7)
+    out = np.empty(4)
+    k.column_mean_difference(SV, n, m, out)
+    np.testing.assert_allclose(out, SV[:n].mean(0) - SV[n:].mean(0), rtol=1e-5, atol=1e-7)
+
+
+def test_weight_update_kernels():
+    rng = np.random.default_rng(3)
+    W = rng.normal(size=(4, 6))
+    vel = rng.normal(size=(4, 6))
+    W2, v2 = W.copy(), vel.copy()
+    k.apply_velocity(W2, v2, 0.01, 0.002)
+    v_ref = vel - 0.01 * W - 0.002 * np.sign(W)
+    np.testing.assert_allclose(v2, v_ref)
+    np.testing.assert_allclose(W2, W + v_ref)
+    W3 = W.copy()
+    k.l1_shrink(W3, 0.5)
+    np.testing.assert_allclose(W3, np.sign(W) * np.maximum(np.abs(W) - 0.5, 0))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_blas_products(dtype):
+    rng = np.random.default_rng(4)
+    A = rng.random((5, 3)).astype(dtype)
+    W = rng.random((4, 3)).astype(dtype)
+    out = rng.random((5, 4)).astype(dtype)
+    expected = 0.5 * A @ W.T + 2.0 * out
+    dot_nt(A, W, out, alpha=0.5, beta=2.0)
+    np.testing.assert_allclose(out, expected, rtol=1e-5)
+    H = rng.random((5, 4)).astype(dtype)
+    out2 = np.empty((5, 3), dtype)
+    np.testing.assert_allclose(dot_nn(H, W, out2), H @ W, rtol=1e-5)
+    C = rng.random((4, 3)).astype(dtype)
+    expected = 0.1 * H.T @ A + 0.9 * C
+    dot_tn(H, A, C, alpha=0.1, beta=0.9)
+    np.testing.assert_allclose(C, expected, rtol=1e-5)
+    with pytest.raises((RuntimeError, ValueError)):
+        dot_nt(A, W, np.empty((5, 4), dtype)[:, ::1].T.copy().T)  # F-ordered out
+
+
+def test_flip_bits_and_squared_error():
+    V = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.5]])
+    out = np.empty_like(V)
+    k.flip_bits(V, np.array([0, 2]), out)
+    np.testing.assert_array_equal(out, [[1, 1, 1], [1, 0, 0.5]])
+    err = np.empty(2)
+    k.squared_error_rows(V, out, err)
+    np.testing.assert_allclose(err, [1.0, 0.0])
