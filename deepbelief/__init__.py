@@ -17,3 +17,7 @@ __all__ += ["BernoulliRBM", "GaussianBernoulliRBM"]
 from .preprocessing import GlobalContrastNormalization, ZCAWhitening, drop_incomplete  # noqa: E402
 
 __all__ += ["GlobalContrastNormalization", "ZCAWhitening", "drop_incomplete"]
+
+from .mlp import MLPClassifier, MLPRegressor  # noqa: E402
+
+__all__ += ["MLPClassifier", "MLPRegressor"]

@@ -1,0 +1,984 @@
+"""Multilayer perceptrons trained by backpropagation: the fine-tuning engine.
+
+:class:`MLPClassifier` and :class:`MLPRegressor` take every parameter of
+scikit-learn's MLPs that names the same concept, with the same meaning and
+default, so that switching is a change of import. On top: more solvers
+(``"adagrad"``, ``"rmsprop"``) and learning-rate schedules, ``init``,
+``l1``, ``dropout``, ``input_dropout``, ``max_norm``, per-layer and
+parametric activations (``"prelu"``, ``"maxout"``), ``augment``,
+``checkpoint_dir`` with resume, ``history_``, ``pretrainer`` (a DBN or
+stacked autoencoder whose weights initialise the hidden layers) and a
+``dtype`` (float32 by default).
+
+The matrix products run on scipy's BLAS into preallocated buffers, the
+elementwise work in fused single-threaded Numba kernels or in-place numpy
+ufuncs; an epoch does not copy the training data (mini-batches are gathered
+into one reused buffer).
+
+Thread counts: the products use scipy's OpenBLAS thread pool (set it with
+``threadpoolctl.threadpool_limits`` or ``OPENBLAS_NUM_THREADS``); the
+kernels are single-threaded on purpose.
+"""
+
+import hashlib
+import json
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from . import training
+from ._kernels import mlp as _k
+from .nn.initializers import get_initializer
+from .nn.layers import Dense, Dropout, Maxout, Network, PReLU, make_activation_layer
+from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
+from .nn.optimizers import OPTIMIZERS, get_optimizer
+from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, Schedule,
+                           get_schedule)
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
+
+# Solver name -> the estimator parameters its optimizer takes.
+_SOLVER_ARGS = {
+    "sgd": lambda est: dict(momentum=est.momentum, nesterov=est.nesterovs_momentum),
+    "adam": lambda est: dict(beta_1=est.beta_1, beta_2=est.beta_2,
+                             epsilon=est.epsilon),
+    "adagrad": lambda est: dict(epsilon=est.epsilon),
+    "rmsprop": lambda est: dict(rho=est.rho, epsilon=est.epsilon),
+}
+
+# Default initialiser for each activation when init="auto".
+_AUTO_INIT = {
+    "relu": "he_uniform", "leaky_relu": "he_uniform", "elu": "he_uniform",
+    "prelu": "he_uniform", "maxout": "he_uniform", "softplus": "he_uniform",
+    "sigmoid": "glorot_sigmoid", "logistic": "glorot_sigmoid",
+    "tanh": "glorot_uniform", "identity": "glorot_uniform",
+    "softmax": "glorot_uniform",
+}
+
+_DTYPES = {"float32": np.float32, "float64": np.float64}
+
+# Parameters that may change between a checkpointed run and its resumption.
+_RESUMABLE = ("max_iter", "verbose", "checkpoint_dir", "n_iter_no_change", "tol",
+              "early_stopping", "augment", "warm_start")
+
+
+def _activation_name(spec):
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, PReLU):
+        return "prelu"
+    if isinstance(spec, Maxout):
+        return "maxout"
+    return getattr(spec, "name", None)
+
+
+def _stable_repr(value):
+    """``repr`` without the memory addresses of functions and plain objects."""
+    text = repr(value)
+    if " at 0x" in text:
+        return getattr(value, "__qualname__", type(value).__qualname__)
+    return text
+
+
+def _per_layer(value, n_layers, name):
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_layers:
+            raise ValueError(f"{name} must be a single value or a list of one per "
+                             f"hidden layer ({n_layers}); got {len(value)} values.")
+        return list(value)
+    return [value] * n_layers
+
+
+def _check_fraction(name, value, high_open=True):
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
+    if not (0 <= value < 1 if high_open else 0 <= value <= 1):
+        raise ValueError(f"{name} must be in [0, 1); got {value}.")
+    return float(value)
+
+
+def _check_real(name, value, low=0.0, low_open=False):
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
+    if (value <= low) if low_open else (value < low):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; "
+                         f"got {value}.")
+    return float(value)
+
+
+def _check_int(name, value, low=1):
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value}.")
+    return int(value)
+
+
+class _BaseMLP(BaseEstimator):
+    """Shared parameters, network construction and the training loop."""
+
+    _loss_class = None
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        *,
+        activation="relu",
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        rho=0.9,
+        init="auto",
+        l1=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        max_norm=None,
+        augment=None,
+        pretrainer=None,
+        checkpoint_dir=None,
+        dtype="float32",
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.rho = rho
+        self.init = init
+        self.l1 = l1
+        self.dropout = dropout
+        self.input_dropout = input_dropout
+        self.max_norm = max_norm
+        self.augment = augment
+        self.pretrainer = pretrainer
+        self.checkpoint_dir = checkpoint_dir
+        self.dtype = dtype
+
+    # ------------------------------------------------------------------
+    # parameter validation
+
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, Integral) and not isinstance(sizes, bool):
+            sizes = [sizes]
+        try:
+            sizes = list(sizes)
+        except TypeError:
+            raise TypeError("hidden_layer_sizes must be an int or a sequence of ints; "
+                            f"got {type(sizes).__name__}.") from None
+        for s in sizes:
+            if isinstance(s, bool) or not isinstance(s, Integral):
+                raise TypeError("hidden_layer_sizes must hold ints; got "
+                                f"{type(s).__name__} {s!r}.")
+            if s < 1:
+                raise ValueError(f"hidden_layer_sizes must be > 0; got {s}.")
+        return [int(s) for s in sizes]
+
+    def _check_params(self):
+        self._sizes = self._hidden_sizes()
+        n_hidden = len(self._sizes)
+        if self.solver == "lbfgs":
+            raise ValueError(
+                f"solver must be one of {sorted(OPTIMIZERS)}; got 'lbfgs' (the "
+                "quasi-Newton solver is not provided: use 'adam' or 'sgd')."
+            )
+        if not isinstance(self.solver, str) or self.solver not in _SOLVER_ARGS:
+            raise ValueError(f"solver must be one of {sorted(_SOLVER_ARGS)}; "
+                             f"got {self.solver!r}.")
+        _check_real("alpha", self.alpha)
+        _check_real("l1", self.l1)
+        _check_real("learning_rate_init", self.learning_rate_init, low_open=True)
+        _check_real("power_t", self.power_t)
+        _check_int("max_iter", self.max_iter)
+        _check_int("n_iter_no_change", self.n_iter_no_change)
+        _check_real("tol", self.tol)
+        _check_fraction("momentum", self.momentum, high_open=False)
+        _check_fraction("validation_fraction", self.validation_fraction)
+        if self.early_stopping and self.validation_fraction == 0:
+            raise ValueError("validation_fraction must be > 0 when early_stopping "
+                             "is True; got 0.")
+        for name in ("beta_1", "beta_2", "rho"):
+            _check_fraction(name, getattr(self, name))
+        _check_real("epsilon", self.epsilon, low_open=True)
+        self._dropouts = [_check_fraction("dropout", p)
+                          for p in _per_layer(self.dropout, n_hidden, "dropout")]
+        _check_fraction("input_dropout", self.input_dropout)
+        if self.max_norm is not None:
+            _check_real("max_norm", self.max_norm, low_open=True)
+        self._activations = _per_layer(self.activation, n_hidden, "activation")
+        for spec in self._activations:
+            make_activation_layer(spec)
+        if isinstance(self.init, str) and self.init == "auto":
+            self._inits = [get_initializer(_AUTO_INIT.get(_activation_name(a),
+                                                          "glorot_uniform"))
+                           for a in self._activations]
+            self._out_init = get_initializer("glorot_uniform")
+        else:
+            self._inits = [get_initializer(self.init)] * n_hidden
+            self._out_init = self._inits[0] if n_hidden else get_initializer(self.init)
+        lr = self.learning_rate
+        if not (isinstance(lr, Schedule) or callable(lr) or lr in
+                ("constant", "invscaling", "adaptive", *SCHEDULES)):
+            raise ValueError(
+                "learning_rate must be 'constant', 'invscaling', 'adaptive', one of "
+                f"{sorted(SCHEDULES)}, a Schedule or a callable; got {lr!r}."
+            )
+        if self.augment is not None and not callable(self.augment):
+            raise TypeError("augment must be a callable augment(X, random_state=rng) "
+                            f"or None; got {type(self.augment).__name__}.")
+        if self.pretrainer is not None and not hasattr(self.pretrainer, "fit"):
+            raise TypeError("pretrainer must be an estimator with fit and "
+                            f"layer_weights_; got {type(self.pretrainer).__name__}.")
+        key = self.dtype if isinstance(self.dtype, str) else np.dtype(self.dtype).name
+        if key not in _DTYPES:
+            raise ValueError(f"dtype must be 'float32' or 'float64'; got {self.dtype!r}.")
+        self._dtype = np.dtype(_DTYPES[key])
+
+    def _schedule(self, n_samples):
+        lr = self.learning_rate
+        if lr == "invscaling":
+            return InverseTime(decay=float(n_samples), power=float(self.power_t))
+        if lr == "adaptive":
+            return ReduceOnPlateau(factor=0.2, patience=self.n_iter_no_change,
+                                   tol=self.tol)
+        return get_schedule(lr)
+
+    # ------------------------------------------------------------------
+    # network
+
+    def _build_network(self, dtype):
+        """Layers around the fitted arrays (shared, updated in place)."""
+        layers = []
+        if self.input_dropout:
+            layers.append(Dropout(self.input_dropout))
+        for i, spec in enumerate(self._activations):
+            layers.append(Dense(self.coefs_[i], self.intercepts_[i]))
+            act = make_activation_layer(spec)
+            if isinstance(act, PReLU):
+                act.init_params(self._sizes[i], dtype)
+                act.params[0] = self.activation_params_[i]
+                act.grads[0] = np.zeros_like(act.params[0])
+            else:
+                act.init_params(self._sizes[i], dtype)
+            layers.append(act)
+            if self._dropouts[i]:
+                layers.append(Dropout(self._dropouts[i]))
+        layers.append(Dense(self.coefs_[-1], self.intercepts_[-1]))
+        return Network(layers, self._loss_class())
+
+    def _initialize(self, n_features, n_outputs, rng):
+        dtype = self._dtype
+        fan_in = n_features
+        self.coefs_, self.intercepts_, self.activation_params_ = [], [], []
+        for i, spec in enumerate(self._activations):
+            act = make_activation_layer(spec)
+            width = act.width_in(self._sizes[i])
+            self.coefs_.append(self._inits[i]((fan_in, width), rng, dtype=dtype))
+            self.intercepts_.append(np.zeros(width, dtype=dtype))
+            if isinstance(act, PReLU):
+                act.init_params(self._sizes[i], dtype)
+                self.activation_params_.append(act.params[0])
+            else:
+                self.activation_params_.append(np.zeros(0, dtype=dtype))
+            fan_in = self._sizes[i]
+        self.coefs_.append(self._out_init((fan_in, n_outputs), rng, dtype=dtype))
+        self.intercepts_.append(np.zeros(n_outputs, dtype=dtype))
+        self.n_layers_ = len(self._sizes) + 2
+        self.n_outputs_ = n_outputs
+        self.out_activation_ = self._loss_class.activation.name
+        if self.out_activation_ == "sigmoid":
+            self.out_activation_ = "logistic"
+
+    def _apply_pretrainer(self, X):
+        pre = clone(self.pretrainer)
+        pre.fit(X)
+        weights = getattr(pre, "layer_weights_", None)
+        if weights is None:
+            raise TypeError("pretrainer must expose layer_weights_ after fit; "
+                            f"{type(pre).__name__} does not.")
+        weights = list(weights)
+        if len(weights) > len(self._sizes):
+            raise ValueError(f"pretrainer gave {len(weights)} layers of weights but the "
+                             f"network has {len(self._sizes)} hidden layers.")
+        for i, (W, b) in enumerate(weights):
+            W = np.asarray(W)
+            b = np.asarray(b).reshape(-1)
+            if W.shape != self.coefs_[i].shape or b.shape != self.intercepts_[i].shape:
+                raise ValueError(
+                    f"pretrainer layer {i} has weights of shape {W.shape} and bias of "
+                    f"shape {b.shape}; hidden layer {i} needs {self.coefs_[i].shape} "
+                    f"and {self.intercepts_[i].shape}."
+                )
+            self.coefs_[i][...] = W
+            self.intercepts_[i][...] = b
+        self.pretrainer_ = pre
+
+    def _params(self):
+        params = []
+        for i in range(len(self._sizes)):
+            params += [self.coefs_[i], self.intercepts_[i]]
+            if self.activation_params_[i].size:
+                params.append(self.activation_params_[i])
+        return params + [self.coefs_[-1], self.intercepts_[-1]]
+
+    def _penalty_coefs(self, net):
+        """Per-parameter (alpha, l1) for ``net.params``: weights only."""
+        weights = {id(layer.W) for layer in net.layers if isinstance(layer, Dense)}
+        l2 = [self.alpha if id(p) in weights else 0.0 for p in net.params]
+        l1 = [self.l1 if id(p) in weights else 0.0 for p in net.params]
+        return np.array(l2), np.array(l1)
+
+    def _fingerprint(self, n_features):
+        params = {k: v for k, v in self.get_params(deep=False).items()
+                  if k not in _RESUMABLE}
+        text = json.dumps({k: _stable_repr(v) for k, v in sorted(params.items())}
+                          | {"n_features": n_features})
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    # ------------------------------------------------------------------
+    # fitting
+
+    def _validate_Xy(self, X, y, reset):
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
+                             multi_output=True, dtype=self._dtype,
+                             y_numeric=isinstance(self, RegressorMixin), reset=reset)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if hasattr(X, "tocsr"):
+            X = X.tocsr()
+        return X, y
+
+    def _evaluate(self, net, X, Y, chunk=1024):
+        """(summed loss, errors) of the network on ``X`` without dropout."""
+        net.allocate(min(chunk, max(1, X.shape[0])), self._dtype)
+        step = net._batch_size
+        loss = errors = 0.0
+        for start in range(0, X.shape[0], step):
+            xb = X[start:start + step]
+            xb = xb.toarray() if hasattr(xb, "toarray") else xb
+            Z = net.forward(np.ascontiguousarray(xb, dtype=self._dtype))
+            yb = np.ascontiguousarray(Y[start:start + step], dtype=self._dtype)
+            l_b, e_b = net.loss.delta(Z, yb, 1.0)
+            loss += l_b
+            errors += e_b
+        return loss, errors
+
+    def _fit(self, X, y, incremental=False, classes=None):
+        self._check_params()
+        first = not (incremental or self.warm_start) or not hasattr(self, "coefs_")
+        X, y = self._validate_Xy(X, y, reset=first)
+        Y = self._encode_targets(y, first, classes)
+        n_samples, n_features = X.shape
+        rng_state = getattr(self, "_rng", None)
+        rng = (training.make_generator(self.random_state)
+               if first or rng_state is None else rng_state)
+
+        if first:
+            self._initialize(n_features, Y.shape[1], rng)
+        elif self.coefs_[0].dtype != self._dtype:
+            raise ValueError(f"dtype is {self._dtype.name} but the fitted model is "
+                             f"{self.coefs_[0].dtype.name}; refit from scratch.")
+
+        early = self.early_stopping and not incremental
+        if early:
+            val_idx, train_idx = self._split(y, n_samples, rng)
+        else:
+            val_idx, train_idx = np.zeros(0, np.int64), np.arange(n_samples)
+
+        aug_rng = rng.spawn(1)[0] if self.augment is not None else None
+        net = self._build_network(self._dtype)
+        if first or not hasattr(self, "_optimizer"):
+            self._optimizer = get_optimizer(self.solver,
+                                            learning_rate=self.learning_rate_init,
+                                            **_SOLVER_ARGS[self.solver](self))
+        optimizer = self._optimizer
+        schedule = self._schedule(len(train_idx))
+
+        if first or not hasattr(self, "history_"):
+            self.history_ = training.History()
+            self.loss_curve_ = []
+            self.validation_scores_ = [] if early else None
+            self.n_iter_ = 0
+            self.t_ = 0
+            self.best_loss_ = np.inf if not early else None
+            self.best_validation_score_ = -np.inf if early else None
+        self._no_improve = training.EarlyStopping(self.n_iter_no_change, self.tol,
+                                                  greater_is_better=early)
+        if early:
+            self._no_improve.best_score = self.best_validation_score_
+        elif self.best_loss_ is not None:
+            self._no_improve.best_score = self.best_loss_
+
+        checkpointer = None
+        start_epoch = self.n_iter_
+        if self.checkpoint_dir is not None and not incremental:
+            checkpointer = training.Checkpointer(self.checkpoint_dir)
+            resumed = self._resume(checkpointer, n_features, optimizer, net)
+            if resumed is not None:
+                rng, aug_rng, train_idx, val_idx = resumed
+                start_epoch = self.n_iter_
+        if first and self.pretrainer is not None and start_epoch == 0:
+            self._apply_pretrainer(X[train_idx] if early else X)
+
+        Xv = X[val_idx] if early else None
+        Yv = Y[val_idx] if early else None
+        self._rng = rng
+        if incremental:
+            end_epoch = start_epoch + 1
+        elif first or checkpointer is not None:
+            end_epoch = self.max_iter
+        else:  # warm start: max_iter more epochs, as in scikit-learn
+            end_epoch = start_epoch + self.max_iter
+        self._train(net, X, Y, train_idx, Xv, Yv, rng, aug_rng, optimizer, schedule,
+                    start_epoch, end_epoch, checkpointer, early, val_idx, incremental)
+        return self
+
+    def _split(self, y, n_samples, rng):
+        n_val = max(1, int(round(self.validation_fraction * n_samples)))
+        if n_val >= n_samples:
+            raise ValueError(f"validation_fraction={self.validation_fraction} leaves no "
+                             f"training samples out of {n_samples}.")
+        if isinstance(self, ClassifierMixin) and y.ndim == 1:
+            # stratified: the same fraction of each class
+            val = []
+            for cls in np.unique(y):
+                idx = np.flatnonzero(y == cls)
+                idx = idx[rng.permutation(len(idx))]
+                val.append(idx[: int(round(self.validation_fraction * len(idx)))])
+            val_idx = np.sort(np.concatenate(val))
+            if len(val_idx) == 0:
+                val_idx = np.sort(rng.permutation(n_samples)[:n_val])
+        else:
+            val_idx = np.sort(rng.permutation(n_samples)[:n_val])
+        mask = np.ones(n_samples, bool)
+        mask[val_idx] = False
+        return val_idx.astype(np.int64), np.flatnonzero(mask).astype(np.int64)
+
+    def _resume(self, checkpointer, n_features, optimizer, net):
+        latest = checkpointer.latest()
+        if latest is None:
+            return None
+        arrays, meta = latest
+        if meta.get("fingerprint") != self._fingerprint(n_features):
+            raise ValueError(
+                f"checkpoint_dir {self.checkpoint_dir!r} holds checkpoints of a model "
+                "with other parameters or data; use another folder or empty it."
+            )
+        for i, p in enumerate(self._params()):
+            p[...] = arrays[f"param_{i}"]
+        optimizer.set_state({k[4:]: v for k, v in arrays.items() if k.startswith("opt_")})
+        self.history_ = training.History({k: list(v) for k, v in meta["history"].items()})
+        self.loss_curve_ = list(meta["loss_curve"])
+        self.validation_scores_ = meta["validation_scores"]
+        self.n_iter_ = int(meta["epoch"]) + 1
+        self.t_ = int(meta["t"])
+        self.best_loss_ = meta["best_loss"]
+        self.best_validation_score_ = meta["best_validation_score"]
+        stop = self._no_improve
+        stop.best_score = meta["stop_best_score"]
+        stop.best_epoch = meta["stop_best_epoch"]
+        stop._bad_epochs = meta["stop_bad_epochs"]
+        if any(k.startswith("best_") for k in arrays):
+            stop.best_params = [arrays[f"best_{i}"] for i in range(len(self._params()))]
+        rng = training.generator_from_json(meta["rng"])
+        aug_rng = (training.generator_from_json(meta["aug_rng"])
+                   if meta.get("aug_rng") else None)
+        return rng, aug_rng, arrays["train_idx"], arrays["val_idx"]
+
+    def _checkpoint(self, checkpointer, epoch, optimizer, rng, aug_rng, train_idx,
+                    val_idx, best, n_features):
+        arrays = {f"param_{i}": p for i, p in enumerate(self._params())}
+        arrays |= {f"opt_{k}": v for k, v in optimizer.state().items()}
+        if self._no_improve.best_params is not None:
+            arrays |= {f"best_{i}": p for i, p in enumerate(self._no_improve.best_params)}
+        arrays["train_idx"] = train_idx
+        arrays["val_idx"] = val_idx
+        stop = self._no_improve
+        meta = dict(
+            fingerprint=self._fingerprint(n_features),
+            history={k: list(v) for k, v in self.history_.items()},
+            loss_curve=self.loss_curve_,
+            validation_scores=self.validation_scores_,
+            t=self.t_,
+            best_loss=self.best_loss_,
+            best_validation_score=self.best_validation_score_,
+            stop_best_score=float(stop.best_score),
+            stop_best_epoch=int(stop.best_epoch),
+            stop_bad_epochs=int(stop._bad_epochs),
+            rng=training.generator_state_to_json(rng),
+            aug_rng=None if aug_rng is None else training.generator_state_to_json(aug_rng),
+        )
+        checkpointer.save(epoch, arrays, meta, best=best)
+
+    def _train(self, net, X, Y, train_idx, Xv, Yv, rng, aug_rng, optimizer, schedule,
+               start_epoch, end_epoch, checkpointer, early, val_idx, incremental):
+        dtype = self._dtype
+        n_train = len(train_idx)
+        n_features = X.shape[1]
+        batch_size = training.check_batch_size(self.batch_size, n_train)
+        net.allocate(batch_size, dtype)
+        x_buf = np.empty((batch_size, n_features), dtype=dtype)
+        y_buf = np.empty((batch_size, Y.shape[1]), dtype=dtype)
+        # Train on the rows of X in train_idx without copying X: batches index
+        # train_idx, which is gathered through once per batch.
+        identity = n_train == X.shape[0]
+        params = net.params
+        grads = net.grads
+        l2, l1 = self._penalty_coefs(net)
+        dense_w = [layer.W for layer in net.layers if isinstance(layer, Dense)]
+        norms = [np.empty(W.shape[1], dtype=dtype) for W in dense_w]
+        last_good = [p.copy() for p in params]
+        is_classifier = isinstance(self, ClassifierMixin)
+
+        for epoch in range(start_epoch, end_epoch):
+            with training.EpochTimer() as timer:
+                lr = float(schedule(self.learning_rate_init, epoch, self.loss_curve_))
+                optimizer.learning_rate = lr
+                loss_sum = err_sum = 0.0
+                for idx in training.minibatch_indices(n_train, batch_size, rng,
+                                                      self.shuffle):
+                    rows = idx if identity else train_idx[idx]
+                    xb = training.gather_rows(X, rows, x_buf)
+                    yb = training.gather_rows(Y, rows, y_buf)
+                    if self.augment is not None:
+                        xb = self._augment(xb, aug_rng)
+                    n = len(idx)
+                    loss, errors = net.train_batch(xb, yb, rng=rng)
+                    if not np.isfinite(loss):
+                        self._restore(params, last_good)
+                        training.check_finite(f"epoch {epoch + 1}", lr, loss=loss)
+                    loss_sum += loss
+                    err_sum += errors
+                    optimizer.update(params, grads, l2=l2 / n, l1=l1 / n)
+                    if self.max_norm is not None:
+                        for W, buf in zip(dense_w[:-1], norms):
+                            _k.max_norm(W, self.max_norm, buf)
+                self.t_ += n_train
+                if not all(_k.all_finite(p) for p in params):
+                    self._restore(params, last_good)
+                    training.check_finite(f"epoch {epoch + 1}", lr,
+                                          weights=np.array([np.nan]))
+                for p, good in zip(params, last_good):
+                    np.copyto(good, p)
+                penalty = 0.0
+                if self.alpha or self.l1:
+                    for W in dense_w:
+                        sq, ab = _k.sum_squares_abs(W)
+                        penalty += 0.5 * self.alpha * sq + self.l1 * ab
+                    penalty /= batch_size
+                loss_ = loss_sum / n_train + penalty
+                self.loss_ = loss_
+                self.loss_curve_.append(loss_)
+                record = dict(loss=loss_, train_error=err_sum / n_train
+                              if is_classifier else err_sum / (n_train * Y.shape[1]),
+                              learning_rate=lr)
+                if early:
+                    v_loss, v_err = self._evaluate(net, Xv, Yv)
+                    net.allocate(batch_size, dtype)
+                    n_val = Xv.shape[0]
+                    if is_classifier:
+                        score = 1.0 - v_err / n_val
+                        record |= dict(val_loss=v_loss / n_val, val_error=v_err / n_val)
+                    else:
+                        sst = float(np.sum((Yv - Yv.mean(axis=0)) ** 2))
+                        score = 1.0 - v_err / sst if sst > 0 else 0.0
+                        record |= dict(val_loss=v_loss / n_val,
+                                       val_error=v_err / (n_val * Yv.shape[1]))
+                    self.validation_scores_.append(score)
+                else:
+                    score = loss_
+            self.n_iter_ = epoch + 1
+            stop = self._no_improve.update(score, epoch, params if early else [])
+            improved = self._no_improve.best_epoch == epoch
+            if early:
+                self.best_validation_score_ = float(self._no_improve.best_score)
+            else:
+                self.best_loss_ = float(self._no_improve.best_score)
+            self.history_.record(**record, seconds=timer.seconds)
+            if self.verbose:
+                training.print_epoch(type(self).__name__, epoch + 1,
+                                     **{k: float(v) for k, v in record.items()},
+                                     time=f"{timer.seconds:.2f}s")
+            if checkpointer is not None:
+                self._checkpoint(checkpointer, epoch, optimizer, rng, aug_rng,
+                                 train_idx, val_idx, improved, n_features)
+            if stop:
+                if self.learning_rate == "adaptive" and not early and lr > 1e-6:
+                    self._no_improve._bad_epochs = 0
+                    continue
+                if self.verbose:
+                    what = "Validation score" if early else "Training loss"
+                    print(f"{what} did not improve more than tol={self.tol} for "
+                          f"{self.n_iter_no_change} consecutive epochs. Stopping.")
+                break
+        else:
+            if not incremental and end_epoch > start_epoch:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+        if early and self._no_improve.best_params is not None:
+            self._restore(params, self._no_improve.best_params)
+
+    @staticmethod
+    def _restore(params, saved):
+        for p, s in zip(params, saved):
+            np.copyto(p, s)
+
+    def _augment(self, xb, aug_rng):
+        out = self.augment(xb, random_state=aug_rng)
+        out = np.asarray(out)
+        if out.shape != xb.shape:
+            raise ValueError(f"augment must return an array of shape {xb.shape}; "
+                             f"got {out.shape}.")
+        return np.ascontiguousarray(out, dtype=self._dtype)
+
+    # ------------------------------------------------------------------
+    # prediction
+
+    def _forward(self, X):
+        check_is_fitted(self, "coefs_")
+        self._check_params()
+        X = validate_data(self, X, accept_sparse=["csr", "csc"],
+                          dtype=self.coefs_[0].dtype, reset=False)
+        if hasattr(X, "tocsr"):
+            X = X.tocsr()
+        self._dtype = self.coefs_[0].dtype
+        net = self._build_network(self._dtype)
+        n = X.shape[0]
+        chunk = 1024
+        net.allocate(min(chunk, max(n, 1)), self._dtype)
+        out = np.empty((n, self.n_outputs_), dtype=self._dtype)
+        step = net._batch_size
+        for start in range(0, n, step):
+            xb = X[start:start + step]
+            xb = xb.toarray() if hasattr(xb, "toarray") else xb
+            Z = net.forward(np.ascontiguousarray(xb, dtype=self._dtype))
+            net.loss.output(Z, out=out[start:start + step])
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class MLPClassifier(ClassifierMixin, _BaseMLP):
+    """Multilayer perceptron classifier trained by backpropagation.
+
+    Softmax outputs and cross-entropy for several classes; one sigmoid
+    output for two (as scikit-learn does); independent sigmoids for
+    multilabel targets. Every scikit-learn ``MLPClassifier`` parameter of
+    the stochastic solvers is accepted with its meaning and default.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(100,)
+        Units per hidden layer.
+    activation : str, Activation, PReLU, Maxout or list of them, default="relu"
+        Hidden activation, one for all or one per hidden layer:
+        ``"relu"``, ``"sigmoid"`` (``"logistic"``), ``"tanh"``,
+        ``"leaky_relu"``, ``"elu"``, ``"softplus"``, ``"identity"``,
+        ``"softmax"``, ``"prelu"`` (learned slopes), ``"maxout"`` (2 pieces;
+        ``Maxout(k)`` for more).
+    solver : {"adam", "sgd", "adagrad", "rmsprop"}, default="adam"
+    alpha : float, default=1e-4
+        L2 penalty. As in scikit-learn the penalty gradient
+        ``alpha * W`` is divided by the batch's number of samples.
+    batch_size : int, "auto" or "full", default="auto"
+        ``"auto"`` is ``min(200, n_samples)``; ``"full"`` is full-batch
+        gradient descent and 1 stochastic gradient descent.
+    learning_rate : str, Schedule or callable, default="constant"
+        ``"constant"``, ``"invscaling"`` (``learning_rate_init / (t+1) **
+        power_t`` with ``t`` the samples seen), ``"adaptive"`` (divide by 5
+        after ``n_iter_no_change`` epochs without progress), or one of
+        ``"step"``, ``"exponential"``, ``"inverse_time"``,
+        ``"reduce_on_plateau"``, a :class:`~deepbelief.nn.schedules.Schedule`
+        or a callable ``f(learning_rate_init, epoch, losses)``. Applies to
+        every solver.
+    learning_rate_init : float, default=0.001
+    power_t : float, default=0.5
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Shuffle the samples every epoch.
+    random_state : int, RandomState, Generator or None, default=None
+    tol : float, default=1e-4
+    verbose : bool, default=False
+        One line per epoch.
+    warm_start : bool, default=False
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data (stratified); stop when
+        its accuracy has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, and restore the weights of the best epoch.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters (``epsilon`` also Adagrad's and RMSProp's).
+    n_iter_no_change : int, default=10
+    rho : float, default=0.9
+        RMSProp's decay.
+    init : str, Initializer or callable, default="auto"
+        Weight initialiser (see :mod:`deepbelief.nn.initializers`);
+        ``"auto"`` picks He uniform for rectifiers, Glorot uniform scaled
+        by 4 for sigmoid, Glorot uniform otherwise. Biases start at 0.
+    l1 : float, default=0.0
+        L1 penalty, scaled like ``alpha``.
+    dropout : float or list of float, default=0.0
+        Probability of dropping each hidden unit in training (0.5 is the
+        classic value), one for all hidden layers or one per layer.
+        Inverted dropout: nothing is rescaled at prediction.
+    input_dropout : float, default=0.0
+        Probability of dropping each input (0.2 is the classic value).
+    max_norm : float or None, default=None
+        Bound on the L2 norm of each hidden unit's incoming weights.
+    augment : callable or None, default=None
+        ``augment(X_batch, random_state=rng)`` returning a new batch of the
+        same shape; applied to every training mini-batch (never at
+        prediction). ``rng`` is a numpy Generator derived from
+        ``random_state``.
+    pretrainer : estimator or None, default=None
+        An unfitted estimator (a DBN or stacked autoencoder) cloned and
+        fitted on X; its ``layer_weights_``, a list of ``(W, b)`` with ``W``
+        of shape ``(n_in, n_out)``, initialise the first hidden layers.
+        Nested parameters are reachable as ``pretrainer__<name>``.
+    checkpoint_dir : str, path or None, default=None
+        Save the parameters and the training state after every epoch
+        (atomically; the best epoch also as ``best.npz``). ``fit`` resumes
+        from the latest checkpoint there when its parameters match.
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the weights and of the computation.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    coefs_ : list of ndarray
+        ``coefs_[i]`` has shape ``(n_in, n_out)`` (``n_out * k`` for maxout).
+    intercepts_ : list of ndarray
+    activation_params_ : list of ndarray
+        The learned PReLU slopes of each hidden layer (empty otherwise).
+    loss_ : float
+    loss_curve_ : list of float
+        Training loss per epoch (penalty included).
+    validation_scores_ : list of float or None
+        Validation accuracy per epoch when ``early_stopping``.
+    best_validation_score_ : float or None
+    best_loss_ : float or None
+    history_ : dict of lists
+        Per epoch: ``loss``, ``train_error`` (running error on the
+        training batches), ``val_loss``, ``val_error``, ``learning_rate``,
+        ``seconds``.
+    n_iter_ : int
+    t_ : int
+        Training samples seen.
+    n_layers_, n_outputs_ : int
+    out_activation_ : str
+    pretrainer_ : estimator
+        The fitted pretrainer, when one was given.
+
+    Raises
+    ------
+    deepbelief.training.DivergenceError
+        When the loss or a weight becomes non-finite; the last finite
+        parameters are kept.
+
+    References
+    ----------
+    Rumelhart, D., Hinton, G. and Williams, R. (1986). Learning
+    representations by back-propagating errors. Nature 323.
+
+    Srivastava, N. et al. (2014). Dropout: a simple way to prevent neural
+    networks from overfitting. JMLR 15.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from deepbelief.mlp import MLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = MLPClassifier((64,), max_iter=30, random_state=0).fit(X / 16, y)
+    >>> clf.score(X / 16, y) > 0.9
+    True
+    """
+
+    _loss_class = CrossEntropy
+
+    def _encode_targets(self, y, first, classes=None):
+        check_classification_targets(y)
+        if first:
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y if classes is None else classes)
+            self.classes_ = self._label_binarizer.classes_
+            if len(self.classes_) < 2 and not self._label_binarizer.y_type_.startswith(
+                    "multilabel"):
+                raise ValueError(
+                    "MLPClassifier needs samples of at least 2 classes in the data; "
+                    f"got 1 class: {self.classes_[0]!r}."
+                )
+        else:
+            labels = unique_labels(y)
+            if not set(labels) <= set(self.classes_):
+                raise ValueError(f"y has classes {sorted(set(labels) - set(self.classes_))}"
+                                 f" not seen in the first fit (classes_ = "
+                                 f"{list(self.classes_)}).")
+        self._loss_class = (CrossEntropy if self._label_binarizer.y_type_ == "multiclass"
+                            else BinaryCrossEntropy)
+        return np.ascontiguousarray(self._label_binarizer.transform(y), dtype=self._dtype)
+
+    def _check_params(self):
+        super()._check_params()
+        if hasattr(self, "_label_binarizer"):
+            self._loss_class = (CrossEntropy
+                                if self._label_binarizer.y_type_ == "multiclass"
+                                else BinaryCrossEntropy)
+
+    def fit(self, X, y):
+        """Fit the network to ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or a label indicator matrix (multilabel).
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        return self._fit(X, y)
+
+    def partial_fit(self, X, y, classes=None):
+        """One epoch over ``X, y``; ``classes`` is required on the first call.
+
+        Returns
+        -------
+        self : MLPClassifier
+        """
+        if not hasattr(self, "coefs_"):
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to "
+                                 "partial_fit.")
+        return self._fit(X, y, incremental=True, classes=classes)
+
+    def predict_proba(self, X):
+        """Class probabilities, of shape (n_samples, n_classes)."""
+        P = self._forward(X)
+        if self.n_outputs_ == 1 and self._label_binarizer.y_type_ == "binary":
+            P = P.ravel()
+            return np.column_stack([1 - P, P])
+        return P
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`."""
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """Predicted class labels."""
+        P = self._forward(X)
+        if self._label_binarizer.y_type_ == "multiclass":
+            return self.classes_[np.argmax(P, axis=1)]
+        return self._label_binarizer.inverse_transform(P, threshold=0.5)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressor(RegressorMixin, _BaseMLP):
+    """Multilayer perceptron regressor: identity outputs, squared error.
+
+    Same parameters and attributes as :class:`MLPClassifier` (except
+    ``classes_``); ``validation_scores_`` holds the validation R^2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepbelief.mlp import MLPRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.uniform(-1, 1, (300, 2))
+    >>> y = X[:, 0] ** 2 + X[:, 1]
+    >>> reg = MLPRegressor((32,), max_iter=200, random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.8
+    True
+    """
+
+    _loss_class = SquaredError
+
+    def _encode_targets(self, y, first, classes=None):
+        self._y_ndim = y.ndim if first else getattr(self, "_y_ndim", y.ndim)
+        Y = y.reshape(-1, 1) if y.ndim == 1 else y
+        if not first and Y.shape[1] != self.n_outputs_:
+            raise ValueError(f"y has {Y.shape[1]} outputs; the model was fitted with "
+                             f"{self.n_outputs_}.")
+        return np.ascontiguousarray(Y, dtype=self._dtype)
+
+    def fit(self, X, y):
+        """Fit the network to ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : {ndarray, sparse matrix} of shape (n_samples, n_features)
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+
+        Returns
+        -------
+        self : MLPRegressor
+        """
+        return self._fit(X, y)
+
+    def partial_fit(self, X, y):
+        """One epoch over ``X, y``.
+
+        Returns
+        -------
+        self : MLPRegressor
+        """
+        return self._fit(X, y, incremental=True)
+
+    def predict(self, X):
+        """Predicted targets, of shape (n_samples,) or (n_samples, n_outputs)."""
+        out = self._forward(X)
+        return out.ravel() if self._y_ndim == 1 else out
