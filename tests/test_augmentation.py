@@ -270,14 +270,15 @@ def test_integer_displacement_equals_shift():
 
 
 def test_elastic_displacement_field():
-    rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
-    field = elastic_displacement(4, 10, 12, alpha=34.0, sigma=2.0, rng=rng_a)
-    assert field.shape == (4, 2, 10, 12)
-    raw = rng_b.uniform(-1.0, 1.0, size=(4, 2, 10, 12))
-    for i in range(4):
-        for axis in range(2):
-            expected = 34.0 * gaussian_filter(raw[i, axis], sigma=2.0, mode="constant")
-            np.testing.assert_allclose(field[i, axis], expected, rtol=1e-12, atol=1e-12)
+    for dtype, tol in ((np.float64, 1e-12), (np.float32, 1e-5)):
+        rng_a, rng_b = np.random.default_rng(3), np.random.default_rng(3)
+        field = elastic_displacement(4, 10, 12, alpha=34.0, sigma=2.0, rng=rng_a, dtype=dtype)
+        assert field.shape == (4, 2, 10, 12) and field.dtype == dtype
+        raw = 2.0 * rng_b.random(size=(4, 2, 10, 12), dtype=dtype).astype(np.float64) - 1.0
+        for i in range(4):
+            for axis in range(2):
+                expected = 34.0 * gaussian_filter(raw[i, axis], sigma=2.0, mode="constant")
+                np.testing.assert_allclose(field[i, axis], expected, rtol=tol, atol=tol * 34)
     unsmoothed = elastic_displacement(50, 4, 4, alpha=3.0, sigma=0.0, rng=np.random.default_rng(0))
     assert np.abs(unsmoothed).max() <= 3.0 and np.abs(unsmoothed).max() > 2.5
 

@@ -97,11 +97,12 @@ def warp_bilinear(X, height, width, channels, dy, dx, fill, out):
     displacement copies the image exactly (NaN and inf included).
     """
     n_images = X.shape[0]
+    row = width * channels
     for i in range(n_images):
         for y in range(height):
             for x in range(width):
-                sy = y + dy[i, y, x]
-                sx = x + dx[i, y, x]
+                sy = y + np.float64(dy[i, y, x])
+                sx = x + np.float64(dx[i, y, x])
                 y0f = np.floor(sy)
                 x0f = np.floor(sx)
                 fy = sy - y0f
@@ -109,6 +110,29 @@ def warp_bilinear(X, height, width, channels, dy, dx, fill, out):
                 y0 = int(y0f)
                 x0 = int(x0f)
                 dst = (y * width + x) * channels
+                if (
+                    fy != 0.0
+                    and fx != 0.0
+                    and 0 <= y0
+                    and y0 + 1 < height
+                    and 0 <= x0
+                    and x0 + 1 < width
+                ):
+                    # the common case: four neighbours inside, all weighted
+                    w00 = (1.0 - fy) * (1.0 - fx)
+                    w01 = (1.0 - fy) * fx
+                    w10 = fy * (1.0 - fx)
+                    w11 = fy * fx
+                    top = (y0 * width + x0) * channels
+                    bottom = top + row
+                    for c in range(channels):
+                        out[i, dst + c] = (
+                            w00 * X[i, top + c]
+                            + w01 * X[i, top + channels + c]
+                            + w10 * X[i, bottom + c]
+                            + w11 * X[i, bottom + channels + c]
+                        )
+                    continue
                 for c in range(channels):
                     acc = 0.0
                     for k in range(4):
