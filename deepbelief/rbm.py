@@ -187,10 +187,20 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             )
         _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
         _check_number("tol", self.tol, low=0)
-        self._hidden = get_units(self.hidden_unit, "hidden")
-        self._visible = self._visible_units
-        self._init = get_initializer(self.init)
-        self._schedule = _resolve_schedule(self.learning_rate_schedule)
+        get_units(self.hidden_unit, "hidden")
+        get_initializer(self.init)
+        _resolve_schedule(self.learning_rate_schedule)
+
+    # Unit objects and resolved options are looked up when needed rather
+    # than stored, so that a fitted estimator holds only arrays and plain
+    # values (pickle, clone and joblib never meet a function object).
+    @property
+    def _hidden(self):
+        return get_units(self.hidden_unit, "hidden")
+
+    @property
+    def _visible(self):
+        return self._visible_units
 
     def _validate_input(self, X, reset):
         dtype = (np.float64, np.float32)
@@ -247,6 +257,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if self.checkpoint_dir is not None:
             start = self._resume()
         self._train(X_train, start, self.n_iter)
+        del self._monitor, self._validation  # only needed while training
         return self
 
     def partial_fit(self, X, y=None):
@@ -297,7 +308,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _initialize(self, n_samples, n_features, dtype, rng):
         n_hidden = self.n_components
-        W = self._init((n_features, n_hidden), rng, dtype=np.float64).T
+        init = get_initializer(self.init)
+        W = init((n_features, n_hidden), rng, dtype=np.float64).T
         self.components_ = np.ascontiguousarray(W, dtype=dtype)
         self.intercept_hidden_ = np.zeros(n_hidden, dtype=dtype)
         self.intercept_visible_ = np.zeros(n_features, dtype=dtype)
@@ -338,6 +350,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         ws = _Workspace(batch_size, max(n_chains, batch_size), X.shape[1],
                         self.n_components, self.components_.dtype)
         rng = self.random_state_
+        schedule = _resolve_schedule(self.learning_rate_schedule)
         stopper = None
         if monitor and self.early_stopping:
             stopper = EarlyStopping(self.n_iter_no_change, self.tol, greater_is_better=True)
@@ -345,7 +358,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Checkpointer(self.checkpoint_dir) if self.checkpoint_dir is not None else None
         )
         for epoch in range(start, stop):
-            lr = self.learning_rate * float(self._schedule(epoch))
+            lr = self.learning_rate * float(schedule(epoch))
             momentum = _momentum_at(self.momentum, epoch)
             snapshot = self._parameters(copy=True)
             with EpochTimer() as timer:
@@ -735,9 +748,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def score_samples(self, X):
         """Pseudo-likelihood of each sample (binary visible units).
 
-        As in scikit-learn, one randomly chosen visible unit per sample is
-        flipped and the free energies compared:
-        ``n_features * log(sigmoid(F(v_flipped) - F(v)))``.
+        As in scikit-learn, one visible unit per sample is flipped and the
+        free energies compared:
+        ``n_features * log(sigmoid(F(v_flipped) - F(v)))``. The unit is
+        chosen by hashing the sample's values with ``random_state``, so a
+        sample's score does not depend on its position in X.
 
         Parameters
         ----------
@@ -750,10 +765,12 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
-        rng = make_generator(self.random_state)
-        flips = rng.integers(0, X.shape[1], X.shape[0])
-        out = [self._pseudo_likelihood_dense(c, flips[i * _CHUNK : (i + 1) * _CHUNK])
-               for i, c in enumerate(self._chunks(X))]
+        seed = draw_seed(make_generator(self.random_state))
+        out = []
+        for chunk in self._chunks(X):
+            flips = np.empty(chunk.shape[0], dtype=np.int64)
+            _k.row_hash_index(chunk, seed, chunk.shape[1], flips)
+            out.append(self._pseudo_likelihood_dense(chunk, flips))
         return np.concatenate(out).astype(X.dtype, copy=False)
 
     def score(self, X, y=None):

@@ -18,7 +18,7 @@ import reference as ref
 from deepbelief import BernoulliRBM, GaussianBernoulliRBM
 from deepbelief._kernels.random import SeedStream
 from deepbelief.rbm import _Workspace
-from deepbelief.training import DivergenceError, make_generator
+from deepbelief.training import DivergenceError
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +157,7 @@ def test_regularised_update_matches_reference(momentum, weight_decay, l1):
 def test_pseudo_likelihood_matches_definition(digits):
     X = (digits > 0.5).astype(np.float64)
     rbm = BernoulliRBM(16, n_iter=2, random_state=0).fit(X)
-    # score_samples draws its flips from the estimator's seed, as sklearn's does
-    flips = make_generator(0).integers(0, X.shape[1], X.shape[0])
+    flips = np.random.default_rng(0).integers(0, X.shape[1], X.shape[0])
     Xf = X.copy()
     Xf[np.arange(len(X)), flips] = 1 - Xf[np.arange(len(X)), flips]
     W, b, c = rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_
@@ -167,7 +166,21 @@ def test_pseudo_likelihood_matches_definition(digits):
         return -V @ b - np.logaddexp(0, V @ W.T + c).sum(1)
 
     expected = X.shape[1] * np.log(expit(F(Xf) - F(X)))
-    np.testing.assert_allclose(rbm.score_samples(X), expected, rtol=1e-10)
+    np.testing.assert_allclose(rbm._pseudo_likelihood_dense(X, flips), expected, rtol=1e-10)
+    # score_samples flips one unit per row, chosen from the row's content
+    scores = rbm.score_samples(X)
+    order = np.random.default_rng(1).permutation(len(X))
+    np.testing.assert_array_equal(rbm.score_samples(X[order]), scores[order])
+    n = X.shape[1]
+    candidates = np.array([X.shape[1] * np.log(expit(F(_flip(X, j)) - F(X))) for j in range(n)])
+    matched = np.isclose(candidates, scores[None, :], rtol=1e-10)
+    assert matched.any(axis=0).all()
+
+
+def _flip(X, j):
+    out = X.copy()
+    out[:, j] = 1 - out[:, j]
+    return out
 
 
 # ------------------------------------------------------------------ training

@@ -11,8 +11,8 @@ element's flat position, so a kernel's result depends only on its seed.
 import numpy as np
 
 from ._jit import jit
-from .mathfn import sigmoid, softplus
-from .random import normal, uniform
+from .mathfn import _f64_bits, sigmoid, softplus
+from .random import hash64, normal, uniform
 
 # ---------------------------------------------------------------- Bernoulli
 
@@ -251,3 +251,18 @@ def flip_bits(V, index, out):
         for j in range(m):
             out[i, j] = V[i, j]
         out[i, index[i]] = 1.0 - V[i, index[i]]
+
+
+@jit
+def row_hash_index(V, seed, n, out):
+    """out[i] = a hash of (seed, the values of row i) modulo n.
+
+    Picks a pseudo-random column per row that depends on the row's content
+    only, not on its position, so results computed from it do not change
+    when rows are reordered or subsetted.
+    """
+    for i in range(V.shape[0]):
+        h = seed
+        for j in range(V.shape[1]):
+            h = hash64(h, _f64_bits(np.float64(V[i, j])))
+        out[i] = np.int64(h % np.uint64(n))
