@@ -93,14 +93,7 @@ def _check_images(X, image_shape):
     """Validate a batch of flat images; return it as a C-contiguous float array
     (a view when it already is one) and ``(height, width, channels)``."""
     height, width, channels = _check_image_shape(image_shape)
-    X = np.asarray(X)
-    if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
-    if X.ndim != 2:
-        raise ValueError(
-            "X must be a 2-D array of flat images (n_images, n_pixels); "
-            f"got an array with {X.ndim} dimension(s)."
-        )
+    X = _check_flat(X)
     n_pixels = height * width * channels
     if X.shape[1] != n_pixels:
         raise ValueError(
@@ -111,6 +104,7 @@ def _check_images(X, image_shape):
 
 
 def _check_flat(X):
+    """A 2-D float32 or float64 array (other dtypes become float64)."""
     X = np.asarray(X)
     if X.dtype not in (np.float32, np.float64):
         X = X.astype(np.float64)
@@ -122,18 +116,16 @@ def _check_flat(X):
     return X
 
 
-def _check_number(value, name, *, low=None, high=None, low_open=False, integer=False):
+def _check_number(value, name, *, low=None, high=None, integer=False):
+    """Check a scalar parameter: its type, finiteness and inclusive bounds."""
     kind = "an integer" if integer else "a number"
     valid = numbers.Integral if integer else numbers.Real
     if not isinstance(value, valid) or isinstance(value, bool):
         raise TypeError(f"{name} must be {kind}; got {value!r}.")
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite; got {value!r}.")
-    if low is not None:
-        if low_open and not value > low:
-            raise ValueError(f"{name} must be > {low}; got {value!r}.")
-        if not low_open and not value >= low:
-            raise ValueError(f"{name} must be >= {low}; got {value!r}.")
+    if low is not None and not value >= low:
+        raise ValueError(f"{name} must be >= {low}; got {value!r}.")
     if high is not None and not value <= high:
         raise ValueError(f"{name} must be <= {high}; got {value!r}.")
     return value
@@ -152,16 +144,17 @@ def _check_clip(clip):
 
 
 def _as_generator(random_state):
-    """A numpy Generator from None, an int, a Generator, a SeedSequence or a
-    legacy RandomState."""
-    if random_state is None or isinstance(random_state, (numbers.Integral, np.random.SeedSequence)):
-        if isinstance(random_state, bool):
-            raise TypeError(f"random_state must be None, an int or a numpy Generator; got {random_state!r}.")
-        return np.random.default_rng(random_state)
+    """A numpy Generator from None, an int, a SeedSequence, a Generator (used
+    as it is) or a legacy RandomState (which seeds a new Generator)."""
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.RandomState):
         return np.random.default_rng(random_state.randint(0, 2**32, size=4, dtype=np.uint64))
+    if random_state is None or (
+        isinstance(random_state, (numbers.Integral, np.random.SeedSequence))
+        and not isinstance(random_state, bool)
+    ):
+        return np.random.default_rng(random_state)
     raise TypeError(
         f"random_state must be None, an int or a numpy Generator; got {random_state!r}."
     )
@@ -356,11 +349,12 @@ class Augmenter(BaseEstimator):
     def _generator(self, random_state):
         if random_state is not None:
             return _as_generator(random_state)
-        rng = getattr(self, "_rng", None)
-        if rng is None:
-            rng = _as_generator(self.random_state)
-            self._rng = rng
-        return rng
+        # The stream is made once, and again only if set_params gave a new
+        # random_state since.
+        if getattr(self, "_rng_source", None) is not self.random_state or not hasattr(self, "_rng"):
+            self._rng = _as_generator(self.random_state)
+            self._rng_source = self.random_state
+        return self._rng
 
     def _validate_params(self):
         pass
@@ -712,6 +706,14 @@ class PCALighting(Augmenter):
         In decreasing order.
     eigenvectors_ : ndarray of shape (channels, channels)
         Column ``i`` belongs to ``eigenvalues_[i]``.
+
+    Notes
+    -----
+    ``sklearn.base.clone`` (used by searches and by estimators that copy
+    their parameters) keeps parameters, not fitted attributes. To hand a
+    fitted lighting augmenter to such an estimator, pass the components as
+    parameters: ``PCALighting(shape, eigenvalues=fitted.eigenvalues_,
+    eigenvectors=fitted.eigenvectors_)``.
 
     References
     ----------

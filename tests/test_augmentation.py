@@ -353,6 +353,25 @@ def test_compose_equals_steps_in_turn():
     np.testing.assert_array_equal(a(X), b)
 
 
+def test_random_state_kinds():
+    X = images(GRAY)
+    aug = RandomShift(GRAY, max_shift=2)
+    np.testing.assert_array_equal(aug(X, random_state=5), aug(X, random_state=5))
+    np.testing.assert_array_equal(
+        aug(X, random_state=np.random.RandomState(1)), aug(X, random_state=np.random.RandomState(1))
+    )
+    shared = np.random.default_rng(0)
+    np.testing.assert_array_equal(
+        RandomShift(GRAY, random_state=shared)(X), RandomShift(GRAY)(X, random_state=np.random.default_rng(0))
+    )
+    with pytest.raises(TypeError, match="random_state must be"):
+        aug(X, random_state=True)
+    seeded = RandomShift(GRAY, random_state=3)
+    seeded(X)
+    seeded.set_params(random_state=4)
+    np.testing.assert_array_equal(seeded(X), RandomShift(GRAY, random_state=4)(X))
+
+
 def test_plain_functions_compose():
     X = images(GRAY)
 
