@@ -66,19 +66,13 @@ def _check_number(name, value, low=None, high=None, low_open=False, integer=Fals
 
 
 def _resolve_schedule(schedule):
-    """A function epoch -> learning-rate multiplier from the parameter."""
-    if schedule is None or schedule == "constant":
-        return lambda epoch: 1.0
-    if isinstance(schedule, str):
-        from .nn.schedules import get_schedule
+    """``schedule(learning_rate_init, epoch, losses) -> rate`` from the parameter."""
+    from .nn.schedules import get_schedule
 
-        schedule = get_schedule(schedule)
-    if callable(schedule):
-        return schedule
-    raise TypeError(
-        "learning_rate_schedule must be 'constant', a schedule name or a callable "
-        f"epoch -> multiplier; got {type(schedule).__name__}."
-    )
+    try:
+        return get_schedule(schedule)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"learning_rate_schedule: {exc}") from None
 
 
 def _momentum_at(momentum, epoch):
@@ -358,7 +352,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Checkpointer(self.checkpoint_dir) if self.checkpoint_dir is not None else None
         )
         for epoch in range(start, stop):
-            lr = self.learning_rate * float(schedule(epoch))
+            lr = float(schedule(self.learning_rate, epoch,
+                                self.history_.get("reconstruction_error", [])))
             momentum = _momentum_at(self.momentum, epoch)
             snapshot = self._parameters(copy=True)
             with EpochTimer() as timer:
@@ -849,9 +844,12 @@ class BernoulliRBM(_BaseRBM):
     init : str, Initializer or callable, default="normal"
         Weight initialiser (see ``deepbelief.nn.initializers``); "normal" is
         N(0, 0.01), as in scikit-learn and Hinton's guide.
-    learning_rate_schedule : str or callable, default="constant"
-        Multiplier of ``learning_rate`` per epoch: a schedule name from
-        ``deepbelief.nn.schedules`` or a callable ``epoch -> multiplier``.
+    learning_rate_schedule : str, Schedule or callable, default="constant"
+        The learning rate of each epoch: a name from
+        ``deepbelief.nn.schedules`` ("constant", "step", "exponential",
+        "inverse_time", "reduce_on_plateau", which watches the monitored
+        reconstruction error), a ``Schedule``, or a callable
+        ``(learning_rate, epoch, losses) -> rate``.
     hidden_unit : {"bernoulli", "relu"}, default="bernoulli"
         Hidden unit type: binary, or noisy rectified linear (Nair & Hinton
         2010).

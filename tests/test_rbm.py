@@ -204,6 +204,7 @@ def test_training_improves_reconstruction_and_pseudo_likelihood(digits):
     dict(persistent=False, k=2), dict(momentum="classic", weight_decay=1e-4),
     dict(hidden_unit="relu", learning_rate=0.01), dict(sparsity_cost=0.5, sparsity_target=0.05),
     dict(l1=1e-3), dict(init="glorot_sigmoid"), dict(batch_size="full", n_iter=30),
+    dict(learning_rate_schedule="exponential"),
 ])
 def test_options_train_and_stay_finite(digits, options):
     params = dict(n_components=16, n_iter=4, random_state=0)
@@ -443,3 +444,12 @@ def test_sample_returns_binary_states_of_the_right_shape(digits):
     assert set(np.unique(S)) <= {0.0, 1.0}
     np.testing.assert_array_equal(S, rbm.sample(7, n_steps=5, random_state=0))
     assert rbm.reconstruct(digits).shape == digits.shape
+
+
+def test_learning_rate_schedule_sets_each_epoch_rate(digits):
+    rbm = BernoulliRBM(4, n_iter=3, learning_rate=0.2, random_state=0,
+                       learning_rate_schedule=lambda lr, epoch, losses: lr / (epoch + 1))
+    rbm.fit(digits)
+    np.testing.assert_allclose(rbm.history_["learning_rate"], [0.2, 0.1, 0.2 / 3])
+    with pytest.raises(ValueError, match="learning_rate_schedule"):
+        BernoulliRBM(4, learning_rate_schedule="sometimes").fit(digits)
