@@ -12,6 +12,7 @@ products.
 import numpy as np
 
 from ._jit import jit
+from .mathfn import _bits_f64
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -19,9 +20,9 @@ _M2 = np.uint64(0x94D049BB133111EB)
 _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
-_S11 = np.uint64(11)
+_S12 = np.uint64(12)
 _ONE = np.uint64(1)
-_INV53 = 1.0 / 9007199254740992.0  # 2**-53
+_ONE_BITS = np.uint64(0x3FF0000000000000)  # the bits of 1.0
 
 
 @jit(inline="always")
@@ -35,8 +36,15 @@ def hash64(seed, position):
 
 @jit(inline="always")
 def uniform(seed, position):
-    """A float64 uniform on [0, 1) from ``(seed, position)``."""
-    return np.float64(hash64(seed, position) >> _S11) * _INV53
+    """A float64 uniform on [0, 1) from ``(seed, position)``, 52 random bits.
+
+    The top 52 bits of the hash become the mantissa of a double in [1, 2),
+    from which 1 is subtracted: integer ops and a reinterpretation only, so
+    loops that draw uniforms vectorise (AVX2 has no 64-bit integer to
+    double conversion).
+    """
+    bits = (hash64(seed, position) >> _S12) | _ONE_BITS
+    return _bits_f64(np.int64(bits)) - 1.0
 
 
 @jit(inline="always")

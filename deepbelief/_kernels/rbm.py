@@ -14,6 +14,20 @@ from ._jit import jit
 from .mathfn import _f64_bits, sigmoid, softplus
 from .random import hash64, normal, uniform
 
+# Unit kernels are called in place (``A`` is ``out``, or ``mean`` is
+# ``sample``). Loops that read and write possibly-overlapping arrays fail
+# LLVM's runtime alias check and run scalar, 5-8x slower, so each row is
+# computed into small private buffers first and then copied out; the copies
+# cost little beside the arithmetic. When ``mean`` and ``sample`` are the
+# same array, the sample is written last and wins.
+
+
+@jit
+def _store(row, out, i):
+    for j in range(row.shape[0]):
+        out[i, j] = row[j]
+
+
 # ---------------------------------------------------------------- Bernoulli
 
 
@@ -21,32 +35,49 @@ from .random import hash64, normal, uniform
 def bernoulli_mean(A, bias, out):
     """out = sigmoid(A + bias)."""
     n, m = A.shape
+    p = np.empty(m)
     for i in range(n):
         for j in range(m):
-            out[i, j] = sigmoid(np.float64(A[i, j] + bias[j]))
+            p[j] = sigmoid(np.float64(A[i, j] + bias[j]))
+        _store(p, out, i)
 
 
 @jit
 def bernoulli_sample(A, bias, mean, sample, seed):
     """mean = sigmoid(A + bias); sample = 1 where uniform < mean, else 0."""
     n, m = A.shape
+    p = np.empty(m)
+    s = np.empty(m)
     for i in range(n):
         base = i * m
         for j in range(m):
-            p = sigmoid(np.float64(A[i, j] + bias[j]))
-            mean[i, j] = p
-            sample[i, j] = 1.0 if uniform(seed, base + j) < p else 0.0
+            pj = sigmoid(np.float64(A[i, j] + bias[j]))
+            p[j] = pj
+            s[j] = 1.0 if uniform(seed, base + j) < pj else 0.0
+        _store(p, mean, i)
+        _store(s, sample, i)
+
+
+@jit
+def _row_sum(row):
+    # A plain ordered sum: the expensive terms were computed in a loop of
+    # their own, which vectorises; a floating-point reduction does not
+    # (reordering it would need fastmath).
+    s = 0.0
+    for j in range(row.shape[0]):
+        s += row[j]
+    return s
 
 
 @jit
 def bernoulli_log_partition(A, bias, out):
     """out[i] = sum_j log(1 + exp(A[i, j] + bias[j]))."""
     n, m = A.shape
+    p = np.empty(m)
     for i in range(n):
-        s = 0.0
         for j in range(m):
-            s += softplus(np.float64(A[i, j] + bias[j]))
-        out[i] = s
+            p[j] = softplus(np.float64(A[i, j] + bias[j]))
+        out[i] = _row_sum(p)
 
 
 @jit
@@ -67,21 +98,27 @@ def bernoulli_energy(V, bias, out):
 def gaussian_mean(A, bias, out):
     """out = A + bias (the mean of a unit-variance Gaussian unit)."""
     n, m = A.shape
+    p = np.empty(m)
     for i in range(n):
         for j in range(m):
-            out[i, j] = A[i, j] + bias[j]
+            p[j] = np.float64(A[i, j] + bias[j])
+        _store(p, out, i)
 
 
 @jit
 def gaussian_sample(A, bias, mean, sample, seed):
     """mean = A + bias; sample = mean + N(0, 1)."""
     n, m = A.shape
+    p = np.empty(m)
+    s = np.empty(m)
     for i in range(n):
         base = i * m
         for j in range(m):
             mu = np.float64(A[i, j] + bias[j])
-            mean[i, j] = mu
-            sample[i, j] = mu + normal(seed, base + j)
+            p[j] = mu
+            s[j] = mu + normal(seed, base + j)
+        _store(p, mean, i)
+        _store(s, sample, i)
 
 
 @jit
@@ -116,22 +153,28 @@ def gaussian_energy(V, bias, out):
 def relu_mean(A, bias, out):
     """out = max(0, A + bias)."""
     n, m = A.shape
+    p = np.empty(m)
     for i in range(n):
         for j in range(m):
-            out[i, j] = max(np.float64(A[i, j] + bias[j]), 0.0)
+            p[j] = max(np.float64(A[i, j] + bias[j]), 0.0)
+        _store(p, out, i)
 
 
 @jit
 def relu_sample(A, bias, mean, sample, seed):
     """mean = max(0, x); sample = max(0, x + N(0, sigmoid(x))), x = A + bias."""
     n, m = A.shape
+    p = np.empty(m)
+    s = np.empty(m)
     for i in range(n):
         base = i * m
         for j in range(m):
             x = np.float64(A[i, j] + bias[j])
-            mean[i, j] = max(x, 0.0)
+            p[j] = max(x, 0.0)
             noisy = x + np.sqrt(sigmoid(x)) * normal(seed, base + j)
-            sample[i, j] = max(noisy, 0.0)
+            s[j] = max(noisy, 0.0)
+        _store(p, mean, i)
+        _store(s, sample, i)
 
 
 @jit
