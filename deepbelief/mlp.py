@@ -10,14 +10,15 @@ parametric activations (``"prelu"``, ``"maxout"``), ``augment``,
 stacked autoencoder whose weights initialise the hidden layers) and a
 ``dtype`` (float32 by default).
 
-The matrix products run on scipy's BLAS into preallocated buffers, the
+The matrix products run on numpy's BLAS into preallocated buffers, the
 elementwise work in fused single-threaded Numba kernels or in-place numpy
-ufuncs; an epoch does not copy the training data (mini-batches are gathered
-into one reused buffer).
+ufuncs; each layer is updated as soon as its gradient is known, while its
+weights are in cache; an epoch does not copy the training data
+(mini-batches are gathered into one reused buffer).
 
-Thread counts: the products use scipy's OpenBLAS thread pool (set it with
-``threadpoolctl.threadpool_limits`` or ``OPENBLAS_NUM_THREADS``); the
-kernels are single-threaded on purpose.
+Thread counts: the products use numpy's OpenBLAS thread pool (set it with
+``threadpoolctl.threadpool_limits(n, user_api="blas")`` or
+``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
 """
 
 import hashlib
@@ -469,8 +470,11 @@ class _BaseMLP(BaseEstimator):
             end_epoch = self.max_iter
         else:  # warm start: max_iter more epochs, as in scikit-learn
             end_epoch = start_epoch + self.max_iter
-        self._train(net, X, Y, train_idx, Xv, Yv, rng, aug_rng, optimizer, schedule,
-                    start_epoch, end_epoch, checkpointer, early, val_idx, incremental)
+        # overflow is detected, and reported, by the divergence checks
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._train(net, X, Y, train_idx, Xv, Yv, rng, aug_rng, optimizer,
+                        schedule, start_epoch, end_epoch, checkpointer, early, val_idx,
+                        incremental)
         return self
 
     def _split(self, y, n_samples, rng):
@@ -563,10 +567,29 @@ class _BaseMLP(BaseEstimator):
         # train_idx, which is gathered through once per batch.
         identity = n_train == X.shape[0]
         params = net.params
-        grads = net.grads
         l2, l1 = self._penalty_coefs(net)
         dense_w = [layer.W for layer in net.layers if isinstance(layer, Dense)]
-        norms = [np.empty(W.shape[1], dtype=dtype) for W in dense_w]
+        # per layer: (its parameters' positions in params, max-norm buffer)
+        slots, pos = {}, 0
+        hidden_w = {id(W) for W in dense_w[:-1]}
+        for i, layer in enumerate(net.layers):
+            if layer.params:
+                norm_buf = (np.empty(layer.W.shape[1], dtype=dtype)
+                            if self.max_norm is not None and isinstance(layer, Dense)
+                            and id(layer.W) in hidden_w else None)
+                slots[i] = (range(pos, pos + len(layer.params)), norm_buf)
+                pos += len(layer.params)
+        step = {"n": 1}
+
+        def update_layer(i):
+            layer = net.layers[i]
+            idx, norm_buf = slots[i]
+            n = step["n"]
+            for j, w, g in zip(idx, layer.params, layer.grads):
+                optimizer.update_one(j, w, g, l2[j] / n, l1[j] / n)
+            if norm_buf is not None:
+                _k.max_norm(layer.W, self.max_norm, norm_buf)
+
         last_good = [p.copy() for p in params]
         is_classifier = isinstance(self, ClassifierMixin)
 
@@ -582,17 +605,15 @@ class _BaseMLP(BaseEstimator):
                     yb = training.gather_rows(Y, rows, y_buf)
                     if self.augment is not None:
                         xb = self._augment(xb, aug_rng)
-                    n = len(idx)
-                    loss, errors = net.train_batch(xb, yb, rng=rng)
+                    step["n"] = len(idx)
+                    optimizer.begin_step(params)
+                    loss, errors = net.train_batch(xb, yb, rng=rng,
+                                                   on_layer=update_layer)
                     if not np.isfinite(loss):
                         self._restore(params, last_good)
                         training.check_finite(f"epoch {epoch + 1}", lr, loss=loss)
                     loss_sum += loss
                     err_sum += errors
-                    optimizer.update(params, grads, l2=l2 / n, l1=l1 / n)
-                    if self.max_norm is not None:
-                        for W, buf in zip(dense_w[:-1], norms):
-                            _k.max_norm(W, self.max_norm, buf)
                 self.t_ += n_train
                 if not all(_k.all_finite(p) for p in params):
                     self._restore(params, last_good)

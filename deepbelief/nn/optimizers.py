@@ -68,7 +68,8 @@ def _per_param(value, n, name):
 
 class Optimizer:
     """Base class. Subclasses define ``_slots`` (state buffers per parameter)
-    and ``_step(i, w, g, l2, l1)``."""
+    and ``_step(i, w, g, l2, l1, c)``, ``c`` casting scalars to the
+    parameters' precision."""
 
     _slots = ()
 
@@ -82,17 +83,32 @@ class Optimizer:
         if len(params) != len(grads):
             raise ValueError(f"params and grads must have the same length; got "
                              f"{len(params)} and {len(grads)}.")
-        if self._state is None:
-            self._state = {s: [np.zeros_like(p) for p in params] for s in self._slots}
         l2 = _per_param(l2, len(params), "l2")
         l1 = _per_param(l1, len(params), "l1")
+        self.begin_step(params)
+        for i, (w, g) in enumerate(zip(params, grads)):
+            self.update_one(i, w, g, l2[i], l1[i])
+
+    def begin_step(self, params):
+        """Start one step over ``params`` (creates the state on first use).
+
+        With :meth:`update_one` this lets a network update each layer as soon
+        as its gradient is known, while its weights are still in cache.
+        """
+        if self._state is None:
+            self._state = {s: [np.zeros_like(p) for p in params] for s in self._slots}
         self.t += 1
         self._begin_step()
-        for i, (w, g) in enumerate(zip(params, grads)):
-            if w.shape != g.shape:
-                raise ValueError(f"params[{i}] and grads[{i}] differ in shape: "
-                                 f"{w.shape} and {g.shape}.")
-            self._step(i, _flat(w), _flat(g), l2[i], l1[i])
+
+    def update_one(self, i, w, g, l2=0.0, l1=0.0):
+        """Update parameter number ``i`` of the step begun by :meth:`begin_step`."""
+        if w.shape != g.shape:
+            raise ValueError(f"params[{i}] and grads[{i}] differ in shape: "
+                             f"{w.shape} and {g.shape}.")
+        # scalars in the arrays' precision: float32 kernels then run without
+        # conversions (twice as fast as with float64 scalars)
+        c = w.dtype.type
+        self._step(i, _flat(w), _flat(g), c(l2), c(l1), c)
 
     def _begin_step(self):
         pass
@@ -151,13 +167,13 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self._slots = ("velocity",) if self.momentum > 0 else ()
 
-    def _step(self, i, w, g, l2, l1):
+    def _step(self, i, w, g, l2, l1, c):
         if self.momentum > 0:
             v = _flat(self._state["velocity"][i])
-            _k.momentum_update(w, g, v, self.learning_rate, self.momentum,
+            _k.momentum_update(w, g, v, c(self.learning_rate), c(self.momentum),
                                self.nesterov, l2, l1)
         else:
-            _k.sgd_update(w, g, self.learning_rate, l2, l1)
+            _k.sgd_update(w, g, c(self.learning_rate), l2, l1)
 
 
 class Adagrad(Optimizer):
@@ -178,9 +194,9 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate)
         self.epsilon = _check("epsilon", epsilon, low_open=True)
 
-    def _step(self, i, w, g, l2, l1):
+    def _step(self, i, w, g, l2, l1, c):
         _k.adagrad_update(w, g, _flat(self._state["accumulator"][i]),
-                          self.learning_rate, self.epsilon, l2, l1)
+                          c(self.learning_rate), c(self.epsilon), l2, l1)
 
 
 class RMSProp(Optimizer):
@@ -203,9 +219,9 @@ class RMSProp(Optimizer):
         self.rho = _check("rho", rho, 0.0, 1.0)
         self.epsilon = _check("epsilon", epsilon, low_open=True)
 
-    def _step(self, i, w, g, l2, l1):
+    def _step(self, i, w, g, l2, l1, c):
         _k.rmsprop_update(w, g, _flat(self._state["accumulator"][i]),
-                          self.learning_rate, self.rho, self.epsilon, l2, l1)
+                          c(self.learning_rate), c(self.rho), c(self.epsilon), l2, l1)
 
 
 class Adam(Optimizer):
@@ -238,9 +254,10 @@ class Adam(Optimizer):
         self._lr_t = (self.learning_rate * math.sqrt(1 - self.beta_2 ** self.t)
                       / (1 - self.beta_1 ** self.t))
 
-    def _step(self, i, w, g, l2, l1):
+    def _step(self, i, w, g, l2, l1, c):
         _k.adam_update(w, g, _flat(self._state["m"][i]), _flat(self._state["v"][i]),
-                       self._lr_t, self.beta_1, self.beta_2, self.epsilon, l2, l1)
+                       c(self._lr_t), c(self.beta_1), c(self.beta_2), c(self.epsilon),
+                       l2, l1)
 
 
 OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSProp, "adam": Adam}

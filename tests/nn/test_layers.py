@@ -20,8 +20,10 @@ def test_gemm_all_layouts_in_place(dtype):
             assert out.ctypes.data == ptr
             np.testing.assert_allclose(out, A @ B, rtol=tol, atol=tol)
     out = np.ones((5, 5), dtype=dtype)
-    Ly.gemm(A.T, A, out, alpha=2.0, beta=0.5)
-    np.testing.assert_allclose(out, 2 * A.T @ A + 0.5, rtol=tol, atol=tol)
+    Ly.gemm(A.T, A, out)
+    np.testing.assert_allclose(out, A.T @ A, rtol=tol, atol=tol)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        Ly.gemm(A, B, np.empty((3, 7), dtype=dtype).T)
 
 
 def _build(sizes, acts, loss, dropout=0.0, input_dropout=0.0, seed=0):
