@@ -1,0 +1,534 @@
+"""Deep Belief Networks: RBMs stacked and trained greedily, layer by layer.
+
+:class:`DBN` is an unsupervised transformer. Its first RBM models the data
+(binary or Gaussian visible units), and each RBM above it models the
+hidden activations of the one below. Its ``layer_weights_`` initialise a
+multilayer perceptron that backpropagation then fine-tunes:
+:class:`DBNClassifier` and :class:`DBNRegressor` are that network with the
+literature's defaults, and any :class:`~deepbelief.mlp.MLPClassifier` takes
+a DBN as its ``pretrainer``.
+
+As a generative model the DBN is a top-level RBM (an undirected
+associative memory) over directed sigmoid layers; :meth:`DBN.sample` runs
+Gibbs sampling in the top RBM and then one pass down the directed layers.
+
+References
+----------
+Hinton, G. E., Osindero, S. & Teh, Y.-W. (2006). A fast learning algorithm
+for deep belief nets. Neural Computation 18(7).
+
+Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the dimensionality of
+data with neural networks. Science 313.
+
+Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
+machines. UTML TR 2010-003.
+"""
+
+from contextlib import contextmanager
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._kernels import blas
+from ._kernels.random import draw_seed
+from .mlp import MLPClassifier, MLPRegressor
+from .rbm import BernoulliRBM, GaussianBernoulliRBM
+from .training import make_generator
+
+__all__ = ["DBN", "DBNClassifier", "DBNRegressor"]
+
+_FIRST_LAYERS = {"bernoulli": BernoulliRBM, "gaussian": GaussianBernoulliRBM}
+
+# RBM parameters that may be given once for all layers or as one per layer.
+_PER_LAYER = ("learning_rate", "batch_size", "n_iter", "k", "persistent", "momentum",
+              "weight_decay", "l1", "sparsity_target", "sparsity_cost", "init",
+              "learning_rate_schedule", "hidden_unit")
+
+_DOWNWARD = ("mean", "sample")
+
+
+def check_layer_sizes(sizes, name="hidden_layer_sizes"):
+    """``sizes`` as a list of positive ints, with errors naming ``name``."""
+    if isinstance(sizes, Integral) and not isinstance(sizes, bool):
+        sizes = [sizes]
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a sequence of ints; "
+                        f"got {type(sizes).__name__}.") from None
+    if not sizes:
+        raise ValueError(f"{name} must name at least one layer; got {sizes!r}.")
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, Integral):
+            raise TypeError(f"{name} must hold ints; got {type(s).__name__} {s!r}.")
+        if s < 1:
+            raise ValueError(f"{name} must hold sizes > 0; got {s}.")
+    return [int(s) for s in sizes]
+
+
+def per_layer(value, n_layers, name):
+    """One value per layer from a scalar or a list/tuple of ``n_layers`` values."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_layers:
+            raise ValueError(f"{name} must be one value or a list of one per layer "
+                             f"({n_layers}); got {len(value)} values.")
+        return list(value)
+    return [value] * n_layers
+
+
+class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Deep Belief Network: a stack of RBMs trained greedily, without labels.
+
+    Layer 0 is an RBM fitted to ``X``; layer ``i`` is an RBM fitted to the
+    hidden activations (conditional means) that layers ``0 .. i-1`` give
+    for ``X``. Every RBM setting may be one value for all layers or a list
+    with one per layer. The defaults follow Hinton's practical guide and
+    Hinton & Salakhutdinov (2006): CD-1 with chains started at the data,
+    mini-batches of 100, learning rate 0.1, momentum 0.5 then 0.9, weight
+    decay 0.0002, weights from N(0, 0.01).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(500, 500, 2000)
+        Hidden units of each RBM, bottom to top.
+    first_layer : {"bernoulli", "gaussian"}, default="bernoulli"
+        Visible units of the first RBM: binary (data in [0, 1]) or Gaussian
+        (standardised real-valued data; give that layer a smaller learning
+        rate, e.g. ``learning_rate=[0.001, 0.1, 0.1]``).
+    learning_rate : float or list of float, default=0.1
+    batch_size : int or list of int, default=100
+    n_iter : int or list of int, default=10
+        Epochs of each RBM.
+    k : int or list of int, default=1
+        Gibbs steps of CD-k.
+    persistent : bool or list of bool, default=False
+        Persistent chains (PCD) instead of chains started at the data.
+    momentum : float, "classic" or list of them, default="classic"
+        "classic" is 0.5 for five epochs, then 0.9.
+    weight_decay : float or list of float, default=0.0002
+        L2 penalty on the weights.
+    l1 : float or list of float, default=0.0
+    sparsity_target : float or list of float, default=0.1
+    sparsity_cost : float or list of float, default=0.0
+    init : str, callable or list of them, default="normal"
+        Weight initialiser of each RBM (``deepbelief.nn.initializers``).
+    learning_rate_schedule : str, Schedule, callable or list, default="constant"
+    hidden_unit : {"bernoulli", "relu", "gaussian"} or list, default="bernoulli"
+        Hidden unit type of each RBM; "gaussian" (linear units with unit
+        variance) suits a real-valued code layer at the top, as in the deep
+        autoencoder of Hinton & Salakhutdinov (2006).
+    learn_variance : bool, default=False
+        Learn the visible variances of a Gaussian first layer.
+    verbose : int, default=0
+        One line per layer, and per epoch when > 1.
+    random_state : int, RandomState instance, Generator or None, default=None
+        Seeds every layer: layer ``i`` gets the ``i``-th integer drawn from
+        ``random_state``, recorded as ``rbms_[i].random_state``.
+
+    Attributes
+    ----------
+    rbms_ : list of BernoulliRBM or GaussianBernoulliRBM
+        The fitted RBMs, bottom to top.
+    layer_weights_ : list of (ndarray, ndarray)
+        ``(W, b)`` per layer in the orientation of
+        :class:`~deepbelief.mlp.MLPClassifier`: ``W`` of shape
+        ``(n_in, n_out)`` and ``b`` the hidden biases, so that the hidden
+        means are ``sigmoid(X @ W + b)``.
+    decoder_weights_ : list of (ndarray, ndarray)
+        ``(W, b)`` per layer for the downward (generative) direction:
+        ``W`` of shape ``(n_out, n_in)``, ``b`` the visible biases.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        When X has string column names.
+
+    References
+    ----------
+    Hinton, G. E., Osindero, S. & Teh, Y.-W. (2006). A fast learning
+    algorithm for deep belief nets. Neural Computation 18(7).
+
+    Bengio, Y., Lamblin, P., Popovici, D. & Larochelle, H. (2007). Greedy
+    layer-wise training of deep networks. NIPS.
+
+    Examples
+    --------
+    >>> from deepbelief import DBN
+    >>> from deepbelief.datasets import load_digits
+    >>> X, _ = load_digits()
+    >>> dbn = DBN((32, 16), n_iter=2, random_state=0).fit(X)
+    >>> dbn.transform(X).shape
+    (1797, 16)
+    >>> dbn.sample(3, n_gibbs=10, random_state=0).shape
+    (3, 64)
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(500, 500, 2000),
+        *,
+        first_layer="bernoulli",
+        learning_rate=0.1,
+        batch_size=100,
+        n_iter=10,
+        k=1,
+        persistent=False,
+        momentum="classic",
+        weight_decay=0.0002,
+        l1=0.0,
+        sparsity_target=0.1,
+        sparsity_cost=0.0,
+        init="normal",
+        learning_rate_schedule="constant",
+        hidden_unit="bernoulli",
+        learn_variance=False,
+        verbose=0,
+        random_state=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.first_layer = first_layer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.k = k
+        self.persistent = persistent
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.l1 = l1
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.init = init
+        self.learning_rate_schedule = learning_rate_schedule
+        self.hidden_unit = hidden_unit
+        self.learn_variance = learn_variance
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _make_rbms(self, seeds):
+        """Unfitted RBMs, one per layer, with their parameters validated."""
+        sizes = check_layer_sizes(self.hidden_layer_sizes)
+        if not isinstance(self.first_layer, str) or self.first_layer not in _FIRST_LAYERS:
+            raise ValueError(f"first_layer must be one of {sorted(_FIRST_LAYERS)}; "
+                             f"got {self.first_layer!r}.")
+        if not isinstance(self.learn_variance, (bool, np.bool_)):
+            raise TypeError(f"learn_variance must be a bool; got {self.learn_variance!r}.")
+        settings = {name: per_layer(getattr(self, name), len(sizes), name)
+                    for name in _PER_LAYER}
+        rbms = []
+        for i, n_hidden in enumerate(sizes):
+            params = {name: values[i] for name, values in settings.items()}
+            cls = _FIRST_LAYERS[self.first_layer] if i == 0 else BernoulliRBM
+            if cls is GaussianBernoulliRBM:
+                params["learn_variance"] = self.learn_variance
+            rbm = cls(n_hidden, verbose=max(0, int(self.verbose) - 1),
+                      random_state=int(seeds[i]), **params)
+            try:
+                rbm._validate_params()
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"layer {i}: {exc}") from None
+            rbms.append(rbm)
+        return rbms
+
+    def fit(self, X, y=None):
+        """Fit the RBMs greedily, bottom to top.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data: values in [0, 1] for a Bernoulli first layer,
+            standardised values for a Gaussian one.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : DBN
+            The fitted model.
+        """
+        if isinstance(self.verbose, bool) or not isinstance(self.verbose, Integral):
+            raise TypeError(f"verbose must be an int; got {self.verbose!r}.")
+        rng = make_generator(self.random_state)
+        n_layers = len(check_layer_sizes(self.hidden_layer_sizes))
+        rbms = self._make_rbms(rng.integers(0, 2**31 - 1, size=n_layers))
+        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
+        if X.shape[0] == 0:
+            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        H = X
+        for i, rbm in enumerate(rbms):
+            rbm.fit(H)
+            if self.verbose:
+                err = rbm.history_.get("reconstruction_error", [float("nan")])[-1]
+                print(f"[DBN] layer {i}: {H.shape[1]} -> {rbm.n_components} units, "
+                      f"{rbm.n_iter_} epochs, reconstruction error {err:.4f}")
+            if i + 1 < len(rbms):
+                H = rbm.transform(H)
+        self.rbms_ = rbms
+        return self
+
+    @property
+    def layer_weights_(self):
+        check_is_fitted(self, "rbms_")
+        weights = []
+        for rbm in self.rbms_:
+            W = rbm.components_.T
+            sigma = getattr(rbm, "sigma_", None)
+            if sigma is not None:
+                W = W / sigma[:, None].astype(W.dtype)
+            weights.append((np.ascontiguousarray(W), rbm.intercept_hidden_.copy()))
+        return weights
+
+    @property
+    def decoder_weights_(self):
+        check_is_fitted(self, "rbms_")
+        weights = []
+        for rbm in self.rbms_:
+            W = rbm.components_
+            sigma = getattr(rbm, "sigma_", None)
+            if sigma is not None:
+                W = W * sigma.astype(W.dtype)
+            weights.append((np.ascontiguousarray(W), rbm.intercept_visible_.copy()))
+        return weights
+
+    def transform(self, X):
+        """Hidden activations of the top layer: each RBM's conditional means
+        computed bottom to top.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+            In X's dtype.
+        """
+        check_is_fitted(self, "rbms_")
+        H = validate_data(self, X, accept_sparse="csr", reset=False,
+                          dtype=(np.float64, np.float32))
+        for rbm in self.rbms_:
+            H = rbm.transform(H)
+        return H
+
+    def sample(self, n_samples=1, n_gibbs=1000, *, downward="mean", random_state=None):
+        """Draw samples from the generative model.
+
+        ``n_samples`` independent chains start from uniformly random binary
+        states of the top RBM's hidden layer and alternate
+        ``v ~ p(v | h)``, ``h ~ p(h | v)`` in the top RBM for ``n_gibbs``
+        steps. The last hidden states are then passed down: through the top
+        RBM's ``p(v | h)`` and each lower RBM's ``p(v | h)`` in turn, to the
+        visible layer.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples (independent chains).
+        n_gibbs : int, default=1000
+            Gibbs steps in the top RBM.
+        downward : {"mean", "sample"}, default="mean"
+            "mean" passes conditional means down (a deterministic pass whose
+            output are probabilities, the usual way to show samples as
+            images); "sample" draws every layer's states, giving a sample
+            of the model's distribution over visible vectors.
+        random_state : int, RandomState instance, Generator or None, default=None
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self, "rbms_")
+        for name, value in (("n_samples", n_samples), ("n_gibbs", n_gibbs)):
+            if isinstance(value, bool) or not isinstance(value, Integral):
+                raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
+            if value < (1 if name == "n_samples" else 0):
+                raise ValueError(f"{name} must be >= {1 if name == 'n_samples' else 0}; "
+                                 f"got {value}.")
+        if downward not in _DOWNWARD:
+            raise ValueError(f"downward must be one of {list(_DOWNWARD)}; "
+                             f"got {downward!r}.")
+        rng = make_generator(random_state)
+        top = self.rbms_[-1]
+        W = top.components_
+        H = (rng.random((n_samples, W.shape[0])) < 0.5).astype(W.dtype)
+        V = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
+        A = np.empty_like(H)
+        for _ in range(n_gibbs):
+            blas.dot_nn(H, W, V)
+            top._sample_visible(V, V, draw_seed(rng))
+            blas.dot_nt(top._scaled_visible(V), W, A)
+            top._hidden.sample(A, top.intercept_hidden_, A, H, draw_seed(rng))
+        for rbm in reversed(self.rbms_):
+            W = rbm.components_
+            V = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
+            if downward == "mean":
+                blas.dot_nn(H, W, V)
+                rbm._visible_mean(V, V)
+            else:
+                blas.dot_nn(H, W, V)
+                rbm._sample_visible(V, V, draw_seed(rng))
+            H = V
+        return H
+
+    @property
+    def _n_features_out(self):
+        return self.rbms_[-1].n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+# ---------------------------------------------------------------------------
+# the classic supervised model
+
+@contextmanager
+def _swap_pretrainer(est):
+    """While active, ``est.pretrainer`` is the DBN that "auto" stands for."""
+    given = est.pretrainer
+    if not (isinstance(given, str) and given == "auto"):
+        yield
+        return
+    est.pretrainer = DBN(est._hidden_sizes(), random_state=est.random_state)
+    try:
+        yield
+    finally:
+        est.pretrainer = given
+
+
+class _DBNDefaults:
+    """The MLP's parameters with defaults from the DBN literature."""
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(500, 500, 2000),
+        *,
+        activation="sigmoid",
+        solver="sgd",
+        alpha=0.0001,
+        batch_size=100,
+        learning_rate="constant",
+        learning_rate_init=0.1,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=False,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        rho=0.9,
+        init="auto",
+        l1=0.0,
+        dropout=0.0,
+        input_dropout=0.0,
+        max_norm=None,
+        augment=None,
+        pretrainer="auto",
+        checkpoint_dir=None,
+        dtype="float32",
+    ):
+        super().__init__(
+            hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
+            batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, rho=rho, init=init,
+            l1=l1, dropout=dropout, input_dropout=input_dropout, max_norm=max_norm,
+            augment=augment, pretrainer=pretrainer, checkpoint_dir=checkpoint_dir,
+            dtype=dtype)
+
+    def _check_params(self):
+        with _swap_pretrainer(self):
+            super()._check_params()
+
+    def _apply_pretrainer(self, X):
+        with _swap_pretrainer(self):
+            super()._apply_pretrainer(X)
+
+
+_DBN_DOC = """
+
+    The multilayer perceptron of :class:`~deepbelief.mlp.{base}` with a
+    :class:`DBN` pretrainer and the defaults of the DBN literature
+    (Hinton & Salakhutdinov 2006; Hinton's practical guide): logistic
+    hidden units, greedy CD-1 pretraining of every hidden layer (learning
+    rate 0.1, momentum 0.5 then 0.9, weight decay 0.0002, batches of 100,
+    10 epochs per layer), then fine-tuning of the whole network by
+    mini-batch gradient descent with classical momentum 0.9 and learning
+    rate 0.1.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(500, 500, 2000)
+    pretrainer : "auto", estimator or None, default="auto"
+        "auto" is ``DBN(hidden_layer_sizes, random_state=random_state)``
+        with DBN's defaults. Pass a :class:`DBN` (or a
+        :class:`~deepbelief.autoencoder.StackedAutoencoder`) to set the
+        pretraining yourself; its parameters are then reachable as
+        ``pretrainer__<name>`` (for instance ``pretrainer__n_iter`` in a
+        search). None trains from random initialisation.
+    activation : str or list, default="sigmoid"
+    solver : str, default="sgd"
+    batch_size : int, default=100
+    learning_rate_init : float, default=0.1
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=False
+    **other : see :class:`~deepbelief.mlp.{base}`
+        Every other parameter, with the same default and meaning.
+
+    Attributes
+    ----------
+    pretrainer_ : DBN
+        The fitted pretrainer.
+    coefs_, intercepts_, loss_curve_, history_, n_iter_ : see
+        :class:`~deepbelief.mlp.{base}`.
+
+    References
+    ----------
+    Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the dimensionality
+    of data with neural networks. Science 313.
+
+    Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
+    machines. UTML TR 2010-003.
+"""
+
+
+class DBNClassifier(_DBNDefaults, MLPClassifier):
+    __doc__ = ("Deep belief network classifier: DBN pretraining, then backpropagation."
+               + _DBN_DOC.format(base="MLPClassifier") + """
+    Examples
+    --------
+    >>> from deepbelief import DBNClassifier
+    >>> from deepbelief.datasets import load_digits
+    >>> X, y = load_digits()
+    >>> clf = DBNClassifier((64,), max_iter=20, random_state=0).fit(X, y)
+    >>> clf.score(X, y) > 0.9
+    True
+    """)
+
+
+class DBNRegressor(_DBNDefaults, MLPRegressor):
+    __doc__ = ("Deep belief network regressor: DBN pretraining, then backpropagation."
+               + _DBN_DOC.format(base="MLPRegressor") + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from deepbelief import DBNRegressor
+    >>> from deepbelief.datasets import load_digits
+    >>> X, y = load_digits()
+    >>> reg = DBNRegressor((32,), max_iter=20, random_state=0).fit(X, y / 9.0)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    """)

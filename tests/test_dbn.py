@@ -1,0 +1,177 @@
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from deepbelief import DBN, BernoulliRBM, DBNClassifier, DBNRegressor, MLPClassifier
+from deepbelief.datasets import load_digits
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits()
+    return X[:400], y[:400]
+
+
+def _tiny():
+    return [
+        DBN((5, 3), n_iter=2, batch_size=10, random_state=0),
+        DBNClassifier((6, 4), pretrainer=DBN((6, 4), n_iter=1, batch_size=10, random_state=0),
+                      max_iter=30, batch_size=20, random_state=0),
+        DBNRegressor((5,), pretrainer=DBN((5,), n_iter=1, batch_size=10, random_state=0),
+                     max_iter=30, batch_size=20, learning_rate_init=0.01, random_state=0),
+    ]
+
+
+@parametrize_with_checks(_tiny())
+def test_sklearn_compatible(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", UserWarning)
+        check(estimator)
+
+
+def test_greedy_is_layer_wise(digits):
+    X, _ = digits
+    dbn = DBN((16, 8, 4), n_iter=2, learning_rate=[0.1, 0.05, 0.05], k=[1, 2, 1],
+              random_state=3).fit(X)
+    assert [r.n_components for r in dbn.rbms_] == [16, 8, 4]
+    assert [r.learning_rate for r in dbn.rbms_] == [0.1, 0.05, 0.05]
+    assert [r.k for r in dbn.rbms_] == [1, 2, 1]
+    # Refit every RBM by hand, each on the transform of the layers below.
+    H = X
+    for fitted in dbn.rbms_:
+        by_hand = BernoulliRBM(**fitted.get_params()).fit(H)
+        np.testing.assert_allclose(by_hand.components_, fitted.components_, rtol=1e-12)
+        np.testing.assert_allclose(by_hand.intercept_hidden_, fitted.intercept_hidden_)
+        H = by_hand.transform(H)
+    np.testing.assert_allclose(dbn.transform(X), H, rtol=1e-12)
+
+
+def test_layer_weights_orientation(digits):
+    X, _ = digits
+    dbn = DBN((12, 6), n_iter=1, random_state=0).fit(X)
+    H = X
+    for (W, b), rbm in zip(dbn.layer_weights_, dbn.rbms_):
+        assert W.shape == (rbm.components_.shape[1], rbm.n_components)
+        np.testing.assert_allclose(1 / (1 + np.exp(-(H @ W + b))), rbm.transform(H),
+                                   rtol=1e-10)
+        H = rbm.transform(H)
+
+
+def test_gaussian_first_layer_and_float32():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 6)).astype(np.float32)
+    dbn = DBN((4, 3), first_layer="gaussian", learning_rate=[0.01, 0.1], n_iter=2,
+              batch_size=20, learn_variance=True, random_state=0).fit(X)
+    assert type(dbn.rbms_[0]).__name__ == "GaussianBernoulliRBM"
+    H = dbn.transform(X)
+    assert H.dtype == np.float32 and H.shape == (200, 3)
+    W, b = dbn.layer_weights_[0]
+    h = 1 / (1 + np.exp(-(X @ W + b)))
+    np.testing.assert_allclose(h, dbn.rbms_[0].transform(X), rtol=1e-4, atol=1e-6)
+    assert dbn.sample(4, n_gibbs=3, random_state=0).shape == (4, 6)
+
+
+def test_per_layer_errors():
+    X = np.random.default_rng(0).random((20, 4))
+    with pytest.raises(ValueError, match="n_iter must be one value or a list"):
+        DBN((3, 2), n_iter=[1, 2, 3]).fit(X)
+    with pytest.raises(ValueError, match="layer 1: learning_rate must be > 0"):
+        DBN((3, 2), learning_rate=[0.1, -1.0]).fit(X)
+    with pytest.raises(ValueError, match="first_layer must be one of"):
+        DBN((3,), first_layer="binary").fit(X)
+    with pytest.raises(ValueError, match="hidden_layer_sizes must hold sizes > 0"):
+        DBN((3, 0)).fit(X)
+    dbn = DBN((3,), n_iter=1).fit(X)
+    with pytest.raises(ValueError, match="downward must be one of"):
+        dbn.sample(2, downward="up")
+    with pytest.raises(ValueError, match="n_samples must be >= 1"):
+        dbn.sample(0)
+
+
+def _exact_marginal(rbm):
+    W, b, c = rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_
+    states = np.array(list(itertools.product([0, 1], repeat=W.shape[1])), float)
+    # log p*(v) = b.v + sum_j softplus(c_j + W_j v)
+    log_p = states @ b + np.logaddexp(0, states @ W.T + c).sum(axis=1)
+    p = np.exp(log_p - log_p.max())
+    return states, p / p.sum()
+
+
+def test_sampling_matches_exact_marginal_of_one_rbm():
+    rng = np.random.default_rng(0)
+    X = (rng.random((300, 4)) < [0.8, 0.2, 0.6, 0.4]).astype(float)
+    X[:, 3] = X[:, 0]  # a correlation for the RBM to learn
+    dbn = DBN((3,), n_iter=30, learning_rate=0.1, batch_size=10, random_state=0).fit(X)
+    states, p = _exact_marginal(dbn.rbms_[0])
+    n = 20000
+    V = dbn.sample(n, n_gibbs=60, downward="sample", random_state=1)
+    assert set(np.unique(V)) <= {0.0, 1.0}
+    codes = V @ (2 ** np.arange(3, -1, -1))
+    counts = np.bincount(codes.astype(int), minlength=16)
+    expected = n * p
+    chi2 = float(np.sum((counts - expected) ** 2 / expected))
+    # 15 degrees of freedom: the 0.999 quantile is 37.7.
+    assert chi2 < 37.7, (chi2, counts, expected.round())
+    # The mean-field downward pass gives E[v | h], whose average is the mean.
+    M = dbn.sample(n, n_gibbs=60, downward="mean", random_state=2)
+    np.testing.assert_allclose(M.mean(axis=0), p @ states, atol=0.02)
+
+
+def test_deep_sample_shape_and_range(digits):
+    X, _ = digits
+    dbn = DBN((20, 10), n_iter=2, random_state=0).fit(X)
+    S = dbn.sample(5, n_gibbs=20, random_state=0)
+    assert S.shape == (5, 64) and np.all((S >= 0) & (S <= 1))
+    np.testing.assert_array_equal(S, dbn.sample(5, n_gibbs=20, random_state=0))
+
+
+def test_mlp_initial_weights_equal_pretrainer_layer_weights(digits):
+    X, y = digits
+    pre = DBN((12, 7), n_iter=2, random_state=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # One epoch at a learning rate of 1e-12 leaves the weights where the
+        # pretrainer put them (to within 1e-9).
+        clf = MLPClassifier((12, 7), activation="sigmoid", pretrainer=pre, max_iter=1,
+                            learning_rate_init=1e-12, solver="sgd", momentum=0.0,
+                            dtype="float64", random_state=0).fit(X, y)
+    expected = clone(pre).fit(X.astype(np.float64)).layer_weights_
+    for i, (W, b) in enumerate(expected):
+        np.testing.assert_allclose(clf.pretrainer_.layer_weights_[i][0], W)
+        np.testing.assert_allclose(clf.coefs_[i], W, atol=1e-9)
+        np.testing.assert_allclose(clf.intercepts_[i], b, atol=1e-9)
+    assert clf.coefs_[0].shape == (64, 12) and clf.coefs_[1].shape == (12, 7)
+
+
+def test_dbn_classifier_defaults_and_auto_pretrainer(digits):
+    X, y = digits
+    clf = DBNClassifier((16,), max_iter=40, random_state=0)
+    params = clf.get_params()
+    assert params["activation"] == "sigmoid" and params["solver"] == "sgd"
+    assert params["pretrainer"] == "auto"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    assert isinstance(clf.pretrainer_, DBN)
+    assert clf.pretrainer == "auto"  # the parameter is left as given
+    assert clf.score(X, y) > 0.9
+
+
+def test_grid_search_over_pretraining_and_fine_tuning(digits):
+    X, y = digits
+    clf = DBNClassifier((10,), pretrainer=DBN((10,), batch_size=20), max_iter=3,
+                        batch_size=50, random_state=0)
+    search = GridSearchCV(clf, {"pretrainer__n_iter": [1, 2],
+                                "learning_rate_init": [0.05, 0.1]}, cv=2, n_jobs=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(X[:200], y[:200])
+    assert len(search.cv_results_["params"]) == 4
+    assert search.best_estimator_.pretrainer_.n_iter in (1, 2)
