@@ -21,3 +21,11 @@ __all__ += ["GlobalContrastNormalization", "ZCAWhitening", "drop_incomplete"]
 from .mlp import MLPClassifier, MLPRegressor  # noqa: E402
 
 __all__ += ["MLPClassifier", "MLPRegressor"]
+
+from .dbn import DBN, DBNClassifier, DBNRegressor  # noqa: E402
+
+__all__ += ["DBN", "DBNClassifier", "DBNRegressor"]
+
+from .autoencoder import Autoencoder, DeepAutoencoder, StackedAutoencoder  # noqa: E402
+
+__all__ += ["Autoencoder", "DeepAutoencoder", "StackedAutoencoder"]

@@ -1,0 +1,1003 @@
+"""Autoencoders: networks trained to reproduce their input.
+
+:class:`Autoencoder` is one hidden layer, denoising (masking or Gaussian
+corruption of the input, the clean input as target) and optionally sparse
+(a KL penalty pulling each hidden unit's mean activation to a target), with
+tied or untied weights. :class:`StackedAutoencoder` trains a stack of them
+greedily, each on the codes of the one below, and like :class:`~deepbelief.DBN`
+exposes ``layer_weights_`` to initialise a multilayer perceptron.
+:class:`DeepAutoencoder` unrolls a pretrained stack into an encoder and its
+mirror-image decoder and fine-tunes the whole network on reconstruction
+(Hinton & Salakhutdinov 2006).
+
+The matrix products run on scipy's BLAS into buffers allocated once per
+fit; activations, losses and optimizers are those of :mod:`deepbelief.nn`,
+and the deep autoencoder is trained by its :class:`~deepbelief.nn.layers.Network`
+engine.
+
+References
+----------
+Vincent, P., Larochelle, H., Bengio, Y. & Manzagol, P.-A. (2008).
+Extracting and composing robust features with denoising autoencoders. ICML.
+
+Vincent, P. et al. (2010). Stacked denoising autoencoders. JMLR 11.
+
+Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the dimensionality of
+data with neural networks. Science 313.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                          clone)
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .dbn import DBN, check_layer_sizes, per_layer
+from .nn.activations import get_activation
+from .nn.initializers import get_initializer
+from .nn.layers import ActivationLayer, Dense, Network, gemm
+from .nn.losses import BinaryCrossEntropy, SquaredError
+from .nn.optimizers import OPTIMIZERS, get_optimizer
+from .training import (EpochTimer, History, check_batch_size, check_finite,
+                       gather_rows, make_generator, minibatch_indices, print_epoch)
+
+__all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
+
+# Output activation -> the loss it is trained with.
+_OUTPUT_LOSSES = {"sigmoid": BinaryCrossEntropy, "identity": SquaredError}
+_CORRUPTIONS = (None, "masking", "gaussian")
+_N_MONITOR = 1000
+_CHUNK = 4096
+
+
+def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a number; got {type(value).__name__} {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value}.")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {value}.")
+
+
+def _check_int(name, value, low=1):
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}.")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value}.")
+
+
+def _check_choice(name, value, choices):
+    if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
+
+
+def _make_optimizer(solver, learning_rate, momentum):
+    kwargs = {"learning_rate": learning_rate}
+    if solver == "sgd":
+        kwargs.update(momentum=momentum, nesterov=False)
+    return get_optimizer(solver, **kwargs)
+
+
+def _check_solver(solver, momentum):
+    if not isinstance(solver, str) or solver not in OPTIMIZERS:
+        raise ValueError(f"solver must be one of {sorted(OPTIMIZERS)}; got {solver!r}.")
+    _check_real("momentum", momentum, low=0, high=1, high_open=True)
+
+
+def _apply(X, W, b, activation):
+    """``activation(X @ W + b)`` for any number of rows, in bounded memory."""
+    out = np.empty((X.shape[0], W.shape[1]), dtype=W.dtype)
+    for start in range(0, X.shape[0], _CHUNK):
+        Z = out[start:start + _CHUNK]
+        gemm(np.ascontiguousarray(X[start:start + _CHUNK], dtype=W.dtype), W, Z)
+        Z += b
+        get_activation(activation).forward(Z, out=Z)
+    return out
+
+
+class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    r"""One-hidden-layer autoencoder: denoising, sparse, tied or untied.
+
+    The code of a sample is :math:`h = f(\tilde x W_1 + b_1)` for a
+    corrupted copy :math:`\tilde x` of the input, the reconstruction
+    :math:`\hat x = g(h W_2 + b_2)` with :math:`W_2 = W_1^T` when the
+    weights are tied, and training minimises by mini-batch gradient descent
+
+    .. math:: \frac1n \sum_i L(x_i, \hat x_i)
+              + \frac{\alpha}{2} \lVert W \rVert^2
+              + \beta \sum_j \mathrm{KL}(\rho \,\Vert\, \hat\rho_j)
+
+    with :math:`L` the cross-entropy for sigmoid outputs (data in [0, 1])
+    or half the squared error for linear outputs, and :math:`\hat\rho_j`
+    the mean activation of hidden unit :math:`j` over the mini-batch.
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of hidden units.
+    activation : str, default="sigmoid"
+        Hidden activation (a name from :mod:`deepbelief.nn.activations`).
+    output_activation : {"sigmoid", "identity"}, default="sigmoid"
+        "sigmoid" with cross-entropy for data in [0, 1]; "identity" with
+        squared error for real-valued data.
+    tied_weights : bool, default=True
+        Decode with the transpose of the encoder's weights.
+    corruption : {"masking", "gaussian"} or None, default="masking"
+        Denoising: set a random ``corruption_level`` fraction of each
+        input's values to 0, or add Gaussian noise of standard deviation
+        ``corruption_level``. The clean input is the target.
+    corruption_level : float, default=0.0
+        0 trains an ordinary autoencoder.
+    sparsity_target : float, default=0.05
+        Target mean activation :math:`\rho` of the hidden units (for
+        activations with range (0, 1)).
+    sparsity_cost : float, default=0.0
+        Weight :math:`\beta` of the sparsity penalty (0 turns it off).
+    alpha : float, default=0.0
+        L2 penalty on the weights.
+    solver : {"sgd", "adam", "adagrad", "rmsprop"}, default="sgd"
+    learning_rate : float, default=0.1
+    momentum : float, default=0.9
+        Classical momentum of "sgd".
+    batch_size : int, default=20
+    n_iter : int, default=10
+        Epochs.
+    init : str or callable, default="glorot_sigmoid"
+        Weight initialiser (:mod:`deepbelief.nn.initializers`).
+    verbose : int, default=0
+    random_state : int, RandomState instance, Generator or None, default=None
+
+    Attributes
+    ----------
+    coefs_ : list of two ndarray
+        Encoder weights of shape (n_features, n_components) and decoder
+        weights of shape (n_components, n_features).
+    intercepts_ : list of two ndarray
+    layer_weights_ : list of one (W, b)
+        The encoder in :class:`~deepbelief.mlp.MLPClassifier`'s orientation.
+    decoder_weights_ : list of one (W, b)
+    history_ : dict of lists
+        Per epoch: loss (the objective on the training batches),
+        reconstruction_error (mean squared error per sample on up to 1000
+        clean training rows), seconds.
+    n_iter_ : int
+    n_features_in_ : int
+
+    References
+    ----------
+    Vincent, P., Larochelle, H., Bengio, Y. & Manzagol, P.-A. (2008).
+    Extracting and composing robust features with denoising autoencoders.
+    ICML.
+
+    Ng, A. (2011). Sparse autoencoder. CS294A lecture notes, Stanford.
+
+    Examples
+    --------
+    >>> from deepbelief import Autoencoder
+    >>> from deepbelief.datasets import load_digits
+    >>> X, _ = load_digits()
+    >>> ae = Autoencoder(32, corruption_level=0.2, n_iter=3, random_state=0).fit(X)
+    >>> ae.transform(X).shape
+    (1797, 32)
+    """
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        activation="sigmoid",
+        output_activation="sigmoid",
+        tied_weights=True,
+        corruption="masking",
+        corruption_level=0.0,
+        sparsity_target=0.05,
+        sparsity_cost=0.0,
+        alpha=0.0,
+        solver="sgd",
+        learning_rate=0.1,
+        momentum=0.9,
+        batch_size=20,
+        n_iter=10,
+        init="glorot_sigmoid",
+        verbose=0,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.activation = activation
+        self.output_activation = output_activation
+        self.tied_weights = tied_weights
+        self.corruption = corruption
+        self.corruption_level = corruption_level
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.alpha = alpha
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.init = init
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _validate_params(self):
+        _check_int("n_components", self.n_components)
+        get_activation(self.activation)
+        _check_choice("output_activation", self.output_activation, list(_OUTPUT_LOSSES))
+        if not isinstance(self.tied_weights, (bool, np.bool_)):
+            raise TypeError(f"tied_weights must be a bool; got {self.tied_weights!r}.")
+        _check_choice("corruption", self.corruption, _CORRUPTIONS)
+        _check_real("corruption_level", self.corruption_level, low=0)
+        if self.corruption == "masking":
+            _check_real("corruption_level", self.corruption_level, low=0, high=1,
+                        high_open=True)
+        _check_real("sparsity_target", self.sparsity_target, low=0, high=1,
+                    low_open=True, high_open=True)
+        _check_real("sparsity_cost", self.sparsity_cost, low=0)
+        _check_real("alpha", self.alpha, low=0)
+        _check_solver(self.solver, self.momentum)
+        _check_real("learning_rate", self.learning_rate, low=0, low_open=True)
+        _check_int("batch_size", self.batch_size)
+        _check_int("n_iter", self.n_iter, low=0)
+        _check_int("verbose", self.verbose, low=0)
+        get_initializer(self.init)
+
+    # ------------------------------------------------------------ fitting
+
+    def fit(self, X, y=None):
+        """Fit the autoencoder to X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : Autoencoder
+        """
+        self._validate_params()
+        X = validate_data(self, X, dtype=(np.float64, np.float32))
+        X = np.ascontiguousarray(X)
+        if X.shape[0] == 0:
+            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        rng = make_generator(self.random_state)
+        n_samples, n_features = X.shape
+        dtype = X.dtype
+        init = get_initializer(self.init)
+        W1 = np.ascontiguousarray(init((n_features, self.n_components), rng, dtype=dtype))
+        b1 = np.zeros(self.n_components, dtype=dtype)
+        b2 = np.zeros(n_features, dtype=dtype)
+        if self.tied_weights:
+            params = [W1, b1, b2]
+            W2 = W1.T
+        else:
+            W2 = np.ascontiguousarray(init((self.n_components, n_features), rng,
+                                           dtype=dtype))
+            params = [W1, b1, W2, b2]
+        self.coefs_ = [W1, W2]
+        self.intercepts_ = [b1, b2]
+        self._train(X, params, rng)
+        if self.tied_weights:
+            self.coefs_[1] = np.ascontiguousarray(W1.T)
+        return self
+
+    def _train(self, X, params, rng):
+        n_samples, n_features = X.shape
+        dtype = X.dtype
+        W1, W2 = self.coefs_
+        b1, b2 = self.intercepts_
+        batch_size = check_batch_size(self.batch_size, n_samples)
+        act = get_activation(self.activation)
+        loss = _OUTPUT_LOSSES[self.output_activation]()
+        x_buf = np.empty((batch_size, n_features), dtype=dtype)
+        xc_buf = np.empty_like(x_buf)
+        H_buf = np.empty((batch_size, self.n_components), dtype=dtype)
+        dH_buf = np.empty_like(H_buf)
+        Z_buf = np.empty_like(x_buf)
+        gW1 = np.empty_like(W1)
+        gW2 = np.empty((self.n_components, n_features), dtype=dtype)
+        gb1, gb2 = np.empty_like(b1), np.empty_like(b2)
+        grads = [gW1, gb1, gb2] if self.tied_weights else [gW1, gb1, gW2, gb2]
+        l2 = [self.alpha if p.ndim == 2 else 0.0 for p in params]
+        optimizer = _make_optimizer(self.solver, self.learning_rate, self.momentum)
+        monitor = X[np.sort(rng.choice(n_samples, min(n_samples, _N_MONITOR),
+                                       replace=False))]
+        rho, beta = float(self.sparsity_target), float(self.sparsity_cost)
+        self.history_ = History()
+        self.n_iter_ = 0
+        for epoch in range(self.n_iter):
+            total = 0.0
+            with EpochTimer() as timer:
+                for idx in minibatch_indices(n_samples, batch_size, rng, shuffle=True):
+                    n = len(idx)
+                    xb = gather_rows(X, idx, x_buf)
+                    xc = self._corrupt(xb, xc_buf[:n], rng)
+                    H = H_buf[:n]
+                    gemm(xc, W1, H)
+                    H += b1
+                    act.forward(H, out=H)
+                    Z = Z_buf[:n]
+                    gemm(H, W2, Z)
+                    Z += b2
+                    batch_loss, _ = loss.delta(Z, xb, 1.0 / n)
+                    gemm(H.T, Z, gW2)
+                    np.sum(Z, axis=0, out=gb2)
+                    dH = dH_buf[:n]
+                    gemm(Z, W2.T, dH)
+                    if beta:
+                        rho_hat = np.clip(H.mean(axis=0, dtype=np.float64), 1e-6, 1 - 1e-6)
+                        batch_loss += n * beta * float(np.sum(
+                            rho * np.log(rho / rho_hat)
+                            + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))))
+                        dH += (beta / n * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+                               ).astype(dtype)
+                    act.backward(H, dH)
+                    gemm(xc.T, dH, gW1)
+                    np.sum(dH, axis=0, out=gb1)
+                    if self.tied_weights:
+                        gW1 += gW2.T
+                    optimizer.update(params, grads, l2=l2)
+                    total += batch_loss
+            check_finite(f"epoch {epoch + 1}", self.learning_rate,
+                         **{f"param_{i}": p for i, p in enumerate(params)}, loss=total)
+            self.n_iter_ = epoch + 1
+            err = float(np.mean(np.sum((self.inverse_transform(self.transform(monitor))
+                                        - monitor) ** 2, axis=1)))
+            self.history_.record(loss=total / n_samples, reconstruction_error=err,
+                                 seconds=timer.seconds)
+            if self.verbose:
+                print_epoch(type(self).__name__, epoch + 1, loss=total / n_samples,
+                            reconstruction_error=err, time=f"{timer.seconds:.2f}s")
+
+    def _corrupt(self, X, out, rng):
+        level = float(self.corruption_level)
+        if self.corruption is None or level == 0:
+            return X
+        if self.corruption == "masking":
+            keep = rng.random(X.shape, dtype=X.dtype) >= level
+            np.multiply(X, keep, out=out)
+        else:
+            rng.standard_normal(X.shape, dtype=X.dtype, out=out)
+            out *= level
+            out += X
+        return out
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def layer_weights_(self):
+        check_is_fitted(self, "coefs_")
+        return [(self.coefs_[0], self.intercepts_[0])]
+
+    @property
+    def decoder_weights_(self):
+        check_is_fitted(self, "coefs_")
+        return [(self.coefs_[1], self.intercepts_[1])]
+
+    def transform(self, X):
+        """Codes of X (the hidden activations, without corruption).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self, "coefs_")
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return _apply(X, self.coefs_[0], self.intercepts_[0],
+                      self.activation).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        """Reconstructions from codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self, "coefs_")
+        H = np.asarray(X)
+        if H.ndim != 2 or H.shape[1] != self.n_components:
+            raise ValueError(f"X must have {self.n_components} columns (codes); got "
+                             f"shape {H.shape}.")
+        return _apply(H, self.coefs_[1], self.intercepts_[1], self.output_activation)
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error per sample (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        score : float
+        """
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        R = self.inverse_transform(self.transform(X))
+        return -float(np.mean(np.sum((R - X) ** 2, axis=1)))
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+# Autoencoder settings that StackedAutoencoder takes per layer.
+_AE_PER_LAYER = ("activation", "tied_weights", "corruption", "corruption_level",
+                 "sparsity_target", "sparsity_cost", "alpha", "learning_rate",
+                 "batch_size", "n_iter", "init")
+
+
+class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Autoencoders stacked and trained greedily, layer by layer.
+
+    Layer 0 is an :class:`Autoencoder` fitted to ``X``; layer ``i`` is one
+    fitted to the (clean) codes of layers ``0 .. i-1``. Each layer's
+    output activation matches what it reconstructs: ``output_activation``
+    for the data, the activation of the layer below otherwise (cross-entropy
+    for sigmoid codes, squared error for others). Settings given as a list
+    hold one value per layer. The defaults are those of the stacked
+    denoising autoencoder of Vincent et al. (2010) on MNIST: three sigmoid
+    layers, masking noise, tied weights, plain SGD.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(1000, 1000, 1000)
+    activation : str or list, default="sigmoid"
+    output_activation : {"sigmoid", "identity"}, default="sigmoid"
+        Output of the first layer's decoder (the data's range).
+    tied_weights : bool or list, default=True
+    corruption : {"masking", "gaussian"}, None or list, default="masking"
+    corruption_level : float or list, default=0.1
+    sparsity_target : float or list, default=0.05
+    sparsity_cost : float or list, default=0.0
+    alpha : float or list, default=0.0
+    learning_rate : float or list, default=0.1
+    batch_size : int or list, default=20
+    n_iter : int or list, default=10
+    init : str, callable or list, default="glorot_sigmoid"
+    solver : {"sgd", "adam", "adagrad", "rmsprop"}, default="sgd"
+    momentum : float, default=0.0
+    verbose : int, default=0
+    random_state : int, RandomState instance, Generator or None, default=None
+        Layer ``i`` gets the ``i``-th integer drawn from it, recorded as
+        ``autoencoders_[i].random_state``.
+
+    Attributes
+    ----------
+    autoencoders_ : list of Autoencoder
+    layer_weights_ : list of (W, b)
+        Encoders in :class:`~deepbelief.mlp.MLPClassifier`'s orientation.
+    decoder_weights_ : list of (W, b)
+        Decoders, ``W`` of shape ``(n_out, n_in)``.
+    n_features_in_ : int
+
+    References
+    ----------
+    Vincent, P., Larochelle, H., Lajoie, I., Bengio, Y. & Manzagol, P.-A.
+    (2010). Stacked denoising autoencoders: learning useful representations
+    in a deep network with a local denoising criterion. JMLR 11.
+
+    Examples
+    --------
+    >>> from deepbelief import StackedAutoencoder
+    >>> from deepbelief.datasets import load_digits
+    >>> X, _ = load_digits()
+    >>> sae = StackedAutoencoder((32, 16), n_iter=2, random_state=0).fit(X)
+    >>> sae.transform(X).shape
+    (1797, 16)
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(1000, 1000, 1000),
+        *,
+        activation="sigmoid",
+        output_activation="sigmoid",
+        tied_weights=True,
+        corruption="masking",
+        corruption_level=0.1,
+        sparsity_target=0.05,
+        sparsity_cost=0.0,
+        alpha=0.0,
+        learning_rate=0.1,
+        batch_size=20,
+        n_iter=10,
+        init="glorot_sigmoid",
+        solver="sgd",
+        momentum=0.0,
+        verbose=0,
+        random_state=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output_activation = output_activation
+        self.tied_weights = tied_weights
+        self.corruption = corruption
+        self.corruption_level = corruption_level
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.alpha = alpha
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.init = init
+        self.solver = solver
+        self.momentum = momentum
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _make_autoencoders(self, seeds):
+        sizes = check_layer_sizes(self.hidden_layer_sizes)
+        settings = {name: per_layer(getattr(self, name), len(sizes), name)
+                    for name in _AE_PER_LAYER}
+        out = []
+        for i, n in enumerate(sizes):
+            params = {name: values[i] for name, values in settings.items()}
+            below = settings["activation"][i - 1] if i else None
+            output = self.output_activation if i == 0 else (
+                "sigmoid" if below in ("sigmoid", "logistic") else "identity")
+            ae = Autoencoder(n, output_activation=output, solver=self.solver,
+                             momentum=self.momentum,
+                             verbose=max(0, int(self.verbose) - 1),
+                             random_state=int(seeds[i]), **params)
+            try:
+                ae._validate_params()
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"layer {i}: {exc}") from None
+            out.append(ae)
+        return out
+
+    def fit(self, X, y=None):
+        """Fit the autoencoders greedily, bottom to top.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : StackedAutoencoder
+        """
+        _check_int("verbose", self.verbose, low=0)
+        rng = make_generator(self.random_state)
+        n_layers = len(check_layer_sizes(self.hidden_layer_sizes))
+        aes = self._make_autoencoders(rng.integers(0, 2**31 - 1, size=n_layers))
+        X = validate_data(self, X, dtype=(np.float64, np.float32))
+        if X.shape[0] == 0:
+            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        H = X
+        for i, ae in enumerate(aes):
+            ae.fit(H)
+            if self.verbose:
+                print(f"[StackedAutoencoder] layer {i}: {H.shape[1]} -> "
+                      f"{ae.n_components} units, reconstruction error "
+                      f"{ae.history_['reconstruction_error'][-1]:.4f}"
+                      if ae.n_iter_ else f"[StackedAutoencoder] layer {i}: no epochs")
+            if i + 1 < len(aes):
+                H = ae.transform(H)
+        self.autoencoders_ = aes
+        return self
+
+    @property
+    def layer_weights_(self):
+        check_is_fitted(self, "autoencoders_")
+        return [ae.layer_weights_[0] for ae in self.autoencoders_]
+
+    @property
+    def decoder_weights_(self):
+        check_is_fitted(self, "autoencoders_")
+        return [ae.decoder_weights_[0] for ae in self.autoencoders_]
+
+    def transform(self, X):
+        """Codes of the top layer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+        """
+        check_is_fitted(self, "autoencoders_")
+        H = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        for ae in self.autoencoders_:
+            H = ae.transform(H)
+        return H
+
+    def inverse_transform(self, X):
+        """Reconstructions from top-layer codes, decoded layer by layer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, hidden_layer_sizes[-1])
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self, "autoencoders_")
+        H = X
+        for ae in reversed(self.autoencoders_):
+            H = ae.inverse_transform(H)
+        return H
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error per sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        score : float
+        """
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        R = self.inverse_transform(self.transform(X))
+        return -float(np.mean(np.sum((R - X) ** 2, axis=1)))
+
+    @property
+    def _n_features_out(self):
+        return self.autoencoders_[-1].n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """Deep autoencoder unrolled from a pretrained stack, then fine-tuned.
+
+    A stack of layers (a :class:`~deepbelief.DBN` by default) is pretrained
+    greedily; its layers become the encoder, their transposes (with the
+    visible biases) the mirror-image decoder, and the whole network is
+    fine-tuned by backpropagation to reconstruct its input. As in Hinton &
+    Salakhutdinov (2006), the hidden layers are logistic and the code layer
+    linear (its RBM has Gaussian hidden units with a smaller learning rate);
+    the output is logistic with cross-entropy for data in [0, 1].
+
+    Parameters
+    ----------
+    hidden_layer_sizes : int or tuple of int, default=(1000, 500, 250, 30)
+        The encoder's layers; the last is the code.
+    pretrainer : "auto", estimator or None, default="auto"
+        "auto" is a :class:`~deepbelief.DBN` with these sizes, the code
+        layer's RBM with "gaussian" hidden units and learning rate 0.001
+        when ``code_activation="identity"`` (0.1 for the others), and
+        ``random_state``. Or an unfitted estimator exposing
+        ``layer_weights_`` (and ideally ``decoder_weights_``) after fit,
+        such as a DBN or :class:`StackedAutoencoder`, reachable as
+        ``pretrainer__<name>``; None starts from random weights.
+    activation : str, default="sigmoid"
+        Activation of every hidden layer but the code.
+    code_activation : str, default="identity"
+    output_activation : {"sigmoid", "identity"}, default="sigmoid"
+        "sigmoid" with cross-entropy (data in [0, 1]), or "identity" with
+        squared error (real-valued data).
+    solver : {"sgd", "adam", "adagrad", "rmsprop"}, default="sgd"
+    learning_rate_init : float, default=0.01
+    momentum : float, default=0.9
+    batch_size : int, default=100
+    max_iter : int, default=10
+        Epochs of fine-tuning.
+    alpha : float, default=0.0
+        L2 penalty on the weights.
+    init : str or callable, default="glorot_sigmoid"
+        Initialiser of the layers the pretrainer does not provide.
+    verbose : int, default=0
+    random_state : int, RandomState instance, Generator or None, default=None
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray
+        Encoder then decoder weights, ``coefs_[i]`` of shape ``(n_in, n_out)``.
+    intercepts_ : list of ndarray
+    pretrainer_ : estimator or None
+    pretrained_reconstruction_error_ : float
+        Mean squared reconstruction error per sample (on up to 1000
+        training rows) of the unrolled network before fine-tuning.
+    history_ : dict of lists
+        Per epoch: loss, reconstruction_error (as above), seconds.
+    n_iter_ : int
+    n_features_in_ : int
+
+    References
+    ----------
+    Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the dimensionality
+    of data with neural networks. Science 313.
+
+    Examples
+    --------
+    >>> from deepbelief import DeepAutoencoder
+    >>> from deepbelief.datasets import load_digits
+    >>> X, _ = load_digits()
+    >>> dae = DeepAutoencoder((32, 8), max_iter=2, random_state=0).fit(X)
+    >>> dae.transform(X).shape
+    (1797, 8)
+    >>> dae.inverse_transform(dae.transform(X)).shape
+    (1797, 64)
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(1000, 500, 250, 30),
+        *,
+        pretrainer="auto",
+        activation="sigmoid",
+        code_activation="identity",
+        output_activation="sigmoid",
+        solver="sgd",
+        learning_rate_init=0.01,
+        momentum=0.9,
+        batch_size=100,
+        max_iter=10,
+        alpha=0.0,
+        init="glorot_sigmoid",
+        verbose=0,
+        random_state=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.pretrainer = pretrainer
+        self.activation = activation
+        self.code_activation = code_activation
+        self.output_activation = output_activation
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.alpha = alpha
+        self.init = init
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _validate_params(self):
+        sizes = check_layer_sizes(self.hidden_layer_sizes)
+        pre = self.pretrainer
+        if not (pre is None or (isinstance(pre, str) and pre == "auto")
+                or hasattr(pre, "fit")):
+            raise TypeError("pretrainer must be 'auto', None or an estimator with fit "
+                            f"and layer_weights_; got {pre!r}.")
+        get_activation(self.activation)
+        get_activation(self.code_activation)
+        _check_choice("output_activation", self.output_activation, list(_OUTPUT_LOSSES))
+        _check_solver(self.solver, self.momentum)
+        _check_real("learning_rate_init", self.learning_rate_init, low=0, low_open=True)
+        _check_int("batch_size", self.batch_size)
+        _check_int("max_iter", self.max_iter, low=0)
+        _check_real("alpha", self.alpha, low=0)
+        _check_int("verbose", self.verbose, low=0)
+        get_initializer(self.init)
+        return sizes
+
+    def _auto_pretrainer(self, sizes):
+        linear_code = self.code_activation == "identity"
+        n = len(sizes)
+        units = ["bernoulli"] * (n - 1) + ["gaussian" if linear_code else "bernoulli"]
+        rates = [0.1] * (n - 1) + [0.001 if linear_code else 0.1]
+        first = "bernoulli" if self.output_activation == "sigmoid" else "gaussian"
+        if first == "gaussian":
+            rates[0] = min(rates[0], 0.001)
+        return DBN(sizes, first_layer=first, hidden_unit=units, learning_rate=rates,
+                   random_state=self.random_state)
+
+    def _activations(self, n_layers):
+        """Activation after each Dense layer of the unrolled network (the last
+        is the loss's)."""
+        enc = [self.activation] * (n_layers - 1) + [self.code_activation]
+        dec = [self.activation] * (n_layers - 1)
+        return enc + dec
+
+    def fit(self, X, y=None):
+        """Pretrain, unroll and fine-tune on reconstruction.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : DeepAutoencoder
+        """
+        sizes = self._validate_params()
+        X = validate_data(self, X, dtype=(np.float64, np.float32))
+        X = np.ascontiguousarray(X)
+        if X.shape[0] == 0:
+            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        rng = make_generator(self.random_state)
+        dtype = X.dtype
+        n_features = X.shape[1]
+        widths = [n_features] + sizes
+        n = len(sizes)
+        init = get_initializer(self.init)
+        coefs, intercepts = [], []
+        for i in range(n):
+            coefs.append(init((widths[i], widths[i + 1]), rng, dtype=dtype))
+            intercepts.append(np.zeros(widths[i + 1], dtype=dtype))
+        for i in reversed(range(n)):
+            coefs.append(init((widths[i + 1], widths[i]), rng, dtype=dtype))
+            intercepts.append(np.zeros(widths[i], dtype=dtype))
+        pre = self.pretrainer
+        if isinstance(pre, str):
+            pre = self._auto_pretrainer(sizes)
+        elif pre is not None:
+            pre = clone(pre)
+        if pre is not None:
+            pre.fit(X)
+            self._unroll(pre, coefs, intercepts)
+        self.pretrainer_ = pre
+        self.coefs_ = [np.ascontiguousarray(W, dtype=dtype) for W in coefs]
+        self.intercepts_ = [np.ascontiguousarray(b, dtype=dtype) for b in intercepts]
+        self._train(X, rng)
+        return self
+
+    def _unroll(self, pre, coefs, intercepts):
+        encoders = list(getattr(pre, "layer_weights_", None) or [])
+        if not encoders:
+            raise TypeError("pretrainer must expose layer_weights_ after fit; "
+                            f"{type(pre).__name__} does not.")
+        n = len(coefs) // 2
+        if len(encoders) > n:
+            raise ValueError(f"pretrainer gave {len(encoders)} layers of weights but "
+                             f"hidden_layer_sizes has {n}.")
+        decoders = getattr(pre, "decoder_weights_", None)
+        for i, (W, b) in enumerate(encoders):
+            W, b = np.asarray(W), np.asarray(b).reshape(-1)
+            if W.shape != coefs[i].shape or b.shape != intercepts[i].shape:
+                raise ValueError(f"pretrainer layer {i} has weights of shape {W.shape} "
+                                 f"and bias of shape {b.shape}; the encoder needs "
+                                 f"{coefs[i].shape} and {intercepts[i].shape}.")
+            coefs[i] = W
+            intercepts[i] = b
+            j = 2 * n - 1 - i
+            if decoders is not None:
+                coefs[j] = np.asarray(decoders[i][0])
+                intercepts[j] = np.asarray(decoders[i][1]).reshape(-1)
+            else:
+                coefs[j] = W.T
+                intercepts[j] = np.zeros(W.shape[0])
+
+    def _build_network(self):
+        """The unrolled network around the fitted arrays (updated in place)."""
+        acts = self._activations(len(self.coefs_) // 2)
+        layers = []
+        for i, (W, b) in enumerate(zip(self.coefs_, self.intercepts_)):
+            layers.append(Dense(W, b))
+            if i < len(acts):
+                layers.append(ActivationLayer(acts[i]))
+        return Network(layers, _OUTPUT_LOSSES[self.output_activation]())
+
+    def _reconstruction_error(self, X):
+        R = self._decode(self._encode(X))
+        return float(np.mean(np.sum((R - X) ** 2, axis=1)))
+
+    def _train(self, X, rng):
+        n_samples, n_features = X.shape
+        dtype = X.dtype
+        batch_size = check_batch_size(self.batch_size, n_samples)
+        net = self._build_network()
+        net.allocate(batch_size, dtype)
+        params, grads = net.params, net.grads
+        l2 = [self.alpha if p.ndim == 2 else 0.0 for p in params]
+        optimizer = _make_optimizer(self.solver, self.learning_rate_init, self.momentum)
+        monitor = X[np.sort(rng.choice(n_samples, min(n_samples, _N_MONITOR),
+                                       replace=False))]
+        x_buf = np.empty((batch_size, n_features), dtype=dtype)
+        self.pretrained_reconstruction_error_ = self._reconstruction_error(monitor)
+        self.history_ = History()
+        self.n_iter_ = 0
+        for epoch in range(self.max_iter):
+            total = 0.0
+            with EpochTimer() as timer:
+                for idx in minibatch_indices(n_samples, batch_size, rng, shuffle=True):
+                    xb = gather_rows(X, idx, x_buf)
+                    loss, _ = net.train_batch(xb, xb)
+                    check_finite(f"epoch {epoch + 1}", self.learning_rate_init, loss=loss)
+                    optimizer.update(params, grads, l2=l2)
+                    total += loss
+            check_finite(f"epoch {epoch + 1}", self.learning_rate_init,
+                         **{f"param_{i}": p for i, p in enumerate(params)})
+            self.n_iter_ = epoch + 1
+            err = self._reconstruction_error(monitor)
+            self.history_.record(loss=total / n_samples, reconstruction_error=err,
+                                 seconds=timer.seconds)
+            if self.verbose:
+                print_epoch(type(self).__name__, epoch + 1, loss=total / n_samples,
+                            reconstruction_error=err, time=f"{timer.seconds:.2f}s")
+
+    def _encode(self, X):
+        n = len(self.coefs_) // 2
+        acts = self._activations(n)
+        H = X
+        for i in range(n):
+            H = _apply(H, self.coefs_[i], self.intercepts_[i], acts[i])
+        return H
+
+    def _decode(self, H):
+        n = len(self.coefs_) // 2
+        acts = self._activations(n) + [self.output_activation]
+        for i in range(n, 2 * n):
+            H = _apply(H, self.coefs_[i], self.intercepts_[i], acts[i])
+        return H
+
+    def transform(self, X):
+        """Codes of X (the code layer's activations).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+        """
+        check_is_fitted(self, "coefs_")
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return self._encode(X).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        """Reconstructions decoded from codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, hidden_layer_sizes[-1])
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self, "coefs_")
+        H = np.asarray(X)
+        n_code = self.coefs_[len(self.coefs_) // 2].shape[0]
+        if H.ndim != 2 or H.shape[1] != n_code:
+            raise ValueError(f"X must have {n_code} columns (codes); got shape "
+                             f"{H.shape}.")
+        return self._decode(H)
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error per sample.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self, "coefs_")
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return -self._reconstruction_error(X)
+
+    @property
+    def _n_features_out(self):
+        return self.coefs_[len(self.coefs_) // 2].shape[0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
