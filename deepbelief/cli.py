@@ -44,8 +44,65 @@ def _demo(args):
     pl = rbm.history_["pseudo_likelihood"]
     print(f"\nRBM pseudo-likelihood per epoch: {pl[0]:.2f} -> {pl[-1]:.2f} "
           f"({len(pl)} epochs, {np.mean(rbm.history_['seconds']):.3f} s each)")
-    print(f"total wall time: {time.perf_counter() - start:.1f} s")
+
+    _demo_dbn(args, X_train, X_test, y_train, y_test)
+    print(f"\ntotal wall time: {time.perf_counter() - start:.1f} s")
     return 0
+
+
+# Darkest last: a pixel's ink in [0, 1] picks one of these characters.
+_SHADES = " .:-=+*#%@"
+
+
+def _ascii_images(images, shape=(8, 8), gap="   "):
+    """Lines drawing ``images`` (rows of pixels in [0, 1]) side by side."""
+    import numpy as np
+
+    grids = [np.clip(np.asarray(img).reshape(shape), 0, 1) for img in images]
+    lines = []
+    for r in range(shape[0]):
+        lines.append(gap.join(
+            "".join(_SHADES[int(round(v * (len(_SHADES) - 1)))] * 2 for v in g[r])
+            for g in grids))
+    return lines
+
+
+def _demo_dbn(args, X_train, X_test, y_train, y_test):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    from . import DBN, DBNClassifier
+
+    sizes = tuple(args.dbn_layers)
+    pretrainer = DBN(sizes, n_iter=args.pretrain_epochs, batch_size=20,
+                     random_state=args.random_state)
+    common = dict(batch_size=20, max_iter=args.finetune_epochs,
+                  random_state=args.random_state)
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for label, pre in (("DBN pretraining + backprop (DBNClassifier)", pretrainer),
+                           ("same network, random initialisation", None)):
+            t0 = time.perf_counter()
+            clf = DBNClassifier(sizes, pretrainer=pre, **common).fit(X_train, y_train)
+            rows.append((label, clf.score(X_test, y_test), time.perf_counter() - t0))
+            if pre is not None:
+                dbn = clf.pretrainer_
+    shape = "-".join(str(s) for s in (X_train.shape[1], *sizes, 10))
+    print(f"\nDeep belief network {shape}, logistic units: {args.pretrain_epochs} "
+          f"epochs of CD-1 per layer, then {args.finetune_epochs} epochs of "
+          "backpropagation")
+    print(f"{'model':<44} {'test accuracy':>13} {'fit seconds':>12}")
+    for label, acc, seconds in rows:
+        print(f"{label:<44} {acc:>13.4f} {seconds:>12.2f}")
+
+    samples = dbn.sample(args.n_samples, n_gibbs=args.n_gibbs,
+                         random_state=args.random_state)
+    print(f"\n{args.n_samples} samples drawn from the pretrained DBN ({args.n_gibbs} "
+          "Gibbs steps in the top RBM, then a mean-field pass down):")
+    for line in _ascii_images(samples):
+        print("  " + line)
 
 
 def build_parser():
@@ -53,10 +110,20 @@ def build_parser():
         prog="deepbelief",
         description="Deep belief networks and RBMs as scikit-learn estimators.")
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="fit an RBM + logistic regression on bundled digits")
+    demo = sub.add_parser("demo", help="RBM + logistic regression, and a DBN classifier and sampler, on bundled digits")
     demo.add_argument("--n-components", type=int, default=100)
     demo.add_argument("--n-iter", type=int, default=20)
     demo.add_argument("--random-state", type=int, default=0)
+    demo.add_argument("--dbn-layers", type=int, nargs="+", default=[100, 100],
+                      help="hidden layer sizes of the DBN")
+    demo.add_argument("--pretrain-epochs", type=int, default=20,
+                      help="CD-1 epochs per DBN layer")
+    demo.add_argument("--finetune-epochs", type=int, default=30,
+                      help="backpropagation epochs")
+    demo.add_argument("--n-samples", type=int, default=6,
+                      help="images drawn from the DBN")
+    demo.add_argument("--n-gibbs", type=int, default=200,
+                      help="Gibbs steps in the top RBM per sample")
     demo.set_defaults(func=_demo)
     return parser
 
