@@ -29,3 +29,7 @@ __all__ += ["DBN", "DBNClassifier", "DBNRegressor"]
 from .autoencoder import Autoencoder, DeepAutoencoder, StackedAutoencoder  # noqa: E402
 
 __all__ += ["Autoencoder", "DeepAutoencoder", "StackedAutoencoder"]
+
+from .likelihood import AISEstimate, ais_log_partition, exact_log_partition, log_likelihood  # noqa: E402,E501
+
+__all__ += ["AISEstimate", "ais_log_partition", "exact_log_partition", "log_likelihood"]

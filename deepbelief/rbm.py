@@ -51,6 +51,15 @@ _N_MONITOR = 1000
 _CHUNK = 4096
 
 
+# Training samplers: the name of the method that runs each negative phase.
+_SAMPLERS = {
+    "cd": "_negative_cd",
+    "pcd": "_negative_pcd",
+    "fpcd": "_negative_fpcd",
+    "pt": "_negative_pt",
+}
+
+
 def _check_number(name, value, low=None, high=None, low_open=False, integer=False,
                   allow_none=False):
     if value is None and allow_none:
@@ -94,6 +103,9 @@ class _Workspace:
         self.pos_h = np.zeros(n_hidden)
         self.neg_h = np.zeros(n_hidden)
         self.grad_b = np.zeros(n_visible)
+        # Made on first use by the samplers that need them.
+        self.W_neg = None
+        self.pt_V = self.pt_X = self.pt_A = self.pt_energy = self.pt_row_beta = None
 
 
 class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -125,6 +137,10 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         n_iter_no_change=5,
         tol=1e-4,
         checkpoint_dir=None,
+        sampler=None,
+        fast_learning_rate=None,
+        fast_decay=0.95,
+        pt_betas=10,
     ):
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -147,6 +163,10 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.checkpoint_dir = checkpoint_dir
+        self.sampler = sampler
+        self.fast_learning_rate = fast_learning_rate
+        self.fast_decay = fast_decay
+        self.pt_betas = pt_betas
 
     # ------------------------------------------------------------ validation
 
@@ -182,8 +202,36 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
         _check_number("tol", self.tol, low=0)
         get_units(self.hidden_unit, "hidden")
+        self._validate_sampler()
         get_initializer(self.init)
         _resolve_schedule(self.learning_rate_schedule)
+
+    def _validate_sampler(self):
+        if self.sampler is not None and self.sampler not in _SAMPLERS:
+            raise ValueError(f"sampler must be None or one of {sorted(_SAMPLERS)}; got "
+                             f"{self.sampler!r}.")
+        _check_number("fast_learning_rate", self.fast_learning_rate, low=0,
+                      allow_none=True)
+        _check_number("fast_decay", self.fast_decay, low=0, high=1)
+        if isinstance(self.pt_betas, Integral) and not isinstance(self.pt_betas, bool):
+            _check_number("pt_betas", self.pt_betas, low=2, integer=True)
+        else:
+            try:
+                betas = np.asarray(self.pt_betas, dtype=np.float64)
+            except (TypeError, ValueError):
+                raise TypeError(f"pt_betas must be an int or a sequence of numbers; got "
+                                f"{self.pt_betas!r}.") from None
+            if (betas.ndim != 1 or betas.shape[0] < 2 or betas[0] != 1.0
+                    or np.any(np.diff(betas) >= 0) or betas[-1] < 0):
+                raise ValueError("pt_betas must be a decreasing sequence of at least 2 "
+                                 f"inverse temperatures from 1 down to >= 0; got "
+                                 f"{self.pt_betas!r}.")
+        if self._sampler_name() == "pt" and not (self._visible.binary
+                                                  and self._hidden.binary):
+            raise ValueError(
+                "sampler='pt' needs binary visible and hidden units; this model has "
+                f"{self._visible.name} visible and {self._hidden.name} hidden units."
+            )
 
     # Unit objects and resolved options are looked up when needed rather
     # than stored, so that a fitted estimator holds only arrays and plain
@@ -313,6 +361,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._velocity_b = np.zeros(n_features)
         self._velocity_c = np.zeros(n_hidden)
         self._q = np.full(n_hidden, float(self.sparsity_target))
+        self._fast_W = self._fast_b = self._fast_c = None
+        self._pt_hidden = None
         self._n_epochs_done = 0
         self._initialize_extra(n_features, dtype)
 
@@ -398,36 +448,22 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.n_iter_ = self._n_epochs_done
 
     def _cd_step(self, ws, n, lr, momentum, seeds):
-        """One CD-k / PCD-k update from the data rows ``ws.SV[:n]``."""
+        """One update from the data rows ``ws.SV[:n]``, negative phase by the sampler."""
         W = self.components_
         b = self.intercept_visible_
         c = self.intercept_hidden_
-        hidden, visible = self._hidden, self._visible
         SV, SH = ws.SV, ws.SH
         V0 = SV[:n]
         self._to_hidden_input(V0)
-        H0 = SH[:n]
-        blas.dot_nt(V0, W, H0)
-        if self.persistent:
-            hidden.mean(H0, c, H0)
-            chain = self.h_samples_
-        else:
-            chain = ws.chain[:n]
-            hidden.sample(H0, c, H0, chain, seeds())
-        m = chain.shape[0]
-        Vn = SV[n : n + m]
-        Hn = SH[n : n + m]
-        for _ in range(self.k):
-            blas.dot_nn(chain, W, Vn)
-            self._sample_visible(Vn, Vn, seeds())
-            self._to_hidden_input(Vn)
-            blas.dot_nt(Vn, W, Hn)
-            hidden.sample(Hn, c, Hn, chain, seeds())
+        blas.dot_nt(V0, W, SH[:n])
+        m = self._negative_phase(ws, n, seeds)
         self._extra_gradients(ws, n, m, lr)
         _k.hidden_statistics(SH[: n + m], n, m, ws.pos_h, ws.neg_h)
         _k.column_mean_difference(SV[: n + m], n, m, ws.grad_b)
         self._update_weights(ws, n + m, lr, momentum)
         grad_c = ws.pos_h - ws.neg_h
+        if self._sampler_name() == "fpcd":
+            self._update_fast_parameters(ws, n + m, grad_c)
         if self.sparsity_cost > 0:
             # Lee, Ekanadham & Ng (2008): pull a running average of each
             # hidden unit's activation towards the target, through its bias.
@@ -441,6 +477,114 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._velocity_b += lr * grad_b
         c += self._velocity_c.astype(c.dtype)
         b += self._velocity_b.astype(b.dtype)
+
+    # ------------------------------------------------------------ samplers
+    #
+    # Each negative phase finds SH[:n] = V0 W^T, turns it into the positive
+    # statistics, and fills SV[n:n + m] / SH[n:n + m] with m negative
+    # visible states and their hidden means; it returns m.
+
+    def _sampler_name(self):
+        if self.sampler is None:
+            return "pcd" if self.persistent else "cd"
+        return self.sampler
+
+    def _negative_phase(self, ws, n, seeds):
+        return getattr(self, _SAMPLERS[self._sampler_name()])(ws, n, seeds)
+
+    def _negative_cd(self, ws, n, seeds):
+        H0 = ws.SH[:n]
+        chain = ws.chain[:n]
+        self._hidden.sample(H0, self.intercept_hidden_, H0, chain, seeds())
+        return self._gibbs_chain(ws, n, chain, seeds, self.components_,
+                                 self.intercept_visible_, self.intercept_hidden_)
+
+    def _negative_pcd(self, ws, n, seeds):
+        H0 = ws.SH[:n]
+        self._hidden.mean(H0, self.intercept_hidden_, H0)
+        return self._gibbs_chain(ws, n, self.h_samples_, seeds, self.components_,
+                                 self.intercept_visible_, self.intercept_hidden_)
+
+    def _gibbs_chain(self, ws, n, chain, seeds, W, b, c):
+        """k steps h -> v -> h of the chains in ``chain``, under (W, b, c)."""
+        hidden = self._hidden
+        m = chain.shape[0]
+        Vn = ws.SV[n : n + m]
+        Hn = ws.SH[n : n + m]
+        for _ in range(self.k):
+            blas.dot_nn(chain, W, Vn)
+            self._sample_visible(Vn, Vn, seeds(), b)
+            self._to_hidden_input(Vn)
+            blas.dot_nt(Vn, W, Hn)
+            hidden.sample(Hn, c, Hn, chain, seeds())
+        return m
+
+    def _negative_fpcd(self, ws, n, seeds):
+        # Tieleman & Hinton (2009): the persistent chains run on the regular
+        # plus the fast parameters; the positive phase uses the regular ones.
+        H0 = ws.SH[:n]
+        self._hidden.mean(H0, self.intercept_hidden_, H0)
+        self._ensure_fast_parameters()
+        if ws.W_neg is None:
+            ws.W_neg = np.empty_like(self.components_)
+        np.add(self.components_, self._fast_W, out=ws.W_neg)
+        b = (self.intercept_visible_ + self._fast_b).astype(self.components_.dtype)
+        c = (self.intercept_hidden_ + self._fast_c).astype(self.components_.dtype)
+        return self._gibbs_chain(ws, n, self.h_samples_, seeds, ws.W_neg, b, c)
+
+    def _ensure_fast_parameters(self):
+        if getattr(self, "_fast_W", None) is None:
+            self._fast_W = np.zeros_like(self.components_)
+            self._fast_b = np.zeros(self.components_.shape[1])
+            self._fast_c = np.zeros(self.components_.shape[0])
+
+    def _update_fast_parameters(self, ws, rows, grad_c):
+        # fast = fast_decay * fast + fast_learning_rate * gradient, the
+        # weight gradient again as one product of the scaled statistics.
+        rate = self.learning_rate if self.fast_learning_rate is None else \
+            self.fast_learning_rate
+        blas.dot_tn(ws.SH[:rows], ws.SV[:rows], self._fast_W, alpha=rate,
+                    beta=self.fast_decay)
+        self._fast_b *= self.fast_decay
+        self._fast_b += rate * self._visible_bias_gradient(ws.grad_b)
+        self._fast_c *= self.fast_decay
+        self._fast_c += rate * grad_c
+
+    def _pt_betas(self):
+        if isinstance(self.pt_betas, Integral):
+            return np.linspace(1.0, 0.0, int(self.pt_betas))
+        return np.asarray(self.pt_betas, dtype=np.float64)
+
+    def _negative_pt(self, ws, n, seeds):
+        # Parallel tempering (Desjardins et al. 2010): R replicas of the m
+        # chains at inverse temperatures betas[0] = 1 > ... , all advanced
+        # by one product per layer; the beta = 1 replica gives the
+        # statistics, then neighbours swap states by the Metropolis rule.
+        H0 = ws.SH[:n]
+        self._hidden.mean(H0, self.intercept_hidden_, H0)
+        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
+        betas = self._pt_betas()
+        R, m = betas.shape[0], self.h_samples_.shape[0]
+        n_hidden, n_visible = W.shape
+        if getattr(self, "_pt_hidden", None) is None or self._pt_hidden.shape[0] != R * m:
+            self._pt_hidden = np.tile(self.h_samples_, (R, 1))
+        if ws.pt_V is None or ws.pt_V.shape[0] != R * m:
+            ws.pt_V = np.empty((R * m, n_visible), dtype=W.dtype)
+            ws.pt_X = np.empty((R * m, n_visible), dtype=W.dtype)
+            ws.pt_A = np.empty((R * m, n_hidden), dtype=W.dtype)
+            ws.pt_energy = np.empty(R * m)
+            ws.pt_row_beta = np.repeat(betas, m)
+        HR, VR, XR, AR = self._pt_hidden, ws.pt_V, ws.pt_X, ws.pt_A
+        for _ in range(self.k):
+            blas.dot_nn(HR, W, XR)
+            _k.tempered_visible_sample(XR, b, ws.pt_row_beta, VR, ws.pt_energy, seeds())
+            blas.dot_nt(VR, W, AR)
+            _k.tempered_hidden_sample(AR, c, ws.pt_row_beta, HR, ws.pt_energy, seeds())
+        ws.SV[n : n + m] = VR[:m]
+        self._hidden.mean(AR[:m], c, ws.SH[n : n + m])
+        _k.swap_replicas(HR, ws.pt_energy, betas, m, seeds())
+        self.h_samples_[...] = HR[:m]
+        return m
 
     def _update_weights(self, ws, rows, lr, momentum):
         W = self.components_
@@ -461,8 +605,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _to_hidden_input(self, V):
         """Turn visible states into what multiplies W (in place)."""
 
-    def _sample_visible(self, A, out, seed):
-        self._visible.sample(A, self.intercept_visible_, out, out, seed)
+    def _sample_visible(self, A, out, seed, bias=None):
+        bias = self.intercept_visible_ if bias is None else bias
+        self._visible.sample(A, bias, out, out, seed)
 
     def _visible_mean(self, A, out):
         self._visible.mean(A, self.intercept_visible_, out)
@@ -497,6 +642,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         state["_velocity_c"] = self._velocity_c
         if self._velocity is not None:
             state["_velocity"] = self._velocity
+        for name in ("_fast_W", "_fast_b", "_fast_c", "_pt_hidden"):
+            if getattr(self, name, None) is not None:
+                state[name] = getattr(self, name)
         return state
 
     def _resume(self):
@@ -513,7 +661,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         for name, value in arrays.items():
             if name == "_velocity":
                 self._velocity = value.astype(self.components_.dtype)
-            elif name in ("_q", "_velocity_b", "_velocity_c"):
+            elif name in ("_q", "_velocity_b", "_velocity_c", "_fast_W", "_fast_b",
+                          "_fast_c", "_pt_hidden"):
                 setattr(self, name, value.copy())
             else:
                 getattr(self, name)[...] = value
@@ -589,6 +738,10 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _visible_energy_bias(self):
         return self.intercept_visible_
+
+    def _visible_log_scale(self):
+        """log of the volume factor the visible scaling adds to Z (0 here)."""
+        return 0.0
 
     def _pseudo_likelihood_dense(self, V, flip):
         if not self._visible.binary:
@@ -781,6 +934,34 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         score : float
         """
         return float(np.mean(self.score_samples(X)))
+
+    def log_likelihood(self, X, method="ais", **kwargs):
+        """Mean log-probability of the rows of X, in nats per sample.
+
+        ``-mean(F(X)) - log Z``, with log Z exact (enumeration of the
+        smaller binary layer, up to about 25 units) or estimated by
+        annealed importance sampling. AIS tends to underestimate log Z, so
+        the value it gives tends to be too high; see
+        ``deepbelief.likelihood``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        method : {"ais", "exact"}, default="ais"
+        **kwargs
+            Passed on to ``deepbelief.likelihood.log_likelihood``:
+            ``log_z`` to reuse an estimate, and ``n_runs``, ``betas``,
+            ``random_state``, ``base_rate`` for AIS or ``max_units`` for
+            the exact sum.
+
+        Returns
+        -------
+        log_likelihood : float
+        """
+        from .likelihood import log_likelihood
+
+        check_is_fitted(self)
+        return log_likelihood(self, X, method=method, **kwargs)
 
     @property
     def _n_features_out(self):
@@ -987,7 +1168,8 @@ class GaussianBernoulliRBM(_BaseRBM):
                  sparsity_target=0.1, sparsity_cost=0.0, init="normal",
                  learning_rate_schedule="constant", hidden_unit="bernoulli",
                  validation_fraction=None, early_stopping=False, n_iter_no_change=5,
-                 tol=1e-4, checkpoint_dir=None):
+                 tol=1e-4, checkpoint_dir=None, sampler=None, fast_learning_rate=None,
+                 fast_decay=0.95, pt_betas=10):
         super().__init__(
             n_components, learning_rate=learning_rate, batch_size=batch_size,
             n_iter=n_iter, verbose=verbose, random_state=random_state, k=k,
@@ -996,7 +1178,9 @@ class GaussianBernoulliRBM(_BaseRBM):
             init=init, learning_rate_schedule=learning_rate_schedule,
             hidden_unit=hidden_unit, validation_fraction=validation_fraction,
             early_stopping=early_stopping, n_iter_no_change=n_iter_no_change,
-            tol=tol, checkpoint_dir=checkpoint_dir)
+            tol=tol, checkpoint_dir=checkpoint_dir, sampler=sampler,
+            fast_learning_rate=fast_learning_rate, fast_decay=fast_decay,
+            pt_betas=pt_betas)
         self.learn_variance = learn_variance
 
     def _validate_params(self):
@@ -1025,15 +1209,16 @@ class GaussianBernoulliRBM(_BaseRBM):
             return X.multiply(1.0 / self.sigma_).tocsr()
         return np.ascontiguousarray(X / self.sigma_, dtype=self.components_.dtype)
 
-    def _sample_visible(self, A, out, seed):
+    def _sample_visible(self, A, out, seed, bias=None):
         # v | h ~ N(b + sigma * (h W), sigma^2) = b + sigma * N(h W, 1)
+        bias = self.intercept_visible_ if bias is None else bias
         if self._unit_sigma():
-            self._visible.sample(A, self.intercept_visible_, out, out, seed)
+            self._visible.sample(A, bias, out, out, seed)
             return
         zero = np.zeros_like(self.intercept_visible_)
         self._visible.sample(A, zero, out, out, seed)
         out *= self.sigma_
-        out += self.intercept_visible_
+        out += bias
 
     def _visible_mean(self, A, out):
         if self._unit_sigma():
@@ -1049,6 +1234,10 @@ class GaussianBernoulliRBM(_BaseRBM):
         if self._unit_sigma():
             return self.intercept_visible_
         return (self.intercept_visible_ / self.sigma_).astype(self.components_.dtype)
+
+    def _visible_log_scale(self):
+        # The density of v = sigma * u, u the unit-variance states.
+        return float(np.sum(np.log(self.sigma_.astype(np.float64))))
 
     def _visible_bias_gradient(self, grad_b):
         # SV holds v / sigma, so its column means differ by 1/sigma from

@@ -309,3 +309,82 @@ def row_hash_index(V, seed, n, out):
         for j in range(V.shape[1]):
             h = hash64(h, _f64_bits(np.float64(V[i, j])))
         out[i] = np.int64(h % np.uint64(n))
+
+
+# ------------------------------------------------------------ parallel tempering
+
+
+@jit
+def tempered_visible_sample(X, bias, row_beta, V, energy, seed):
+    """Binary visible samples at per-row inverse temperatures.
+
+    ``V[i] = 1[u < sigmoid(row_beta[i] * (X[i] + bias))]`` and
+    ``energy[i] = -bias . V[i]``, the visible part of the (untempered)
+    energy. ``V`` must not be ``X``.
+    """
+    n, m = X.shape
+    work = np.empty(m)
+    for i in range(n):
+        base = i * m
+        beta = row_beta[i]
+        for j in range(m):
+            p = sigmoid(beta * (np.float64(X[i, j]) + bias[j]))
+            v = 1.0 if uniform(seed, base + j) < p else 0.0
+            V[i, j] = v
+            work[j] = v * bias[j]
+        s = 0.0
+        for j in range(m):
+            s += work[j]
+        energy[i] = -s
+
+
+@jit
+def tempered_hidden_sample(A, bias, row_beta, H, energy, seed):
+    """Binary hidden samples at per-row inverse temperatures, and energies.
+
+    With x = A + bias (A = V W^T), ``H[i] = 1[u < sigmoid(row_beta[i] x)]``
+    and ``energy[i] -= H[i] . x[i]``, completing the joint energy
+    E(v, h) = -b.v - c.h - h.W v of each row's new state. ``H`` must not be
+    ``A``.
+    """
+    n, m = A.shape
+    work = np.empty(m)
+    for i in range(n):
+        base = i * m
+        beta = row_beta[i]
+        for j in range(m):
+            x = np.float64(A[i, j]) + bias[j]
+            h = 1.0 if uniform(seed, base + j) < sigmoid(beta * x) else 0.0
+            H[i, j] = h
+            work[j] = h * x
+        s = 0.0
+        for j in range(m):
+            s += work[j]
+        energy[i] -= s
+
+
+@jit
+def swap_replicas(H, energy, betas, n_chains, seed):
+    """Metropolis swaps between neighbouring temperatures, for every chain.
+
+    Replica r of chain i is row ``r * n_chains + i`` of ``H`` (its state)
+    and ``energy``. For r = 0, 1, ..., R - 2 in turn, the states at
+    ``betas[r]`` and ``betas[r + 1]`` are exchanged with probability
+    ``min(1, exp((betas[r] - betas[r + 1]) (E_r - E_{r+1})))``, which
+    leaves the product of the tempered distributions invariant.
+    """
+    R = betas.shape[0]
+    m = H.shape[1]
+    for i in range(n_chains):
+        for r in range(R - 1):
+            p = r * n_chains + i
+            q = p + n_chains
+            log_accept = (betas[r] - betas[r + 1]) * (energy[p] - energy[q])
+            if log_accept >= 0.0 or uniform(seed, i * (R - 1) + r) < np.exp(log_accept):
+                for j in range(m):
+                    t = H[p, j]
+                    H[p, j] = H[q, j]
+                    H[q, j] = t
+                t = energy[p]
+                energy[p] = energy[q]
+                energy[q] = t

@@ -1,0 +1,441 @@
+"""Normalised log-likelihoods of RBMs: exact and by annealed importance sampling.
+
+An RBM gives every visible vector an unnormalised probability
+:math:`p^*(v) = e^{-F(v)}`; its log-likelihood needs the log partition
+function :math:`\\log Z = \\log \\sum_v e^{-F(v)}` (an integral for
+real-valued visible units). Two ways to get it:
+
+``exact_log_partition``
+    Enumerate every state of the smaller binary layer and marginalise the
+    other one analytically. Exact, and affordable up to about 25 units.
+``ais_log_partition``
+    Annealed importance sampling (Neal 2001; Salakhutdinov & Murray 2008):
+    runs start from a tractable base model and move through a sequence of
+    intermediate models to the RBM; the average importance weight is an
+    unbiased estimate of :math:`Z / Z_{base}`.
+
+``log_likelihood`` turns either into the mean log-probability of data.
+
+Which way AIS errs: the weights' mean estimates Z without bias, so by
+Jensen's inequality the estimate of :math:`\\log Z` is biased *low*, and
+Markov's inequality makes a large overestimate of Z unlikely
+(:math:`P(\\hat Z > kZ) < 1/k`). When the runs have not equilibrated (too
+short a schedule, a sharply peaked model) the estimate of :math:`\\log Z`
+is therefore too small, and log-likelihoods computed from it are too
+*high*: AIS tends to make a model look better than it is, never much
+worse. Compare models with the same schedule, and watch the interval.
+
+References
+----------
+Neal, R. M. (2001). Annealed importance sampling. Statistics and
+Computing 11(2).
+Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
+deep belief networks. ICML.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+from ._kernels import blas
+from ._kernels import likelihood as _k
+from .training import make_generator
+from .units import BernoulliUnits, GaussianUnits
+
+__all__ = [
+    "AISEstimate",
+    "ais_log_partition",
+    "exact_log_partition",
+    "log_likelihood",
+    "salakhutdinov_murray_betas",
+]
+
+# Elements (rows x units) of one enumeration block: 8 MB of float64.
+_BLOCK_ELEMENTS = 1 << 20
+
+
+# ------------------------------------------------------------------ model
+
+
+def _model(rbm):
+    """The RBM's parameters in the form the partition function needs.
+
+    Returns W (n_hidden, n_visible), the visible bias as it enters the
+    energy of the scaled visible states (b / sigma for Gaussian units), the
+    hidden bias, and the log of the volume factor that scaling contributes
+    to Z (sum log sigma; 0 for binary units).
+    """
+    check_is_fitted(rbm, "components_")
+    W = rbm.components_
+    b = np.asarray(rbm._visible_energy_bias(), dtype=np.float64)
+    c = np.asarray(rbm.intercept_hidden_, dtype=np.float64)
+    return W, b, c, float(rbm._visible_log_scale())
+
+
+# ------------------------------------------------------------------ exact
+
+
+def exact_log_partition(rbm, *, max_units=25):
+    """Exact log partition function of an RBM, by enumeration.
+
+    Sums over the :math:`2^n` states of the smaller binary layer, with the
+    other layer marginalised analytically:
+
+    .. math:: \\log Z = \\log \\sum_h e^{c^T h}
+              \\prod_i \\int e^{-E_i(v_i) + v_i (W^T h)_i}\\, dv_i
+              \\quad\\text{or}\\quad
+              \\log Z = \\log \\sum_v e^{-F(v)},
+
+    accumulated block by block with a running log-sum-exp. Real-valued
+    (Gaussian) visible units are always integrated out, the hidden layer
+    enumerated; for ``GaussianBernoulliRBM`` the result is the log of the
+    normalising constant of the density in the data's units (visible
+    standard deviations ``sigma_`` included).
+
+    Parameters
+    ----------
+    rbm : fitted BernoulliRBM or GaussianBernoulliRBM
+    max_units : int, default=25
+        Refuse to enumerate more units than this (the cost doubles per
+        unit: 25 units and 784 other units take minutes).
+
+    Returns
+    -------
+    log_z : float
+    """
+    W, b, c, log_scale = _model(rbm)
+    W = W.astype(np.float64)
+    visible, hidden = rbm._visible, rbm._hidden
+    n_hidden, n_visible = W.shape
+    options = []
+    if hidden.binary:
+        options.append((n_hidden, "hidden"))
+    if visible.binary:
+        options.append((n_visible, "visible"))
+    if not options:
+        raise ValueError(
+            f"exact_log_partition needs a binary layer to enumerate; this model has "
+            f"{visible.name} visible and {hidden.name} hidden units."
+        )
+    n, layer = min(options)
+    if n > max_units:
+        raise ValueError(
+            f"exact_log_partition enumerates 2**{n} states of the {layer} layer; "
+            f"max_units is {max_units}. Use ais_log_partition for models this large."
+        )
+    if layer == "hidden":
+        # sum_h exp(c.h) * prod_i int exp(-E(v_i; b_i) + v_i a_i) dv_i; the
+        # visible log_partition is log int exp(-E(v; 0) + v (a + b)), which
+        # differs from that integral by -E(0; b).
+        enum, other = hidden, visible
+        M, enum_bias, other_bias = W, c, b
+        const = -_energy_at_zero(visible, b)
+    else:
+        enum, other = visible, hidden
+        M, enum_bias, other_bias = np.ascontiguousarray(W.T), b, c
+        const = 0.0
+    n_other = M.shape[1]
+    total = 1 << n
+    rows = max(1, min(total, _BLOCK_ELEMENTS // max(n_other, n)))
+    S = np.empty((rows, n))
+    A = np.empty((rows, n_other))
+    enum_energy = np.empty(rows)
+    other_lp = np.empty(rows)
+    log_z = -np.inf
+    for start in range(0, total, rows):
+        r = min(rows, total - start)
+        S_r, A_r = S[:r], A[:r]
+        _k.binary_states(start, S_r)
+        blas.dot_nn(S_r, M, A_r)
+        enum.energy(S_r, enum_bias, enum_energy[:r])
+        other.log_partition(A_r, other_bias, other_lp[:r])
+        terms = other_lp[:r] - enum_energy[:r]
+        log_z = np.logaddexp(log_z, _k.log_sum_exp(terms))
+    return float(log_z + const + log_scale)
+
+
+def _energy_at_zero(units, bias):
+    out = np.empty(1)
+    units.energy(np.zeros((1, bias.shape[0])), bias, out)
+    return float(out[0])
+
+
+# ------------------------------------------------------------------ AIS
+
+
+class AISEstimate(NamedTuple):
+    """The result of ``ais_log_partition``.
+
+    Attributes
+    ----------
+    log_z : float
+        The estimate of log Z: ``log_z_base + log(mean(exp(log_weights)))``.
+    log_z_low, log_z_high : float
+        ``log(mean(w) -/+ 3 * standard error of mean(w))`` (on Z's scale,
+        then logged, as Salakhutdinov & Murray report it); ``log_z_low`` is
+        ``-inf`` when three standard errors exceed the mean.
+    log_weights : ndarray of shape (n_runs,)
+        Log importance weight of each run.
+    log_z_base : float
+        Log partition function of the base model (with the RBM's hidden
+        units, free of any input, at inverse temperature 0).
+    """
+
+    log_z: float
+    log_z_low: float
+    log_z_high: float
+    log_weights: np.ndarray
+    log_z_base: float
+
+    @property
+    def effective_sample_size(self):
+        """(sum w)**2 / sum w**2: how many runs the weights are worth."""
+        w = np.exp(self.log_weights - self.log_weights.max())
+        return float(w.sum() ** 2 / (w * w).sum())
+
+
+def salakhutdinov_murray_betas():
+    """The AIS schedule of Salakhutdinov & Murray (2008): 14,501 values.
+
+    Inverse temperatures from 0 in steps of 1e-3 to 0.5, of 1e-4 to 0.9 and
+    of 1e-5 to 1.
+
+    Returns
+    -------
+    betas : ndarray of shape (14501,)
+    """
+    return np.concatenate([
+        np.linspace(0.0, 0.5, 501)[:-1],
+        np.linspace(0.5, 0.9, 4001)[:-1],
+        np.linspace(0.9, 1.0, 10001),
+    ])
+
+
+def _logit_of_means(mean):
+    # Clipped so that a pixel that is always 0 (or 1) in the data still has
+    # a finite bias and the base model gives every state some mass.
+    p = np.clip(mean, 1e-3, 1 - 1e-3)
+    return np.log(p) - np.log1p(-p)
+
+
+# Per visible unit type: the fused AIS visible kernel and the base-model
+# bias that reproduces given data means (the inverse of the unit's mean
+# function at zero input). Hidden units must be binary.
+_AIS_VISIBLE = {
+    BernoulliUnits: (_k.ais_visible_bernoulli, _logit_of_means),
+    GaussianUnits: (_k.ais_visible_gaussian, lambda mean: np.asarray(mean, np.float64)),
+}
+_AIS_HIDDEN = {BernoulliUnits: _k.ais_hidden_bernoulli}
+
+
+def _check_betas(betas):
+    betas = np.asarray(betas, dtype=np.float64)
+    if betas.ndim != 1 or betas.shape[0] < 2:
+        raise ValueError(f"betas must be a 1-D sequence of at least 2 values; got shape "
+                         f"{betas.shape}.")
+    if betas[0] != 0.0 or betas[-1] != 1.0:
+        raise ValueError(f"betas must start at 0 and end at 1; got {betas[0]} ... "
+                         f"{betas[-1]}.")
+    if np.any(np.diff(betas) < 0):
+        raise ValueError("betas must be non-decreasing.")
+    return betas
+
+
+def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
+                      base_rate=None, dtype=np.float32):
+    """Estimate log Z of an RBM by annealed importance sampling.
+
+    The intermediate models interpolate the energies of a base model A
+    (visible units only, no weights) and of the RBM B,
+    :math:`E_\\beta(v, h) = (1 - \\beta) E_A(v) + \\beta E_B(v, h)`, so that
+
+    .. math:: \\log p^*_\\beta(v) = -(1-\\beta) E_A(v) - \\beta E_{B,v}(v)
+              + \\sum_j \\mathrm{softplus}(\\beta (c_j + W_j v)).
+
+    Each run draws :math:`v \\sim p_A`, then for each :math:`\\beta_k` adds
+    :math:`\\log p^*_{\\beta_k}(v) - \\log p^*_{\\beta_{k-1}}(v)` to its log
+    weight and takes one Gibbs step :math:`v \\to h \\to v` that leaves
+    :math:`p_{\\beta_k}` invariant. Then
+    :math:`\\hat Z = Z_A \\cdot \\mathrm{mean}(w)`. All runs advance
+    together: per temperature one product :math:`V W^T`, one :math:`H W`,
+    and two fused kernels, in preallocated buffers.
+
+    The estimate of Z is unbiased; that of log Z tends to be too low (see
+    the module docstring), so log-likelihoods from it tend to be too high.
+
+    Parameters
+    ----------
+    rbm : fitted BernoulliRBM or GaussianBernoulliRBM
+        Hidden units must be binary.
+    n_runs : int, default=100
+        Independent AIS runs (rows advanced together).
+    betas : array-like of shape (n_betas,) or None, default=None
+        Inverse temperatures from 0 to 1, non-decreasing. None uses
+        Salakhutdinov & Murray's 14,501 values
+        (``salakhutdinov_murray_betas``).
+    random_state : int, RandomState, Generator or None, default=None
+        Seeds the runs; the same seed gives the same estimate whatever the
+        thread count.
+    X : array-like of shape (n_samples, n_features) or None, default=None
+        Data whose feature means set the base model's visible biases (the
+        "base-rate" model: logit of the clipped pixel means for binary
+        units, the means of ``X / sigma_`` for Gaussian ones). Any base
+        model gives an unbiased estimate; one close to the data gives a
+        smaller variance.
+    base_rate : array-like of shape (n_features,) or None, default=None
+        The base model's visible biases directly (in the scaled units of a
+        Gaussian model). With neither ``X`` nor ``base_rate``, the RBM's
+        own visible biases are used (the RBM with its weights removed).
+    dtype : {np.float32, np.float64}, default=np.float32
+        Precision of the matrix products and of the states; the weights and
+        energies are accumulated in float64 either way.
+
+    Returns
+    -------
+    estimate : AISEstimate
+        ``log_z``, the interval ``log_z_low``/``log_z_high`` from the spread
+        of the importance weights, ``log_weights`` and ``log_z_base``.
+
+    References
+    ----------
+    Neal, R. M. (2001). Annealed importance sampling. Statistics and
+    Computing 11(2).
+    Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
+    deep belief networks. ICML.
+    """
+    W, b, c, log_scale = _model(rbm)
+    visible, hidden = rbm._visible, rbm._hidden
+    if type(hidden) not in _AIS_HIDDEN:
+        raise ValueError(f"ais_log_partition needs binary (bernoulli) hidden units; got "
+                         f"{hidden.name!r}.")
+    if type(visible) not in _AIS_VISIBLE:
+        raise ValueError(f"ais_log_partition does not support {visible.name!r} visible "
+                         "units.")
+    if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
+        raise ValueError(f"n_runs must be an int >= 1; got {n_runs!r}.")
+    if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype must be float32 or float64; got {dtype!r}.")
+    betas = salakhutdinov_murray_betas() if betas is None else _check_betas(betas)
+    visible_step, base_bias = _AIS_VISIBLE[type(visible)]
+    hidden_step = _AIS_HIDDEN[type(hidden)]
+    n_hidden, n_visible = W.shape
+
+    if X is not None and base_rate is not None:
+        raise ValueError("Give X or base_rate, not both.")
+    if base_rate is not None:
+        b_base = np.asarray(base_rate, dtype=np.float64).reshape(-1)
+    elif X is not None:
+        Xs = rbm._scaled_visible(rbm._dense(_validated(rbm, X)))
+        b_base = base_bias(np.asarray(Xs, dtype=np.float64).mean(axis=0))
+    else:
+        b_base = b.copy()
+    if b_base.shape != (n_visible,) or not np.all(np.isfinite(b_base)):
+        raise ValueError(f"base_rate must hold {n_visible} finite values; got shape "
+                         f"{b_base.shape}.")
+    # At beta = 0 the hidden units are still there, free of any input:
+    # Z_0 = int exp(-E_A(v)) dv * sum_h 1, each factor through the units'
+    # own log_partition.
+    lp = np.empty(1)
+    visible.log_partition(np.zeros((1, n_visible)), b_base, lp)
+    log_z_base = float(lp[0]) - _energy_at_zero(visible, b_base)
+    hidden.log_partition(np.zeros((1, n_hidden)), np.zeros(n_hidden), lp)
+    log_z_base += float(lp[0])
+
+    rng = make_generator(random_state)
+    W = np.ascontiguousarray(W, dtype=dtype)
+    # Inputs and outputs of each kernel in separate buffers (aliasing
+    # them stops the kernels vectorising).
+    V = np.zeros((n_runs, n_visible), dtype=dtype)
+    HW = np.zeros((n_runs, n_visible), dtype=dtype)
+    A = np.empty((n_runs, n_hidden), dtype=dtype)
+    H = np.empty((n_runs, n_hidden), dtype=dtype)
+    log_w = np.zeros(n_runs)
+    gap = np.empty(n_runs)
+    work_h = np.empty(n_hidden)
+    work_v = np.empty(n_visible)
+    n_steps = betas.shape[0] - 1
+    seeds = rng.integers(0, 2**64, size=(n_steps + 1, 2), dtype=np.uint64)
+    visible_step(HW, 0.0, b_base, b, V, gap, work_v, seeds[0, 1])  # v ~ p_A
+    for k in range(1, n_steps + 1):
+        beta_old, beta_new = betas[k - 1], betas[k]
+        blas.dot_nt(V, W, A)
+        hidden_step(A, c, beta_old, beta_new, gap, log_w, H, work_h, seeds[k, 0])
+        if k == n_steps:
+            break
+        blas.dot_nn(H, W, HW)
+        visible_step(HW, beta_new, b_base, b, V, gap, work_v, seeds[k, 1])
+    if not np.all(np.isfinite(log_w)):
+        raise FloatingPointError("AIS produced non-finite importance weights; the model's "
+                                 "parameters may have diverged.")
+    top = log_w.max()
+    w = np.exp(log_w - top)
+    mean = w.mean()
+    se = w.std(ddof=1) / np.sqrt(n_runs) if n_runs > 1 else 0.0
+    offset = top + log_z_base + log_scale
+    low = np.log(mean - 3 * se) + offset if mean > 3 * se else -np.inf
+    return AISEstimate(
+        log_z=float(np.log(mean) + offset),
+        log_z_low=float(low),
+        log_z_high=float(np.log(mean + 3 * se) + offset),
+        log_weights=log_w,
+        log_z_base=float(log_z_base + log_scale),
+    )
+
+
+def _validated(rbm, X):
+    from sklearn.utils.validation import validate_data
+
+    X = validate_data(rbm, X, accept_sparse="csr", reset=False,
+                      dtype=(np.float64, np.float32))
+    if X.shape[0] == 0:
+        raise ValueError("X has 0 samples; at least one is needed.")
+    return X
+
+
+# ------------------------------------------------------------------ log-likelihood
+
+
+def log_likelihood(rbm, X, method="ais", *, log_z=None, **kwargs):
+    """Mean log-probability of the rows of X under a fitted RBM.
+
+    .. math:: \\frac{1}{n} \\sum_{i} \\log p(x_i)
+              = -\\frac{1}{n} \\sum_i F(x_i) - \\log Z
+
+    in nats per sample (a density for Gaussian visible units). With
+    ``method="ais"`` this is an estimate whose error comes from log Z
+    alone; AIS tends to underestimate log Z, so the log-likelihood tends to
+    be *overestimated* (see ``ais_log_partition``).
+
+    Parameters
+    ----------
+    rbm : fitted BernoulliRBM or GaussianBernoulliRBM
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+    method : {"ais", "exact"}, default="ais"
+        How log Z is obtained: ``ais_log_partition`` or
+        ``exact_log_partition``.
+    log_z : float, AISEstimate or None, default=None
+        A log partition function computed before (to score several data
+        sets under one estimate); ``method`` and ``kwargs`` are then unused.
+    **kwargs
+        Passed to the log-partition function (``n_runs``, ``betas``,
+        ``random_state``, ``base_rate``, ``X``... for AIS; ``max_units``
+        for exact). For AIS the base model's biases default to X's means.
+
+    Returns
+    -------
+    log_likelihood : float
+    """
+    X = _validated(rbm, X)
+    if log_z is None:
+        if method == "exact":
+            log_z = exact_log_partition(rbm, **kwargs)
+        elif method == "ais":
+            if "X" not in kwargs and "base_rate" not in kwargs:
+                kwargs["X"] = X
+            log_z = ais_log_partition(rbm, **kwargs).log_z
+        else:
+            raise ValueError(f"method must be 'ais' or 'exact'; got {method!r}.")
+    elif isinstance(log_z, AISEstimate):
+        log_z = log_z.log_z
+    return float(-np.mean(rbm.free_energy(X)) - float(log_z))
