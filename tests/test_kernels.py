@@ -179,3 +179,31 @@ def test_flip_bits_and_squared_error():
     err = np.empty(2)
     k.squared_error_rows(V, out, err)
     np.testing.assert_allclose(err, [1.0, 0.0])
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    n=st.integers(1, 6),
+    m=st.integers(1, 9),
+    dtype=st.sampled_from(DTYPES),
+    seed=st.integers(0, 2**63),
+)
+def test_unit_kernels_on_any_shape_and_values(data, n, m, dtype, seed):
+    finite = st.floats(-60, 60, width=32)
+    A = data.draw(arrays(dtype, (n, m), elements=finite))
+    bias = data.draw(arrays(dtype, (m,), elements=finite))
+    mean, sample = np.empty_like(A), np.empty_like(A)
+    k.bernoulli_sample(A, bias, mean, sample, np.uint64(seed))
+    p, s = ref.bernoulli_sample(A, bias, seed)
+    np.testing.assert_allclose(mean, p.astype(dtype), rtol=TOL[dtype], atol=1e-30)
+    np.testing.assert_array_equal(sample, s)
+    out = np.empty(n)
+    k.bernoulli_log_partition(A, bias, out)
+    x = (A + bias).astype(np.float64)
+    np.testing.assert_allclose(out, np.logaddexp(0, x).sum(1), rtol=1e-12, atol=1e-300)
