@@ -1048,6 +1048,33 @@ class BernoulliRBM(_BaseRBM):
     checkpoint_dir : str, path or None, default=None
         Where to save the training state after every epoch. ``fit`` resumes
         from the latest checkpoint found there.
+    sampler : {"cd", "pcd", "fpcd", "pt"} or None, default=None
+        How the negative phase is sampled; when set it takes precedence
+        over ``persistent``. None means "pcd" if ``persistent`` else "cd"
+        (the drop-in behaviour). "cd": ``k`` Gibbs steps from the data
+        (Hinton 2002). "pcd": ``k`` steps of persistent chains (Tieleman
+        2008). "fpcd": persistent chains run on the parameters plus a set
+        of fast parameters that learn from the same gradient with their
+        own rate and decay, so the chains are pushed out of the modes they
+        have just visited (Tieleman & Hinton 2009); the negative hidden
+        statistics are the chains' conditional means under those summed
+        parameters. "pt": parallel tempering (Desjardins et al. 2010):
+        ``len(pt_betas)`` replicas of the persistent chains at inverse
+        temperatures ``pt_betas``, each sampling exp(-beta E(v, h)), take
+        ``k`` Gibbs steps each, then neighbours swap states with the
+        Metropolis probability min(1, exp((beta_r - beta_s)(E_r - E_s)));
+        the statistics come from the beta = 1 replica. Costs ``R`` times a
+        PCD step's negative phase; binary units only.
+    fast_learning_rate : float or None, default=None
+        Learning rate of FPCD's fast parameters; None means
+        ``learning_rate``.
+    fast_decay : float, default=0.95
+        Factor the fast parameters are multiplied by at every update
+        (Tieleman & Hinton's 19/20).
+    pt_betas : int or array-like, default=10
+        Parallel tempering's inverse temperatures: an int R for R values
+        evenly spaced from 1 down to 0, or a decreasing sequence starting
+        at 1.
 
     Attributes
     ----------
@@ -1084,6 +1111,11 @@ class BernoulliRBM(_BaseRBM):
     contrastive divergence. Neural Computation 14(8).
     Tieleman, T. (2008). Training restricted Boltzmann machines using
     approximations to the likelihood gradient. ICML.
+    Tieleman, T. & Hinton, G. E. (2009). Using fast weights to improve
+    persistent contrastive divergence. ICML.
+    Desjardins, G., Courville, A., Bengio, Y., Vincent, P. & Delalleau, O.
+    (2010). Tempered Markov chain Monte Carlo for training of restricted
+    Boltzmann machines. AISTATS.
     Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
     machines. UTML TR 2010-003.
 
@@ -1132,7 +1164,9 @@ class GaussianBernoulliRBM(_BaseRBM):
         ``sparsity_target``, ``sparsity_cost``, ``init``,
         ``learning_rate_schedule``, ``hidden_unit``, ``validation_fraction``,
         ``early_stopping``, ``n_iter_no_change``, ``tol``,
-        ``checkpoint_dir`` mean the same as there. ``score_samples`` is the
+        ``checkpoint_dir``, ``sampler`` (not "pt", which needs binary
+        visible units), ``fast_learning_rate``, ``fast_decay``,
+        ``pt_betas`` mean the same as there. ``score_samples`` is the
         negative free energy (an unnormalised log-density), and early
         stopping watches the validation reconstruction error.
 
