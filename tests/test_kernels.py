@@ -207,3 +207,22 @@ def test_unit_kernels_on_any_shape_and_values(data, n, m, dtype, seed):
     k.bernoulli_log_partition(A, bias, out)
     x = (A + bias).astype(np.float64)
     np.testing.assert_allclose(out, np.logaddexp(0, x).sum(1), rtol=1e-12, atol=1e-300)
+
+
+def test_jit_falls_back_to_no_cache_with_one_warning():
+    # A function with no source file has no cache location: the decorator
+    # must still compile it, saying once why it is not cached.
+    import deepbelief._kernels._jit as jitmod
+
+    namespace = {}
+    exec("def twice(x):\n    return 2 * x\n", namespace)
+    exec("def thrice(x):\n    return 3 * x\n", namespace)
+    jitmod._warned = False
+    with pytest.warns(RuntimeWarning, match="cannot cache"):
+        twice = jitmod.jit(namespace["twice"])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        thrice = jitmod.jit(namespace["thrice"])
+    assert twice(4) == 8 and thrice(2) == 6
