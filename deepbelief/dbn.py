@@ -28,7 +28,8 @@ from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
+                          clone)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels import blas
@@ -385,12 +386,18 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
 @contextmanager
 def _swap_pretrainer(est):
-    """While active, ``est.pretrainer`` is the DBN that "auto" stands for."""
+    """While active, ``est.pretrainer`` is the DBN that "auto" stands for, or
+    the given pretrainer seeded from ``est.random_state`` when it has none."""
     given = est.pretrainer
-    if not (isinstance(given, str) and given == "auto"):
+    if isinstance(given, str) and given == "auto":
+        replacement = DBN(est._hidden_sizes(), random_state=est.random_state)
+    elif (hasattr(given, "get_params") and est.random_state is not None
+          and given.get_params(deep=False).get("random_state", 0) is None):
+        replacement = clone(given).set_params(random_state=est.random_state)
+    else:
         yield
         return
-    est.pretrainer = DBN(est._hidden_sizes(), random_state=est.random_state)
+    est.pretrainer = replacement
     try:
         yield
     finally:
@@ -478,7 +485,9 @@ _DBN_DOC = """
         :class:`~deepbelief.autoencoder.StackedAutoencoder`) to set the
         pretraining yourself; its parameters are then reachable as
         ``pretrainer__<name>`` (for instance ``pretrainer__n_iter`` in a
-        search). None trains from random initialisation.
+        search); if its ``random_state`` is None it takes this estimator's,
+        so that one seed makes the whole fit reproducible. None trains from
+        random initialisation.
     activation : str or list, default="sigmoid"
     solver : str, default="sgd"
     batch_size : int, default=100

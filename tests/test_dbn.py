@@ -175,3 +175,17 @@ def test_grid_search_over_pretraining_and_fine_tuning(digits):
         search.fit(X[:200], y[:200])
     assert len(search.cv_results_["params"]) == 4
     assert search.best_estimator_.pretrainer_.n_iter in (1, 2)
+
+
+def test_pretrainer_without_seed_takes_the_classifier_seed(digits):
+    X, y = digits
+    fits = []
+    for _ in range(2):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            clf = DBNClassifier((8,), pretrainer=DBN((8,), n_iter=1), max_iter=2,
+                                random_state=4).fit(X, y)
+        fits.append(clf)
+    assert fits[0].pretrainer_.random_state == 4
+    assert fits[0].pretrainer.random_state is None
+    np.testing.assert_array_equal(fits[0].coefs_[0], fits[1].coefs_[0])
