@@ -117,6 +117,11 @@ def main(argv=None):
         for r in new:
             print(" | ".join(r), flush=True)
         rows += new
+        report(rows, X, args)
+
+
+def report(rows, X, args):
+    """Write the rows measured so far (a long run leaves partial results)."""
     body = (
         f"MNIST, {len(X)} training and {len(X_test)} test images scaled to [0, 1], "
         "float32, batches of 100. SdA: masking noise 0.1/0.2/0.3, tied weights, "

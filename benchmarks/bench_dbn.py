@@ -99,6 +99,11 @@ def main(argv=None):
         rows.append([name, published, target, f"{error:.2f}%",
                      f"{pre_epochs} per layer / {clf.n_iter_}", f"{seconds:.0f}"])
         print(f"{name}: test error {error:.2f}% in {seconds:.0f} s", flush=True)
+        report(rows, X, X_test, args)
+
+
+def report(rows, X, X_test, args):
+    """Write the rows measured so far (a long run leaves partial results)."""
     body = (
         f"MNIST, {len(X)} training and {len(X_test)} test images, network "
         "784-500-500-2000-10 with logistic units, float32, batches of 100. "
