@@ -301,3 +301,20 @@ def test_bad_input_errors(digits):
         MLPClassifier(dtype="float16").fit(X, y)
     with pytest.raises(ValueError, match="activation"):
         MLPClassifier(activation=["relu", "relu"], hidden_layer_sizes=(3,)).fit(X, y)
+
+
+def test_verbose_prints_one_line_per_epoch(digits, capsys):
+    X, y = digits
+    MLPClassifier((8,), max_iter=3, verbose=True, random_state=0).fit(X, y)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if "Iteration" in ln]
+    assert len(lines) == 3
+    assert lines[0].startswith("[MLPClassifier] Iteration 1, loss = ")
+
+
+def test_pickle_round_trip(digits):
+    import pickle
+
+    X, y = digits
+    clf = MLPClassifier((8,), activation="prelu", max_iter=3, random_state=0).fit(X, y)
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
