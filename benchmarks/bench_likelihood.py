@@ -93,7 +93,7 @@ def main():
     table = configs(args.cd_k, args.pt_betas)
     rows = []
     header = ["sampler", "epochs", "train s", "log Z (AIS)", "interval (+/-3 se)",
-              "test LL", "train LL", "AIS wall s", "AIS CPU s"]
+              "ESS", "test LL", "train LL", "AIS wall s", "AIS CPU s"]
     momentum = args.momentum if args.momentum == "classic" else float(args.momentum)
     schedule = "constant"
     if args.schedule == "linear":
@@ -115,7 +115,8 @@ def main():
         test_ll = rbm.log_likelihood(X_test, log_z=est)
         train_ll = rbm.log_likelihood(X_monitor, log_z=est)
         row = [name, epochs, f"{train_s:.0f}", f"{est.log_z:.2f}",
-               f"[{est.log_z_low:.2f}, {est.log_z_high:.2f}]", f"{test_ll:.2f}",
+               f"[{est.log_z_low:.2f}, {est.log_z_high:.2f}]",
+               f"{est.effective_sample_size:.1f}", f"{test_ll:.2f}",
                f"{train_ll:.2f}", f"{ais_wall:.1f}", f"{ais_cpu:.1f}"]
         rows.append(row)
         print(" | ".join(map(str, row)), flush=True)
@@ -134,7 +135,10 @@ def write(args, rows, header, epochs, n_runs, n_train):
            else f"{args.ais_betas} evenly spaced inverse temperatures")
         + ", base rate from the training pixel means. LL = mean "
         "log-probability in nats (test: 10,000 images; train: first 10,000). AIS "
-        "underestimates log Z more often than not, so LL errs high. Published (500 "
+        "underestimates log Z more often than not, so LL errs high; a small effective "
+        "sample size (ESS, out of the runs) or an interval open below (-inf: three "
+        "standard errors exceed the mean weight) says the estimate rests on a few runs. "
+        "Published (500 "
         "hidden, long training): CD-1 -125.5, CD-25 -86.3.\n\n"
         + markdown_table(header, rows)
         + "\n\nThe machine is shared: wall seconds include time other processes took; "
