@@ -66,7 +66,7 @@ _DTYPES = {"float32": np.float32, "float64": np.float64}
 
 # Parameters that may change between a checkpointed run and its resumption.
 _RESUMABLE = ("max_iter", "verbose", "checkpoint_dir", "n_iter_no_change", "tol",
-              "early_stopping", "augment", "warm_start")
+              "augment", "warm_start")
 
 
 def _activation_name(spec):
