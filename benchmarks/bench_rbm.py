@@ -82,10 +82,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", default=str(DEFAULT_MNIST))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="BLAS threads for every contender (default: the library's)")
     parser.add_argument("--quick", action="store_true",
                         help="10,000 training images, 1 repeat, 2 quality epochs")
     args = parser.parse_args()
     from sklearn.neural_network import BernoulliRBM as SkRBM
+    from threadpoolctl import threadpool_limits
+
+    if args.threads is not None:
+        threadpool_limits(args.threads)
 
     X_all, _ = load_mnist(args.mnist, "train")
     X_test, _ = load_mnist(args.mnist, "test")
@@ -165,6 +171,8 @@ def main():
         "flips, higher is better) and squared reconstruction error per image (mean-field, "
         "lower is better).\n\n" + qtable
     )
+    if args.threads is not None:
+        body = f"BLAS threads: {args.threads} for every contender.\n\n" + body
     if args.quick:
         body = "(--quick run: 10,000 training images, one repeat)\n\n" + body
     write_section("bench_rbm", body)
