@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_MNIST, markdown_table, median_time, write_section  # noqa: E402
+from _common import DEFAULT_MNIST, markdown_table, write_section  # noqa: E402
 
 from deepbelief import BernoulliRBM  # noqa: E402
 from deepbelief.datasets import load_mnist  # noqa: E402
@@ -117,23 +117,36 @@ def main():
         }
         # Interleave the jobs within each repeat, so that a change in the
         # machine's load falls on all of them alike; ratios are taken within
-        # a repeat, then their median.
-        times = {name: [] for name in jobs}
+        # a repeat, then their median. Wall and process CPU time are both
+        # recorded: with one BLAS thread, CPU time is what the job itself
+        # used, and much less sensitive to other processes than wall time.
+        wall = {name: [] for name in jobs}
+        cpu = {name: [] for name in jobs}
         for _ in range(args.repeats):
             for name, job in jobs.items():
-                times[name].append(median_time(job, 1)[0])
-        med = {name: statistics.median(t) for name, t in times.items()}
+                c0, t0 = time.process_time(), time.perf_counter()
+                job()
+                wall[name].append(time.perf_counter() - t0)
+                cpu[name].append(time.process_time() - c0)
+
+        def ratio(times, a, b):
+            return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
         for name in ("CD-1", "PCD-1", "PCD-1, momentum 0.9"):
-            to_floor = statistics.median(o / f for o, f in zip(times[name], times["floor"]))
-            sk_floor = statistics.median(s / f for s, f in zip(times["sklearn"], times["floor"]))
-            speedup = statistics.median(s / o for s, o in zip(times["sklearn"], times[name]))
             rows.append([
-                np.dtype(dtype).name, name, f"{med[name]:.2f}", f"{med['sklearn']:.2f}",
-                f"{med['floor']:.2f}", f"{to_floor:.2f}x", f"{sk_floor:.2f}x", f"{speedup:.2f}x",
+                np.dtype(dtype).name, name,
+                f"{statistics.median(wall[name]):.2f}",
+                f"{statistics.median(wall['sklearn']):.2f}",
+                f"{statistics.median(wall['floor']):.2f}",
+                f"{ratio(wall, name, 'floor'):.2f}x", f"{ratio(wall, 'sklearn', 'floor'):.2f}x",
+                f"{ratio(wall, 'sklearn', name):.2f}x",
+                f"{ratio(cpu, name, 'floor'):.2f}x", f"{ratio(cpu, 'sklearn', name):.2f}x",
             ])
-            print(rows[-1], {k: [round(t, 2) for t in v] for k, v in times.items()}, flush=True)
+            print(rows[-1], {k: [round(t, 2) for t in v] for k, v in wall.items()},
+                  {k: [round(t, 2) for t in v] for k, v in cpu.items()}, flush=True)
     header = ["dtype", "algorithm", "deepbelief s/epoch", "sklearn s/epoch", "floor s/epoch",
-              "deepbelief / floor", "sklearn / floor", "speed-up vs sklearn"]
+              "deepbelief / floor", "sklearn / floor", "speed-up vs sklearn",
+              "CPU: deepbelief / floor", "CPU: speed-up vs sklearn"]
     speed = markdown_table(header, rows)
 
     epochs = 2 if args.quick else 5
@@ -159,7 +172,8 @@ def main():
     n_train = X_all.shape[0]
     body = (
         f"MNIST, {n_train} training images scaled to [0, 1], 784-{n_hidden}, batch {batch}, "
-        f"learning rate 0.1; {args.repeats} repeats of one epoch each, the four jobs "
+        "learning rate 0.1; seconds are wall-clock; the CPU columns are ratios of process "
+        f"CPU time (meaningful with one BLAS thread); {args.repeats} repeats of one epoch each, the four jobs "
         "interleaved within a repeat; seconds are medians, ratios are medians of the "
         "per-repeat ratios. The floor is "
         "the five matrix products of one CD-1 step (numpy matmul into preallocated "

@@ -20,12 +20,21 @@ from .random import hash64, normal, uniform
 # computed into small private buffers first and then copied out; the copies
 # cost little beside the arithmetic. When ``mean`` and ``sample`` are the
 # same array, the sample is written last and wins.
+#
+# Values below TINY are stored as exact zeros. Saturated units give
+# probabilities like 1e-40, subnormal in float32 (and their 1/n-scaled
+# statistics subnormal in float64 too); a subnormal operand makes every
+# floating-point operation that touches it many times slower, and one
+# mini-batch of them made a BLAS product 10x slower. A probability of
+# 1e-30 and one of 0 are the same for every purpose here.
+TINY = 1e-30
 
 
 @jit
 def _store(row, out, i):
     for j in range(row.shape[0]):
-        out[i, j] = row[j]
+        x = row[j]
+        out[i, j] = x if abs(x) >= TINY else 0.0
 
 
 # ---------------------------------------------------------------- Bernoulli
@@ -256,7 +265,7 @@ def apply_velocity(W, velocity, decay, l1):
                 step -= l1
             elif x < 0:
                 step += l1
-        v[i] = step
+        v[i] = step if abs(step) >= TINY else 0.0  # see TINY
         w[i] = x + step
 
 
