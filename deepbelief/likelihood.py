@@ -36,7 +36,7 @@ deep belief networks. ICML.
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels import blas
 from ._kernels import likelihood as _k
@@ -384,8 +384,6 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
 
 
 def _validated(rbm, X):
-    from sklearn.utils.validation import validate_data
-
     X = validate_data(rbm, X, accept_sparse="csr", reset=False,
                       dtype=(np.float64, np.float32))
     if X.shape[0] == 0:
