@@ -173,7 +173,7 @@ def main():
     body = (
         f"MNIST, {n_train} training images scaled to [0, 1], 784-{n_hidden}, batch {batch}, "
         "learning rate 0.1; seconds are wall-clock; the CPU columns are ratios of process "
-        f"CPU time (meaningful with one BLAS thread); {args.repeats} repeats of one epoch each, the four jobs "
+        f"CPU time (meaningful with one BLAS thread); {args.repeats} repeats of one epoch each, the jobs "
         "interleaved within a repeat; seconds are medians, ratios are medians of the "
         "per-repeat ratios. The floor is "
         "the five matrix products of one CD-1 step (numpy matmul into preallocated "
@@ -189,7 +189,8 @@ def main():
         body = f"BLAS threads: {args.threads} for every contender.\n\n" + body
     if args.quick:
         body = "(--quick run: 10,000 training images, one repeat)\n\n" + body
-    write_section("bench_rbm", body)
+    name = "bench_rbm" if args.threads is None else f"bench_rbm ({args.threads} BLAS thread)"
+    write_section(name, body)
     print(speed)
     print(qtable)
 
