@@ -115,14 +115,12 @@ def test_cd_step_matches_reference_update(persistent, k):
     rbm.h_samples_ = chain.copy() if persistent else rbm.h_samples_
     ws = _Workspace(4, max(4, rbm.h_samples_.shape[0]), 6, 4, np.float64)
     ws.SV[:4] = V0
-    seeds = [SeedStream(np.random.default_rng(5))() for _ in range(1)]
+    # the estimator draws 2k + 1 seeds (CD) or 2k (PCD), in this order
     stream = SeedStream(np.random.default_rng(5))
     expected_seeds = [stream() for _ in range(2 * k + 1)]
     rbm._cd_step(ws, 4, 0.1, 0.0, SeedStream(np.random.default_rng(5)))
     W2, b2, c2, chain2, _ = ref.cd_update(
-        V0, W, b, c, chain if persistent else None, expected_seeds if not persistent
-        else expected_seeds, 0.1, k, persistent)
-    assert seeds
+        V0, W, b, c, chain if persistent else None, expected_seeds, 0.1, k, persistent)
     np.testing.assert_allclose(rbm.components_, W2, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(rbm.intercept_visible_, b2, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(rbm.intercept_hidden_, c2, rtol=1e-10, atol=1e-12)
