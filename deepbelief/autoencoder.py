@@ -96,7 +96,29 @@ def _apply(X, W, b, activation):
     return out
 
 
-class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _ReconstructionScoreMixin:
+    """``score(X)``: minus the mean squared reconstruction error per sample."""
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error per sample (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : Ignored
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        R = self.inverse_transform(self.transform(X))
+        return -float(np.mean(np.sum((R - X) ** 2, axis=1)))
+
+
+class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
+        TransformerMixin, BaseEstimator):
     r"""One-hidden-layer autoencoder: denoising, sparse, tied or untied.
 
     The code of a sample is :math:`h = f(\tilde x W_1 + b_1)` for a
@@ -411,21 +433,6 @@ class Autoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimat
                              f"shape {H.shape}.")
         return _apply(H, self.coefs_[1], self.intercepts_[1], self.output_activation)
 
-    def score(self, X, y=None):
-        """Negative mean squared reconstruction error per sample (higher is better).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : Ignored
-
-        Returns
-        -------
-        score : float
-        """
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        R = self.inverse_transform(self.transform(X))
-        return -float(np.mean(np.sum((R - X) ** 2, axis=1)))
 
     @property
     def _n_features_out(self):
@@ -443,7 +450,8 @@ _AE_PER_LAYER = ("activation", "tied_weights", "corruption", "corruption_level",
                  "batch_size", "n_iter", "init")
 
 
-class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
+        TransformerMixin, BaseEstimator):
     """Autoencoders stacked and trained greedily, layer by layer.
 
     Layer 0 is an :class:`Autoencoder` fitted to ``X``; layer ``i`` is one
@@ -640,21 +648,6 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
             H = ae.inverse_transform(H)
         return H
 
-    def score(self, X, y=None):
-        """Negative mean squared reconstruction error per sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : Ignored
-
-        Returns
-        -------
-        score : float
-        """
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        R = self.inverse_transform(self.transform(X))
-        return -float(np.mean(np.sum((R - X) ** 2, axis=1)))
 
     @property
     def _n_features_out(self):
@@ -666,7 +659,8 @@ class StackedAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Base
         return tags
 
 
-class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
+        TransformerMixin, BaseEstimator):
     """Deep autoencoder unrolled from a pretrained stack, then fine-tuned.
 
     A stack of layers (a :class:`~deepbelief.DBN` by default) is pretrained
@@ -977,21 +971,6 @@ class DeepAutoencoder(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                              f"{H.shape}.")
         return self._decode(H)
 
-    def score(self, X, y=None):
-        """Negative mean squared reconstruction error per sample.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : Ignored
-
-        Returns
-        -------
-        score : float
-        """
-        check_is_fitted(self, "coefs_")
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return -self._reconstruction_error(X)
 
     @property
     def _n_features_out(self):
