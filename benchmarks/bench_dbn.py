@@ -79,6 +79,9 @@ def main(argv=None):
     parser.add_argument("--rows", default="dbn,dropout,random")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=0)
+    parser.add_argument("--section", default=None,
+                        help="section of RESULTS.md to write (keeps runs with other "
+                             "epoch counts side by side)")
     args = parser.parse_args(argv)
     limit = None
     if args.quick:
@@ -116,7 +119,8 @@ def report(rows, X, X_test, args):
         + markdown_table(["model", "published", "target", "ours (test error)",
                           "epochs (pretrain / fine-tune)", "seconds"], rows)
     )
-    write_section("DBN on MNIST" + (" (quick)" if args.quick else ""), body)
+    section = args.section or "DBN on MNIST" + (" (quick)" if args.quick else "")
+    write_section(section, body)
 
 
 if __name__ == "__main__":

@@ -190,6 +190,8 @@ def main():
     if args.quick:
         body = "(--quick run: 10,000 training images, one repeat)\n\n" + body
     name = "bench_rbm" if args.threads is None else f"bench_rbm ({args.threads} BLAS thread)"
+    if args.quick:
+        name += " (quick)"
     write_section(name, body)
     print(speed)
     print(qtable)

@@ -17,13 +17,44 @@ def uniforms(seed, shape):
     return fill_uniform(np.uint64(seed), 0, np.empty(int(np.prod(shape)))).reshape(shape)
 
 
+def splitmix64(seed, positions):
+    """The splitmix64 finaliser of seed + (position + 1) * golden, in numpy."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + (positions.astype(np.uint64) + np.uint64(1)) \
+            * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+def row_uniforms32(seed, shape):
+    """The float32 uniforms of ``random.row_uniforms``: two columns per hash."""
+    n, m = shape
+    half = (m + 1) // 2
+    out = np.empty(shape, dtype=np.float32)
+    for i in range(n):
+        h = splitmix64(seed, i * half + np.arange(half))
+        low = (h & np.uint64(0xFFFFFFFF)) >> np.uint64(9)
+        high = h >> np.uint64(41)
+        out[i, :half] = low.astype(np.float64) / 2**23
+        out[i, half:] = (high.astype(np.float64) / 2**23)[: m - half]
+    return out
+
+
+def sample_uniforms(seed, shape, dtype):
+    """The uniforms a Bernoulli sampling kernel of this precision compares with."""
+    if np.dtype(dtype) == np.float32:
+        return row_uniforms32(seed, shape)
+    return uniforms(seed, shape)
+
+
 def normals(seed, shape):
     return fill_normal(np.uint64(seed), 0, np.empty(int(np.prod(shape)))).reshape(shape)
 
 
 def bernoulli_sample(A, bias, seed):
     p = expit((A + bias).astype(np.float64))
-    return p, (uniforms(seed, A.shape) < p).astype(np.float64)
+    return p, (sample_uniforms(seed, A.shape, A.dtype) < p).astype(np.float64)
 
 
 def relu_sample(A, bias, seed):

@@ -8,7 +8,8 @@ from scipy.special import expit, logsumexp
 from deepbelief._kernels import mathfn
 from deepbelief._kernels import rbm as k
 from deepbelief._kernels.blas import dot_nn, dot_nt, dot_tn
-from deepbelief._kernels.random import SeedStream, fill_normal, fill_uniform
+from deepbelief._kernels.random import (SeedStream, fill_normal, fill_row_uniforms,
+                                        fill_uniform)
 
 import reference as ref
 
@@ -50,12 +51,64 @@ def test_uniform_and_normal_streams_have_the_right_distribution():
     np.testing.assert_array_equal(shifted, u[5:15])
 
 
+@pytest.mark.parametrize("m", [1, 6, 7, 785])
+def test_row_uniforms_match_the_reference_hash(m):
+    seed = np.uint64(2**63 + 12345)
+    u64 = fill_row_uniforms(seed, np.empty((5, m)))
+    np.testing.assert_array_equal(u64, ref.uniforms(seed, (5, m)))
+    z = ref.splitmix64(seed, np.arange(5 * m))
+    np.testing.assert_array_equal(u64.ravel(), (z >> np.uint64(12)) / 2.0**52)
+    u32 = fill_row_uniforms(seed, np.empty((5, m), np.float32))
+    assert u32.dtype == np.float32
+    np.testing.assert_array_equal(u32, ref.row_uniforms32(seed, (5, m)))
+
+
+def test_float32_row_uniforms_are_uniform_and_independent():
+    u = fill_row_uniforms(np.uint64(7), np.empty((400, 501), np.float32))
+    assert u.min() >= 0 and u.max() < 1
+    assert stats.kstest(u.ravel(), "uniform").pvalue > 1e-4
+    # the two halves of one hash feed columns q and q + 251: uncorrelated
+    assert abs(np.corrcoef(u[:, :250].ravel(), u[:, 251:].ravel())[0, 1]) < 0.02
+    # neighbouring rows and columns too
+    assert abs(np.corrcoef(u[:-1].ravel(), u[1:].ravel())[0, 1]) < 0.02
+    assert abs(np.corrcoef(u[:, :-1].ravel(), u[:, 1:].ravel())[0, 1]) < 0.02
+
+
 def test_seed_stream_depends_only_on_the_generator_state():
     a = SeedStream(np.random.default_rng(3), block=4)
     b = SeedStream(np.random.default_rng(3), block=16)
     assert [a() for _ in range(10)] != [] and len({a() for _ in range(20)}) == 20
     a = SeedStream(np.random.default_rng(3), block=16)
     assert [a() for _ in range(10)] == [b() for _ in range(10)]
+
+
+def assert_sample_follows_mean(sample, mean, reference_sample, seed, dtype):
+    """A Bernoulli sample is 1 exactly where the stream's uniform < the mean.
+
+    Float64 kernels compute the mean as the reference does, so the samples
+    are identical. Float32 kernels compute the logistic in float32 (within
+    a few ulps of the exact value, checked by the caller), so a uniform
+    falling between the two probabilities may decide differently: the
+    sample must follow the kernel's own mean.
+    """
+    if dtype == np.float64:
+        np.testing.assert_array_equal(sample, reference_sample)
+    else:
+        u = ref.row_uniforms32(seed, mean.shape)
+        np.testing.assert_array_equal(sample, (u < mean).astype(sample.dtype))
+
+
+def test_float32_logistic_is_within_three_ulps():
+    x = np.linspace(-69, 80, 300_001).astype(np.float32)
+    out = np.empty_like(x)
+    mathfn.logistic_array(x, out)
+    exact = expit(x.astype(np.float64))
+    assert out.dtype == np.float32
+    assert np.all(np.abs(out - exact) <= 3 * np.spacing(exact.astype(np.float32)))
+    special = mathfn.logistic_array(np.array([np.nan, np.inf, -np.inf, 0], np.float32),
+                                    np.empty(4, np.float32))
+    assert np.isnan(special[0]) and special[1] == 1 and special[2] < 1e-30
+    assert special[3] == 0.5
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -70,7 +123,7 @@ def test_bernoulli_kernels_match_reference(dtype):
     k.bernoulli_sample(A, bias, mean, sample, np.uint64(11))
     p, s = ref.bernoulli_sample(A, bias, 11)
     np.testing.assert_allclose(mean, p, rtol=TOL[dtype])
-    np.testing.assert_array_equal(sample, s)
+    assert_sample_follows_mean(sample, mean, s, 11, dtype)
     # in place: A may be the mean buffer
     A2 = A.copy()
     k.bernoulli_sample(A2, bias, A2, sample, np.uint64(11))
@@ -202,7 +255,7 @@ def test_unit_kernels_on_any_shape_and_values(data, n, m, dtype, seed):
     k.bernoulli_sample(A, bias, mean, sample, np.uint64(seed))
     p, s = ref.bernoulli_sample(A, bias, seed)
     np.testing.assert_allclose(mean, p.astype(dtype), rtol=TOL[dtype], atol=1e-30)
-    np.testing.assert_array_equal(sample, s)
+    assert_sample_follows_mean(sample, mean, s, seed, dtype)
     out = np.empty(n)
     k.bernoulli_log_partition(A, bias, out)
     x = (A + bias).astype(np.float64)

@@ -10,9 +10,11 @@ products.
 """
 
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 from ._jit import jit
-from .mathfn import _bits_f64
+from .mathfn import _bits_f32, _bits_f64
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -56,6 +58,70 @@ def normal(seed, position):
     u1 = 1.0 - uniform(seed, 2 * position)  # in (0, 1]: log is finite
     u2 = uniform(seed, 2 * position + 1)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+_LOW32 = np.uint64(0xFFFFFFFF)
+_S32 = np.uint64(32)
+_S9 = np.uint64(9)
+_ONE_BITS_32 = np.uint64(0x3F800000)  # the bits of float32 1.0
+_ONE_F32 = np.float32(1.0)
+
+
+@jit(inline="always")
+def _unit_f32(bits32):
+    """A float32 uniform on [0, 1) from the top 23 of 32 random bits."""
+    return _bits_f32(np.int32((bits32 >> _S9) | _ONE_BITS_32)) - _ONE_F32
+
+
+@jit(inline="always")
+def _row_uniforms_f64(seed, row, out):
+    m = out.shape[0]
+    base = row * m
+    for j in range(m):
+        out[j] = uniform(seed, base + j)
+
+
+@jit(inline="always")
+def _row_uniforms_f32(seed, row, out):
+    # One hash gives two float32 uniforms: its low half goes to column q and
+    # its high half to column q + half, two contiguous streams that
+    # vectorise (interleaving them would not).
+    m = out.shape[0]
+    half = (m + 1) // 2
+    base = row * half
+    for q in range(m - half):
+        h = hash64(seed, base + q)
+        out[q] = _unit_f32(h & _LOW32)
+        out[q + half] = _unit_f32(h >> _S32)
+    if m % 2 == 1:
+        out[half - 1] = _unit_f32(hash64(seed, base + half - 1) & _LOW32)
+
+
+def row_uniforms(seed, row, out):
+    """Fill ``out`` (one row of ``m`` values) with the uniforms of row ``row``.
+
+    Float64 rows take ``uniform(seed, row * m + j)``. Float32 rows need only
+    24 bits each, so one 64-bit hash serves two columns: with
+    ``half = ceil(m / 2)`` and ``h = hash64(seed, row * half + q)``, column
+    ``q`` takes the top 23 bits of h's low half and column ``q + half`` those
+    of its high half. Half the hashing, and float32 comparisons after it.
+    """
+    raise NotImplementedError("row_uniforms runs inside compiled kernels only")
+
+
+@overload(row_uniforms, inline="always")
+def _row_uniforms_overload(seed, row, out):
+    if isinstance(out, types.Array) and out.dtype == types.float32:
+        return lambda seed, row, out: _row_uniforms_f32(seed, row, out)
+    return lambda seed, row, out: _row_uniforms_f64(seed, row, out)
+
+
+@jit
+def fill_row_uniforms(seed, out):
+    """Fill each row i of a 2-D ``out`` with ``row_uniforms(seed, i, .)`` (tests)."""
+    for i in range(out.shape[0]):
+        row_uniforms(seed, i, out[i])
+    return out
 
 
 @jit

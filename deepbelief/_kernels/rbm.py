@@ -11,8 +11,8 @@ element's flat position, so a kernel's result depends only on its seed.
 import numpy as np
 
 from ._jit import jit
-from .mathfn import _f64_bits, sigmoid, softplus
-from .random import hash64, normal, uniform
+from .mathfn import _f64_bits, logistic, sigmoid, softplus
+from .random import hash64, normal, row_uniforms, uniform
 
 # Unit kernels are called in place (``A`` is ``out``, or ``mean`` is
 # ``sample``). Loops that read and write possibly-overlapping arrays fail
@@ -42,27 +42,32 @@ def _store(row, out, i):
 
 @jit
 def bernoulli_mean(A, bias, out):
-    """out = sigmoid(A + bias)."""
+    """out = sigmoid(A + bias), in the precision of ``A + bias``."""
     n, m = A.shape
-    p = np.empty(m)
+    p = np.empty(m, dtype=out.dtype)
     for i in range(n):
         for j in range(m):
-            p[j] = sigmoid(np.float64(A[i, j] + bias[j]))
+            p[j] = logistic(A[i, j] + bias[j])
         _store(p, out, i)
 
 
 @jit
 def bernoulli_sample(A, bias, mean, sample, seed):
-    """mean = sigmoid(A + bias); sample = 1 where uniform < mean, else 0."""
+    """mean = sigmoid(A + bias); sample = 1 where uniform < mean, else 0.
+
+    The logistic function is computed in the precision of ``A + bias``,
+    and the uniforms are ``random.row_uniforms`` in the sample's precision.
+    """
     n, m = A.shape
-    p = np.empty(m)
-    s = np.empty(m)
+    p = np.empty(m, dtype=mean.dtype)
+    s = np.empty(m, dtype=sample.dtype)
+    u = np.empty(m, dtype=sample.dtype)
     for i in range(n):
-        base = i * m
+        row_uniforms(seed, i, u)
         for j in range(m):
-            pj = sigmoid(np.float64(A[i, j] + bias[j]))
+            pj = logistic(A[i, j] + bias[j])
             p[j] = pj
-            s[j] = 1.0 if uniform(seed, base + j) < pj else 0.0
+            s[j] = 1.0 if u[j] < pj else 0.0
         _store(p, mean, i)
         _store(s, sample, i)
 
