@@ -352,7 +352,7 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     H = np.empty((n_runs, n_hidden), dtype=dtype)
     log_w = np.zeros(n_runs)
     gap = np.empty(n_runs)
-    work_h = np.empty(n_hidden)
+    work_h = np.empty((2, n_hidden))
     work_v = np.empty(n_visible)
     n_steps = betas.shape[0] - 1
     seeds = rng.integers(0, 2**64, size=(n_steps + 1, 2), dtype=np.uint64)

@@ -135,19 +135,27 @@ def test_binary_states_and_log_sum_exp_kernels():
 # ------------------------------------------------------------------ AIS kernels
 
 
-def test_ais_hidden_kernel_matches_reference():
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("m, beta_old, beta_new", [(7, 0.2, 0.5), (2500, 0.0, 1.0),
+                                                   (2500, 0.9, 0.90001)])
+def test_ais_hidden_kernel_matches_reference(dtype, m, beta_old, beta_new):
+    # 2500 units from beta 0 to 1: every ratio (1 + e0) / (1 + e1) is close
+    # to 2 for large inputs, so the blocked product must not overflow.
     rng = np.random.default_rng(2)
-    A = rng.normal(0, 4, (5, 7)).astype(np.float32)
-    c = rng.normal(size=7)
+    A = rng.normal(0, 40 if m > 7 else 4, (5, m)).astype(dtype)
+    c = rng.normal(size=m)
     gap = rng.normal(size=5)
     log_w = rng.normal(size=5)
     H = np.empty_like(A)
-    expected_w = log_w + 0.3 * gap + (np.logaddexp(0, 0.5 * (A + c))
-                                      - np.logaddexp(0, 0.2 * (A + c))).sum(1)
-    K.ais_hidden_bernoulli(A, c, 0.2, 0.5, gap, log_w, H, np.empty(7), np.uint64(11))
-    np.testing.assert_allclose(log_w, expected_w, rtol=1e-13, atol=1e-13)
-    p = expit(0.5 * (A.astype(np.float64) + c))
-    np.testing.assert_array_equal(H, ref.uniforms(11, A.shape) < p)
+    x = A.astype(np.float64) + c
+    expected_w = log_w + (beta_new - beta_old) * gap + (
+        np.logaddexp(0, beta_new * x) - np.logaddexp(0, beta_old * x)).sum(1)
+    K.ais_hidden_bernoulli(A, c, beta_old, beta_new, gap, log_w, H, np.empty((2, m)),
+                           np.uint64(11))
+    scale = np.abs(np.logaddexp(0, beta_new * x)).sum(1) + 1
+    assert np.all(np.abs(log_w - expected_w) <= 1e-13 * scale)
+    p = expit(beta_new * x)
+    np.testing.assert_array_equal(H, ref.sample_uniforms(11, A.shape, dtype) < p)
 
 
 def test_ais_visible_kernels_match_reference():
@@ -159,6 +167,16 @@ def test_ais_visible_kernels_match_reference():
     p = expit(0.3 * (X + b) + 0.7 * b_base)
     np.testing.assert_array_equal(V, ref.uniforms(5, X.shape) < p)
     np.testing.assert_allclose(gap, V @ (b - b_base), rtol=1e-13)
+    # float32: the logistic in float32 (a few ulps), uniforms two per hash
+    X32 = X.astype(np.float32)
+    V32 = np.empty_like(X32)
+    K.ais_visible_bernoulli(X32, 0.3, b_base, b, V32, gap, np.empty(6), np.uint64(5))
+    u32 = ref.row_uniforms32(5, X.shape)
+    p32 = expit(0.3 * (X32.astype(np.float64) + b) + 0.7 * b_base)
+    decided = np.abs(u32 - p32) > 1e-6  # away from the rounding of the logistic
+    np.testing.assert_array_equal(V32[decided], (u32 < p32)[decided])
+    assert decided.mean() > 0.9
+    np.testing.assert_allclose(gap, V32.astype(np.float64) @ (b - b_base), rtol=1e-13)
     K.ais_visible_gaussian(X, 0.3, b_base, b, V, gap, np.empty(6), np.uint64(5))
     np.testing.assert_allclose(V, 0.3 * (X + b) + 0.7 * b_base + ref.normals(5, X.shape),
                                rtol=1e-13)

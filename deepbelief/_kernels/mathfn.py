@@ -158,6 +158,18 @@ def logistic(x):
     return 1.0 / (1.0 + np.exp(-x))
 
 
+def cast_like(x, arr):
+    """``x`` converted to the element type of ``arr``."""
+    return arr.dtype.type(x)
+
+
+@overload(cast_like, inline="always")
+def _cast_like_overload(x, arr):
+    if arr.dtype == types.float32:
+        return lambda x, arr: np.float32(x)
+    return lambda x, arr: np.float64(x)
+
+
 @overload(logistic, inline="always")
 def _logistic_overload(x):
     if isinstance(x, types.Float) and x.bitwidth == 32:
