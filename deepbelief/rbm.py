@@ -260,7 +260,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _check_value_range(self, X):
         values = X.data if sp.issparse(X) else X
-        outside = np.count_nonzero((values < 0) | (values > 1))
+        outside = _k.count_outside_unit_interval(values.reshape(-1))
         if outside:
             warnings.warn(
                 f"{type(self).__name__} expects values in [0, 1] (probabilities or "

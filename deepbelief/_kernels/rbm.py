@@ -289,6 +289,16 @@ def l1_shrink(W, amount):
 
 
 @jit
+def count_outside_unit_interval(x):
+    """How many values of the 1-D array ``x`` lie outside [0, 1] (one pass)."""
+    count = 0
+    for i in range(x.shape[0]):
+        v = x[i]
+        count += 1 if (v < 0.0) | (v > 1.0) else 0
+    return count
+
+
+@jit
 def squared_error_rows(A, B, out):
     """out[i] = sum_j (A[i, j] - B[i, j])**2."""
     n, m = A.shape
