@@ -486,8 +486,9 @@ _DBN_DOC = """
         pretraining yourself; its parameters are then reachable as
         ``pretrainer__<name>`` (for instance ``pretrainer__n_iter`` in a
         search); if its ``random_state`` is None it takes this estimator's,
-        so that one seed makes the whole fit reproducible. None trains from
-        random initialisation.
+        so that one seed makes the whole fit reproducible. A fitted DBN
+        wrapped in ``sklearn.frozen.FrozenEstimator`` is used without
+        refitting. None trains from random initialisation.
     activation : str or list, default="sigmoid"
     solver : str, default="sgd"
     batch_size : int, default=100

@@ -332,7 +332,7 @@ class _BaseMLP(BaseEstimator):
 
     def _apply_pretrainer(self, X):
         pre = clone(self.pretrainer)
-        pre.fit(X)
+        pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
         weights = getattr(pre, "layer_weights_", None)
         if weights is None:
             raise TypeError("pretrainer must expose layer_weights_ after fit; "
@@ -804,7 +804,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         An unfitted estimator (a DBN or stacked autoencoder) cloned and
         fitted on X; its ``layer_weights_``, a list of ``(W, b)`` with ``W``
         of shape ``(n_in, n_out)``, initialise the first hidden layers.
-        Nested parameters are reachable as ``pretrainer__<name>``.
+        Nested parameters are reachable as ``pretrainer__<name>``. A fitted
+        pretrainer wrapped in ``sklearn.frozen.FrozenEstimator`` is used as
+        it is, not refitted: one pretraining can then serve several
+        fine-tunings.
     checkpoint_dir : str, path or None, default=None
         Save the parameters and the training state after every epoch
         (atomically; the best epoch also as ``best.npz``). ``fit`` resumes

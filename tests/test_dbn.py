@@ -150,6 +150,25 @@ def test_mlp_initial_weights_equal_pretrainer_layer_weights(digits):
     assert clf.coefs_[0].shape == (64, 12) and clf.coefs_[1].shape == (12, 7)
 
 
+def test_a_frozen_fitted_pretrainer_is_reused_not_refitted(digits):
+    # One pretraining serves several fine-tunings through
+    # sklearn.frozen.FrozenEstimator: its weights initialise the network and
+    # the fitted DBN itself is left untouched.
+    from sklearn.frozen import FrozenEstimator
+
+    X, y = digits
+    dbn = DBN((12,), n_iter=2, random_state=5).fit(X)
+    before = [W.copy() for W, _ in dbn.layer_weights_]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = DBNClassifier((12,), pretrainer=FrozenEstimator(dbn), max_iter=1,
+                            learning_rate_init=1e-12, momentum=0.0, dtype="float64",
+                            random_state=0).fit(X, y)
+    np.testing.assert_allclose(clf.coefs_[0], before[0], atol=1e-9)
+    np.testing.assert_array_equal(dbn.layer_weights_[0][0], before[0])
+    assert clf.pretrainer_.estimator is dbn
+
+
 def test_dbn_classifier_defaults_and_auto_pretrainer(digits):
     X, y = digits
     clf = DBNClassifier((16,), max_iter=40, random_state=0)
