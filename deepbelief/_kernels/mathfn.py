@@ -21,44 +21,25 @@ from numba.extending import intrinsic, overload
 from ._jit import jit
 
 
-@intrinsic
-def _f64_bits(typingctx, x):
-    """The bits of a float64 as an int64 (a free reinterpretation)."""
+def _bitcast(source, target, doc):
+    """An intrinsic reinterpreting the bits of a ``source`` as a ``target``."""
 
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.int64))
+    @intrinsic
+    def cast(typingctx, x):
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], context.get_value_type(target))
 
-    return types.int64(types.float64), codegen
+        return target(source), codegen
 
-
-@intrinsic
-def _bits_f64(typingctx, x):
-    """An int64's bits read as a float64."""
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.float64))
-
-    return types.float64(types.int64), codegen
+    cast.__doc__ = doc
+    return cast
 
 
-@intrinsic
-def _f32_bits(typingctx, x):
-    """The bits of a float32 as an int32."""
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.int32))
-
-    return types.int32(types.float32), codegen
-
-
-@intrinsic
-def _bits_f32(typingctx, x):
-    """An int32's bits read as a float32."""
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], context.get_value_type(types.float32))
-
-    return types.float32(types.int32), codegen
+_f64_bits = _bitcast(types.float64, types.int64,
+                     "The bits of a float64 as an int64 (a free reinterpretation).")
+_bits_f64 = _bitcast(types.int64, types.float64, "An int64's bits read as a float64.")
+_f32_bits = _bitcast(types.float32, types.int32, "The bits of a float32 as an int32.")
+_bits_f32 = _bitcast(types.int32, types.float32, "An int32's bits read as a float32.")
 
 
 _LOG2E = 1.4426950408889634
