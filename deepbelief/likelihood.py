@@ -288,8 +288,10 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
         Gaussian model). With neither ``X`` nor ``base_rate``, the RBM's
         own visible biases are used (the RBM with its weights removed).
     dtype : {np.float32, np.float64}, default=np.float32
-        Precision of the matrix products and of the states; the weights and
-        energies are accumulated in float64 either way.
+        Precision of the matrix products and of the states (float32 runs
+        draw their visible samples with a float32 logistic function); the
+        importance weights and energies are computed and accumulated in
+        float64 either way.
 
     Returns
     -------

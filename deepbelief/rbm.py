@@ -1105,6 +1105,11 @@ class BernoulliRBM(_BaseRBM):
     ``threadpoolctl.threadpool_limits`` controls; the Numba kernels are
     single-threaded, so the two never compete for cores.
 
+    Precision: a float32 model (float32 input) is trained in float32
+    throughout: the products, and the logistic function and uniforms of
+    its sampling kernels, which are within three float32 ulps of the exact
+    values; float64 input gives a float64 model computed in float64.
+
     References
     ----------
     Hinton, G. E. (2002). Training products of experts by minimizing
