@@ -142,7 +142,8 @@ def write(args, rows, header, epochs, n_runs, n_train):
         "hidden, long training): CD-1 -125.5, CD-25 -86.3.\n\n"
         + markdown_table(header, rows)
         + "\n\nThe machine is shared: wall seconds include time other processes took; "
-        "CPU seconds are this process's own (BLAS single-threaded)."
+        "CPU seconds are this process's own, summed over its BLAS threads (their "
+        "number is in the line above)."
     )
     write_section(args.section, body)
 
