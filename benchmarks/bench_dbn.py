@@ -20,6 +20,7 @@ fine-tuning epochs.
 """
 
 import argparse
+import pickle
 import sys
 import time
 import warnings
@@ -63,10 +64,31 @@ def pretrainer(args):
                verbose=args.verbose)
 
 
+def pretrain(X, args):
+    """The fitted DBN and its pretraining seconds, from the cache when there."""
+    path = None
+    if args.cache is not None:
+        path = Path(args.cache) / f"dbn-{args.pretrain_epochs}-{args.seed}-{len(X)}.pkl"
+        if path.exists():
+            with open(path, "rb") as f:
+                dbn, seconds = pickle.load(f)
+            print(f"pretraining: loaded from {path} ({seconds:.0f} s when made)", flush=True)
+            return dbn, seconds
+    t0 = time.perf_counter()
+    dbn = pretrainer(args).fit(X)
+    seconds = time.perf_counter() - t0
+    print(f"pretraining: {seconds:.0f} s", flush=True)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as f:
+            pickle.dump((dbn, seconds), f)
+    return dbn, seconds
+
+
 def model(row, args, pretrained):
     """The classifier of one row; ``pretrained`` is the fitted DBN, shared by rows."""
     common = dict(max_iter=args.epochs, batch_size=100, random_state=args.seed,
-                  verbose=args.verbose, learning_rate_init=0.1,
+                  verbose=args.verbose, learning_rate_init=args.learning_rate,
                   learning_rate=Exponential(args.decay))
     if row == "random":
         return DBNClassifier(SIZES, pretrainer=None, **common)
@@ -84,6 +106,14 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=100)
     parser.add_argument("--decay", type=float, default=0.99,
                         help="fine-tuning learning rate factor per epoch")
+    parser.add_argument("--learning-rate", type=float, default=0.1,
+                        help="fine-tuning initial learning rate")
+    parser.add_argument("--validation", type=int, default=0,
+                        help="hold out the last N training images and report the error "
+                             "on them instead of the test set (for model choice)")
+    parser.add_argument("--cache", default=None,
+                        help="folder to keep the pretrained DBN in, so that several runs "
+                             "with other fine-tuning settings share one pretraining")
     parser.add_argument("--rows", default="dbn,dropout,random")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=0)
@@ -95,17 +125,19 @@ def main(argv=None):
     if args.quick:
         limit, args.pretrain_epochs, args.epochs = 6000, 1, 2
     X, y = load("train", limit)
-    X_test, y_test = load("test")
+    X_pre = X  # unsupervised pretraining sees every training image, no label
+    if args.validation:
+        X, y, X_test, y_test = (X[: -args.validation], y[: -args.validation],
+                                X[-args.validation:], y[-args.validation:])
+    else:
+        X_test, y_test = load("test")
     rows = []
     pretrained, pretrain_seconds = None, 0.0
     for row in args.rows.split(","):
         if row != "random" and pretrained is None:
             # One greedy pretraining serves every pretrained row: they differ
             # in fine-tuning only, as in the papers compared with.
-            t0 = time.perf_counter()
-            pretrained = pretrainer(args).fit(X)
-            pretrain_seconds = time.perf_counter() - t0
-            print(f"pretraining: {pretrain_seconds:.0f} s", flush=True)
+            pretrained, pretrain_seconds = pretrain(X_pre, args)
         clf = model(row, args, pretrained)
         t0 = time.perf_counter()
         with warnings.catch_warnings():
@@ -133,9 +165,15 @@ def report(rows, X, X_test, args):
         f"Pretraining: greedy CD-1 per layer, {args.pretrain_epochs} epochs per layer, "
         "learning rate 0.1, momentum 0.5 then 0.9, weight decay 0.0002; one pretrained "
         "DBN serves every pretrained row (sklearn.frozen.FrozenEstimator). Fine-tuning: "
-        f"SGD with classical momentum 0.9, learning rate 0.1 times {args.decay} per "
-        f"epoch, {args.epochs} epochs, L2 alpha 1e-4; dropout row 0.5 hidden, 0.2 input. "
-        "No model choice on the test set. Seconds: pretraining + fine-tuning, wall "
+        f"SGD with classical momentum 0.9, learning rate {args.learning_rate} times "
+        f"{args.decay} per "
+        f"epoch, at most {args.epochs} epochs (stopping once the training loss has not "
+        "improved by 1e-4 for 10 epochs), L2 alpha 1e-4; dropout row 0.5 hidden, 0.2 input. "
+        + (f"**Validation run**: trained on the first {len(X)} training images, the "
+           f"error column is on the last {len(X_test)} (pretraining saw all "
+           f"{len(X) + len(X_test)} "
+           "images, without labels). " if args.validation else "")
+        + "No model choice on the test set. Seconds: pretraining + fine-tuning, wall "
         "clock, BLAS threads as the environment sets them."
         + (" **Quick smoke run: not a reproduction.**" if args.quick else "")
         + "\n\n"
