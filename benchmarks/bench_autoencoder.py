@@ -57,7 +57,7 @@ def run_sda(X, y, X_test, y_test, args):
                              learning_rate=0.05, momentum=0.9, random_state=args.seed,
                              verbose=args.verbose)
     clf = MLPClassifier(sizes, activation="sigmoid", solver="sgd", momentum=0.9,
-                        nesterovs_momentum=False, learning_rate_init=0.1,
+                        nesterovs_momentum=False, learning_rate_init=args.learning_rate,
                         learning_rate=Exponential(args.decay), batch_size=100,
                         max_iter=args.epochs, pretrainer=pre, random_state=args.seed,
                         verbose=args.verbose)
@@ -105,6 +105,11 @@ def main(argv=None):
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--decay", type=float, default=0.95,
                         help="SdA fine-tuning learning rate factor per epoch")
+    parser.add_argument("--learning-rate", type=float, default=0.1,
+                        help="SdA fine-tuning initial learning rate")
+    parser.add_argument("--validation", type=int, default=0,
+                        help="hold out the last N training images and report on them "
+                             "instead of the test set (for model choice)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--section", default=None,
@@ -115,7 +120,11 @@ def main(argv=None):
     if args.quick:
         limit, args.pretrain_epochs, args.epochs = 6000, 1, 2
     X, y = load("train", limit)
-    X_test, y_test = load("test")
+    if args.validation:
+        X, y, X_test, y_test = (X[: -args.validation], y[: -args.validation],
+                                X[-args.validation:], y[-args.validation:])
+    else:
+        X_test, y_test = load("test")
     rows = []
     for row in args.rows.split(","):
         new = run_sda(X, y, X_test, y_test, args) if row == "sda" else run_deep(X, X_test,
@@ -132,10 +141,13 @@ def report(rows, X, X_test, args):
         f"MNIST, {len(X)} training and {len(X_test)} test images scaled to [0, 1], "
         "float32, batches of 100. SdA: masking noise 0.1/0.2/0.3, tied weights, "
         "cross-entropy, SGD (learning rate 0.05, momentum 0.9) per layer, then an "
-        f"MLP with logistic units fine-tuned by SGD (0.1, momentum 0.9, times {args.decay} "
-        "per epoch). Deep autoencoder: DBN pretraining (CD-1; code layer with Gaussian "
+        f"MLP with logistic units fine-tuned by SGD ({args.learning_rate}, momentum 0.9, "
+        f"times {args.decay} per epoch). Deep autoencoder: DBN pretraining (CD-1; code layer with Gaussian "
         "hidden units, learning rate 0.001), unrolled, fine-tuned on cross-entropy "
-        "by SGD (0.01, momentum 0.9). No model choice on the test set."
+        "by SGD (0.01, momentum 0.9). "
+        + (f"**Validation run**: trained on the first {len(X)} training images, the "
+           f"'ours' column is measured on the last {len(X_test)}. " if args.validation else "")
+        + "No model choice on the test set."
         + (" **Quick smoke run: not a reproduction.**" if args.quick else "")
         + "\n\n"
         + markdown_table(["model", "published", "target", "ours",
