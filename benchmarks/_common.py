@@ -13,6 +13,30 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 DEFAULT_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
 
+def mnist_split(limit=None, validation=0):
+    """(X, y, X_test, y_test): MNIST scaled to [0, 1] in float32.
+
+    ``limit`` keeps the first training images only; ``validation`` > 0 holds
+    out the last ``validation`` of them as the evaluation set instead of the
+    test set (for model choice, so that nothing is chosen on the test set).
+    """
+    import numpy as np
+
+    from deepbelief.datasets import load_mnist
+
+    def load(subset):
+        X, y = load_mnist(DEFAULT_MNIST, subset)
+        return (X / np.float32(255)).astype(np.float32), y
+
+    X, y = load("train")
+    if limit is not None:
+        X, y = X[:limit], y[:limit]
+    if validation:
+        return X[:-validation], y[:-validation], X[-validation:], y[-validation:]
+    X_test, y_test = load("test")
+    return X, y, X_test, y_test
+
+
 def machine():
     """One line describing this machine: CPU model, cores, Python, BLAS."""
     cpu = platform.processor() or platform.machine()

@@ -30,20 +30,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_MNIST, markdown_table, write_section  # noqa: E402
+from _common import markdown_table, mnist_split, write_section  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
 from deepbelief import DBN, DeepAutoencoder, MLPClassifier, StackedAutoencoder  # noqa: E402
-from deepbelief.datasets import load_mnist  # noqa: E402
 from deepbelief.nn.schedules import Exponential  # noqa: E402
-
-
-def load(subset, limit=None):
-    X, y = load_mnist(DEFAULT_MNIST, subset)
-    X = (X / np.float32(255)).astype(np.float32)
-    if limit is not None:
-        X, y = X[:limit], y[:limit]
-    return X, y
 
 
 def squared_error(A, B):
@@ -119,12 +110,7 @@ def main(argv=None):
     limit = None
     if args.quick:
         limit, args.pretrain_epochs, args.epochs = 6000, 1, 2
-    X, y = load("train", limit)
-    if args.validation:
-        X, y, X_test, y_test = (X[: -args.validation], y[: -args.validation],
-                                X[-args.validation:], y[-args.validation:])
-    else:
-        X_test, y_test = load("test")
+    X, y, X_test, y_test = mnist_split(limit, args.validation)
     rows = []
     for row in args.rows.split(","):
         new = run_sda(X, y, X_test, y_test, args) if row == "sda" else run_deep(X, X_test,
@@ -142,9 +128,9 @@ def report(rows, X, X_test, args):
         "float32, batches of 100. SdA: masking noise 0.1/0.2/0.3, tied weights, "
         "cross-entropy, SGD (learning rate 0.05, momentum 0.9) per layer, then an "
         f"MLP with logistic units fine-tuned by SGD ({args.learning_rate}, momentum 0.9, "
-        f"times {args.decay} per epoch). Deep autoencoder: DBN pretraining (CD-1; code layer with Gaussian "
-        "hidden units, learning rate 0.001), unrolled, fine-tuned on cross-entropy "
-        "by SGD (0.01, momentum 0.9). "
+        f"times {args.decay} per epoch). Deep autoencoder: DBN pretraining (CD-1; code "
+        "layer with Gaussian hidden units, learning rate 0.001), unrolled, fine-tuned on "
+        "cross-entropy by SGD (0.01, momentum 0.9). "
         + (f"**Validation run**: trained on the first {len(X)} training images, the "
            f"'ours' column is measured on the last {len(X_test)}. " if args.validation else "")
         + "No model choice on the test set."

@@ -31,12 +31,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import DEFAULT_MNIST, markdown_table, write_section  # noqa: E402
+from _common import markdown_table, mnist_split, write_section  # noqa: E402
 
 from sklearn.frozen import FrozenEstimator  # noqa: E402
 
 from deepbelief import DBN, DBNClassifier  # noqa: E402
-from deepbelief.datasets import load_mnist  # noqa: E402
 from deepbelief.nn.schedules import Exponential  # noqa: E402
 
 SIZES = (500, 500, 2000)
@@ -48,14 +47,6 @@ PUBLISHED = {
     "random": ("same network, random initialisation", "1.6% (Hinton & Salakhutdinov 2006)",
                "report"),
 }
-
-
-def load(subset, limit=None):
-    X, y = load_mnist(DEFAULT_MNIST, subset)
-    X = (X / np.float32(255)).astype(np.float32)
-    if limit is not None:
-        X, y = X[:limit], y[:limit]
-    return X, y
 
 
 def pretrainer(args):
@@ -128,13 +119,9 @@ def main(argv=None):
     limit = None
     if args.quick:
         limit, args.pretrain_epochs, args.epochs = 6000, 1, 2
-    X, y = load("train", limit)
-    X_pre = X  # unsupervised pretraining sees every training image, no label
-    if args.validation:
-        X, y, X_test, y_test = (X[: -args.validation], y[: -args.validation],
-                                X[-args.validation:], y[-args.validation:])
-    else:
-        X_test, y_test = load("test")
+    X, y, X_test, y_test = mnist_split(limit, args.validation)
+    # Unsupervised pretraining sees every training image, without labels.
+    X_pre = np.concatenate([X, X_test]) if args.validation else X
     rows = []
     pretrained, pretrain_seconds = None, 0.0
     for row in args.rows.split(","):
