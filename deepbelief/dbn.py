@@ -493,7 +493,8 @@ _DBN_DOC = """
     solver : str, default="sgd"
     batch_size : int, default=100
     learning_rate_init : float, default=0.1
-    momentum : float, default=0.9
+    momentum : float or callable, default=0.9
+        A float in [0, 1) or a schedule ``momentum(epoch)``, as in the MLP.
     nesterovs_momentum : bool, default=False
     **other : see :class:`~deepbelief.mlp.{base}`
         Every other parameter, with the same default and meaning.

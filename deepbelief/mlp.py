@@ -46,7 +46,7 @@ __all__ = ["MLPClassifier", "MLPRegressor"]
 
 # Solver name -> the estimator parameters its optimizer takes.
 _SOLVER_ARGS = {
-    "sgd": lambda est: dict(momentum=est.momentum, nesterov=est.nesterovs_momentum),
+    "sgd": lambda est: dict(momentum=est._momentum_at(0), nesterov=est.nesterovs_momentum),
     "adam": lambda est: dict(beta_1=est.beta_1, beta_2=est.beta_2,
                              epsilon=est.epsilon),
     "adagrad": lambda est: dict(epsilon=est.epsilon),
@@ -233,7 +233,8 @@ class _BaseMLP(BaseEstimator):
         _check_int("max_iter", self.max_iter)
         _check_int("n_iter_no_change", self.n_iter_no_change)
         _check_real("tol", self.tol)
-        _check_fraction("momentum", self.momentum, high_open=False)
+        if not callable(self.momentum):
+            _check_fraction("momentum", self.momentum)
         _check_fraction("validation_fraction", self.validation_fraction)
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError("validation_fraction must be > 0 when early_stopping "
@@ -274,6 +275,16 @@ class _BaseMLP(BaseEstimator):
         if key not in _DTYPES:
             raise ValueError(f"dtype must be 'float32' or 'float64'; got {self.dtype!r}.")
         self._dtype = np.dtype(_DTYPES[key])
+
+    def _momentum_at(self, epoch):
+        """The momentum of one epoch: the float, or the schedule's value."""
+        if not callable(self.momentum):
+            return float(self.momentum)
+        value = self.momentum(epoch)
+        if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value < 1:
+            raise ValueError(f"momentum schedule must give a number in [0, 1); got "
+                             f"{value!r} at epoch {epoch}.")
+        return float(value)
 
     def _schedule(self, n_samples):
         lr = self.learning_rate
@@ -597,6 +608,8 @@ class _BaseMLP(BaseEstimator):
             with training.EpochTimer() as timer:
                 lr = float(schedule(self.learning_rate_init, epoch, self.loss_curve_))
                 optimizer.learning_rate = lr
+                if self.solver == "sgd":
+                    optimizer.momentum = self._momentum_at(epoch)
                 loss_sum = err_sum = 0.0
                 for idx in training.minibatch_indices(n_train, batch_size, rng,
                                                       self.shuffle):
@@ -633,6 +646,8 @@ class _BaseMLP(BaseEstimator):
                 record = dict(loss=loss_, train_error=err_sum / n_train
                               if is_classifier else err_sum / (n_train * Y.shape[1]),
                               learning_rate=lr)
+                if self.solver == "sgd" and callable(self.momentum):
+                    record["momentum"] = optimizer.momentum
                 if early:
                     v_loss, v_err = self._evaluate(net, Xv, Yv)
                     net.allocate(batch_size, dtype)
@@ -769,7 +784,15 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     verbose : bool, default=False
         One line per epoch.
     warm_start : bool, default=False
-    momentum : float, default=0.9
+    momentum : float or callable, default=0.9
+        Momentum of the ``"sgd"`` solver, in [0, 1), or a schedule
+        ``momentum(epoch) -> float`` (0-based epochs) such as
+        :class:`~deepbelief.nn.schedules.LinearRamp`; its values are
+        recorded in ``history_["momentum"]``. The update is scikit-learn's
+        ``v = momentum * v - lr * grad``, whose steady step is
+        ``lr / (1 - momentum)``: to keep the step size while the momentum
+        rises (Hinton's form, which scales the gradient by ``1 - momentum``),
+        give a ``learning_rate`` callable that multiplies by it.
     nesterovs_momentum : bool, default=True
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified); stop when

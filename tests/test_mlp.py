@@ -318,3 +318,45 @@ def test_pickle_round_trip(digits):
     clf = MLPClassifier((8,), activation="prelu", max_iter=3, random_state=0).fit(X, y)
     again = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(clf.predict_proba(X), again.predict_proba(X))
+
+
+def test_momentum_schedule(digits, tmp_path):
+    from deepbelief.nn.schedules import LinearRamp
+
+    X, y = digits
+    X, y = X[:200], y[:200]
+    params = dict(hidden_layer_sizes=(12,), solver="sgd", learning_rate_init=0.02,
+                  batch_size=40, random_state=1, tol=0, n_iter_no_change=100,
+                  dtype="float64")
+
+    def weights(clf):
+        return clf.coefs_ + clf.intercepts_
+
+    def fit(momentum, max_iter, **kw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            return MLPClassifier(**params, momentum=momentum, max_iter=max_iter,
+                                 **kw).fit(X, y)
+
+    # a schedule that is constant trains exactly as the float
+    for a, b in zip(weights(fit(0.9, 3)), weights(fit(lambda epoch: 0.9, 3))):
+        np.testing.assert_array_equal(a, b)
+    # a ramp from 0: its first epoch is plain SGD, later epochs use momentum
+    ramp = LinearRamp(0.0, 0.9, 2)
+    for a, b in zip(weights(fit(0.0, 1)), weights(fit(ramp, 1))):
+        np.testing.assert_array_equal(a, b)
+    ramped = fit(ramp, 4)
+    assert ramped.history_["momentum"] == pytest.approx([0.0, 0.45, 0.9, 0.9])
+    for other in (fit(0.0, 4), fit(0.9, 4)):
+        assert not np.allclose(weights(other)[0], weights(ramped)[0])
+    # resuming from a checkpoint gives the momentum of the epoch it resumes at
+    fit(ramp, 2, checkpoint_dir=tmp_path)
+    resumed = fit(ramp, 4, checkpoint_dir=tmp_path)
+    for a, b in zip(weights(ramped), weights(resumed)):
+        np.testing.assert_array_equal(a, b)
+    assert resumed.history_["momentum"] == ramped.history_["momentum"]
+    with pytest.raises(ValueError, match="momentum schedule must give a number in "
+                                         r"\[0, 1\); got 1.0 at epoch 2"):
+        fit(lambda epoch: 0.5 if epoch < 2 else 1.0, 4)
+    with pytest.raises(ValueError, match="momentum must be in"):
+        fit(1.0, 2)

@@ -96,7 +96,11 @@ class Optimizer:
         as its gradient is known, while its weights are still in cache.
         """
         if self._state is None:
-            self._state = {s: [np.zeros_like(p) for p in params] for s in self._slots}
+            self._state = {}
+        for s in self._slots:
+            # a slot appears when first needed (SGD's velocity once momentum > 0)
+            if s not in self._state:
+                self._state[s] = [np.zeros_like(p) for p in params]
         self.t += 1
         self._begin_step()
 
@@ -126,9 +130,11 @@ class Optimizer:
         """Restore what ``state()`` returned (buffers are copied)."""
         self.t = int(state["t"])
         self.learning_rate = float(state["learning_rate"])
-        if self._slots and f"{self._slots[0]}_0" in state:
+        slots = sorted({k.rsplit("_", 1)[0] for k in state
+                        if k.rsplit("_", 1)[-1].isdigit()})
+        if slots:
             self._state = {}
-            for s in self._slots:
+            for s in slots:
                 arrays, i = [], 0
                 while f"{s}_{i}" in state:
                     arrays.append(np.array(state[f"{s}_{i}"], copy=True, order="C"))
@@ -157,7 +163,9 @@ class SGD(Optimizer):
     ----------
     learning_rate : float, default=0.01
     momentum : float, default=0.9
-        In [0, 1).
+        In [0, 1). It may be changed between steps (a momentum schedule):
+        the velocity is kept from the first step with momentum > 0 on, and
+        a step with momentum 0 is then the plain step that also sets it.
     nesterov : bool, default=True
     """
 
@@ -165,10 +173,14 @@ class SGD(Optimizer):
         super().__init__(learning_rate)
         self.momentum = _check("momentum", momentum, 0.0, 1.0)
         self.nesterov = bool(nesterov)
-        self._slots = ("velocity",) if self.momentum > 0 else ()
+
+    @property
+    def _slots(self):
+        has_velocity = self._state is not None and "velocity" in self._state
+        return ("velocity",) if self.momentum > 0 or has_velocity else ()
 
     def _step(self, i, w, g, l2, l1, c):
-        if self.momentum > 0:
+        if "velocity" in self._state:
             v = _flat(self._state["velocity"][i])
             _k.momentum_update(w, g, v, c(self.learning_rate), c(self.momentum),
                                self.nesterov, l2, l1)

@@ -15,7 +15,7 @@ import math
 from numbers import Integral, Real
 
 __all__ = ["Schedule", "Constant", "Step", "Exponential", "InverseTime",
-           "ReduceOnPlateau", "SCHEDULES", "get_schedule"]
+           "ReduceOnPlateau", "LinearRamp", "SCHEDULES", "get_schedule"]
 
 
 def _check(name, value, low=0.0, low_open=True, integer=False):
@@ -136,6 +136,34 @@ class ReduceOnPlateau(Schedule):
                 lr = max(lr * self.factor, self.min_learning_rate)
                 bad = 0
         return lr
+
+
+class LinearRamp:
+    r"""A value moved linearly from ``start`` to ``stop`` over ``epochs``
+    epochs, then held: :math:`v_t = v_0 + (v_1 - v_0)\min(t / T, 1)`.
+
+    Called with the epoch alone (``ramp(epoch)``); it is the form a momentum
+    schedule takes (``MLPClassifier(momentum=LinearRamp(0.5, 0.99, 500))``,
+    the momentum of Hinton et al. 2012 for dropout fine-tuning).
+
+    Parameters
+    ----------
+    start : float, default=0.5
+    stop : float, default=0.99
+    epochs : int, default=500
+    """
+
+    def __init__(self, start=0.5, stop=0.99, epochs=500):
+        self.start = float(_check("start", start, low_open=False))
+        self.stop = float(_check("stop", stop, low_open=False))
+        self.epochs = int(_check("epochs", epochs, integer=True))
+
+    def __call__(self, epoch):
+        return self.start + (self.stop - self.start) * min(epoch / self.epochs, 1.0)
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(start={self.start!r}, stop={self.stop!r}, "
+                f"epochs={self.epochs!r})")
 
 
 SCHEDULES = {

@@ -175,3 +175,43 @@ def test_schedules():
         S.get_schedule("cosine")
     f = lambda lr, epoch, losses: lr / (epoch + 1)  # noqa: E731
     assert S.get_schedule(f) is f
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_sgd_momentum_changed_between_steps(nesterov):
+    # momentum 0, then 0.5, 0.9, 0.0 and 0.7: the velocity starts (at zero)
+    # with the first step that has momentum; after that every step follows
+    # v = mu * v - lr * g, so the momentum-0 step sets it to -lr * g
+    rng = np.random.default_rng(7)
+    w = [rng.normal(size=(3, 2))]
+    grads = [[rng.normal(size=(3, 2))] for _ in range(5)]
+    mus = [0.0, 0.5, 0.9, 0.0, 0.7]
+    lr = 0.1
+    opt = O.SGD(lr, momentum=mus[0], nesterov=nesterov)
+    got = [w[0].copy()]
+    exp, vel = w[0].copy(), np.zeros_like(w[0])
+    for step, (mu, g) in enumerate(zip(mus, grads)):
+        opt.momentum = mu
+        opt.update(got, [g[0].copy()])
+        vel = mu * vel - lr * g[0] if step > 0 else np.zeros_like(vel)
+        exp = exp + (mu * vel - lr * g[0] if nesterov or step == 0 else vel)
+    np.testing.assert_allclose(got[0], exp)
+    # the state round trip keeps the velocity even where momentum is now 0
+    opt.momentum = 0.0
+    other = O.SGD(lr, momentum=0.0, nesterov=nesterov)
+    other.set_state({k: v.copy() for k, v in opt.state().items()})
+    np.testing.assert_array_equal(other._state["velocity"][0], opt._state["velocity"][0])
+
+
+def test_linear_ramp():
+    ramp = S.LinearRamp(0.5, 0.99, 10)
+    assert ramp(0) == 0.5
+    assert ramp(5) == pytest.approx(0.745)
+    assert ramp(10) == pytest.approx(0.99)
+    assert ramp(50) == pytest.approx(0.99)
+    assert S.LinearRamp(0.9, 0.5, 4)(2) == pytest.approx(0.7)
+    assert eval(repr(ramp), {"LinearRamp": S.LinearRamp}).__dict__ == ramp.__dict__
+    with pytest.raises(ValueError, match="epochs must be > 0"):
+        S.LinearRamp(0.5, 0.9, 0)
+    with pytest.raises(TypeError, match="epochs must be an int"):
+        S.LinearRamp(0.5, 0.9, 2.5)
