@@ -36,7 +36,30 @@ from _common import markdown_table, mnist_split, write_section  # noqa: E402
 from sklearn.frozen import FrozenEstimator  # noqa: E402
 
 from deepbelief import DBN, DBNClassifier  # noqa: E402
-from deepbelief.nn.schedules import Exponential  # noqa: E402
+from deepbelief.nn.schedules import Exponential, LinearRamp, Schedule  # noqa: E402
+
+
+class StepKeptByMomentum(Schedule):
+    """``lr0 * decay**t * (1 - momentum(t))``: with scikit-learn's update
+    ``v = m v - lr g`` this is Hinton's form ``v = m v - (1 - m) lr g``, whose
+    steady step stays ``lr0 * decay**t`` while the momentum rises."""
+
+    def __init__(self, decay, momentum):
+        self.decay = decay
+        self.momentum = momentum
+
+    def __call__(self, learning_rate_init, epoch, losses=()):
+        return learning_rate_init * self.decay ** epoch * (1.0 - self.momentum(epoch))
+
+
+def momentum_arg(text):
+    """``0.9`` or a ramp ``start:stop:epochs``."""
+    parts = text.split(":")
+    if len(parts) == 1:
+        return float(parts[0])
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError("momentum must be a number or start:stop:epochs")
+    return LinearRamp(float(parts[0]), float(parts[1]), int(parts[2]))
 
 SIZES = (500, 500, 2000)
 PUBLISHED = {
@@ -78,9 +101,14 @@ def pretrain(X, args):
 
 def model(row, args, pretrained):
     """The classifier of one row; ``pretrained`` is the fitted DBN, shared by rows."""
+    schedule = (StepKeptByMomentum(args.decay, args.momentum)
+                if isinstance(args.momentum, LinearRamp) else Exponential(args.decay))
     common = dict(max_iter=args.epochs, batch_size=100, random_state=args.seed,
                   verbose=args.verbose, learning_rate_init=args.learning_rate,
-                  learning_rate=Exponential(args.decay))
+                  learning_rate=schedule, momentum=args.momentum,
+                  n_iter_no_change=args.patience or args.epochs + 1,
+                  checkpoint_dir=None if args.checkpoint is None
+                  else str(Path(args.checkpoint) / row))
     if row == "random":
         return DBNClassifier(SIZES, pretrainer=None, **common)
     frozen = FrozenEstimator(pretrained)
@@ -99,6 +127,11 @@ def main(argv=None):
                         help="fine-tuning learning rate factor per epoch")
     parser.add_argument("--learning-rate", type=float, default=0.1,
                         help="fine-tuning initial learning rate")
+    parser.add_argument("--momentum", type=momentum_arg, default=0.9,
+                        help="fine-tuning momentum: a number, or start:stop:epochs for a "
+                             "linear ramp (Hinton et al. 2012: 0.5:0.99:500), which also "
+                             "scales the learning rate by 1 - momentum so that the "
+                             "step size stays that of the learning rate")
     parser.add_argument("--max-norm", type=float, default=None,
                         help="dropout row: bound on the norm of each unit's incoming "
                              "weight vector (Srivastava et al. 2014 use 3 to 4 from random "
@@ -109,6 +142,12 @@ def main(argv=None):
     parser.add_argument("--cache", default=None,
                         help="folder to keep the pretrained DBN in, so that several runs "
                              "with other fine-tuning settings share one pretraining")
+    parser.add_argument("--patience", type=int, default=10,
+                        help="stop once the training loss has not improved by 1e-4 for "
+                             "this many epochs; 0 trains all --epochs")
+    parser.add_argument("--checkpoint", default=None,
+                        help="folder for per-epoch checkpoints: a run stopped part way "
+                             "resumes from its last epoch when started again")
     parser.add_argument("--rows", default="dbn,dropout,random")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--verbose", type=int, default=0)
@@ -156,10 +195,16 @@ def report(rows, X, X_test, args):
         f"Pretraining: greedy CD-1 per layer, {args.pretrain_epochs} epochs per layer, "
         "learning rate 0.1, momentum 0.5 then 0.9, weight decay 0.0002; one pretrained "
         "DBN serves every pretrained row (sklearn.frozen.FrozenEstimator). Fine-tuning: "
-        f"SGD with classical momentum 0.9, learning rate {args.learning_rate} times "
-        f"{args.decay} per "
-        f"epoch, at most {args.epochs} epochs (stopping once the training loss has not "
-        "improved by 1e-4 for 10 epochs), L2 alpha 1e-4; dropout row 0.5 hidden, 0.2 input"
+        + (f"SGD with classical momentum {args.momentum}, learning rate "
+           f"{args.learning_rate} times {args.decay} per epoch"
+           if not isinstance(args.momentum, LinearRamp) else
+           f"SGD with classical momentum ramped linearly from {args.momentum.start} to "
+           f"{args.momentum.stop} over {args.momentum.epochs} epochs, learning rate "
+           f"{args.learning_rate} times {args.decay} per epoch times (1 - momentum)")
+        + f", at most {args.epochs} epochs"
+        + (f" (stopping once the training loss has not improved by 1e-4 for "
+           f"{args.patience} epochs)" if args.patience else " (no early stopping)")
+        + ", L2 alpha 1e-4; dropout row 0.5 hidden, 0.2 input"
         + (f", max-norm {args.max_norm}" if args.max_norm else "") + ". "
         + (f"**Validation run**: trained on the first {len(X)} training images, the "
            f"error column is on the last {len(X_test)} (pretraining saw all "

@@ -95,10 +95,11 @@ def main():
     header = ["sampler", "epochs", "train s", "log Z (AIS)", "interval (+/-3 se)",
               "ESS", "test LL", "train LL", "AIS wall s", "AIS CPU s"]
     momentum = args.momentum if args.momentum == "classic" else float(args.momentum)
-    schedule = "constant"
     if args.schedule == "linear":
         def schedule(rate, epoch, losses, n=epochs):
             return rate * (1.0 - epoch / n)
+    else:
+        schedule = "constant"
     betas = None if args.ais_betas is None else np.linspace(0, 1, args.ais_betas)
     for key in args.samplers.split(","):
         name, params = table[key]

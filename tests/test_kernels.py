@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from scipy import stats
-from scipy.special import expit, logsumexp
+from scipy.special import expit
 
 from deepbelief._kernels import mathfn
 from deepbelief._kernels import rbm as k

@@ -10,8 +10,6 @@ work that numpy would do with temporaries.
 
 import math
 
-import numpy as np
-
 from ._jit import jit
 
 # ---------------------------------------------------------------------------
