@@ -176,8 +176,8 @@ class SGD(Optimizer):
 
     @property
     def _slots(self):
-        has_velocity = self._state is not None and "velocity" in self._state
-        return ("velocity",) if self.momentum > 0 or has_velocity else ()
+        # once created (begin_step), the velocity stays in the state
+        return ("velocity",) if self.momentum > 0 else ()
 
     def _step(self, i, w, g, l2, l1, c):
         if "velocity" in self._state:
