@@ -104,6 +104,7 @@ def model(row, args, pretrained):
     schedule = (StepKeptByMomentum(args.decay, args.momentum)
                 if isinstance(args.momentum, LinearRamp) else Exponential(args.decay))
     common = dict(max_iter=args.epochs, batch_size=100, random_state=args.seed,
+                  alpha=args.alpha,
                   verbose=args.verbose, learning_rate_init=args.learning_rate,
                   learning_rate=schedule, momentum=args.momentum,
                   n_iter_no_change=args.patience or args.epochs + 1,
@@ -136,6 +137,9 @@ def main(argv=None):
                         help="dropout row: bound on the norm of each unit's incoming "
                              "weight vector (Srivastava et al. 2014 use 3 to 4 from random "
                              "initialisation; pretrained weights here have larger norms)")
+    parser.add_argument("--alpha", type=float, default=1e-4,
+                        help="fine-tuning L2 penalty on the weights (Hinton et al. 2012 "
+                             "fine-tune with dropout and no L2: 0)")
     parser.add_argument("--validation", type=int, default=0,
                         help="hold out the last N training images and report the error "
                              "on them instead of the test set (for model choice)")
@@ -204,7 +208,7 @@ def report(rows, X, X_test, args):
         + f", at most {args.epochs} epochs"
         + (f" (stopping once the training loss has not improved by 1e-4 for "
            f"{args.patience} epochs)" if args.patience else " (no early stopping)")
-        + ", L2 alpha 1e-4; dropout row 0.5 hidden, 0.2 input"
+        + f", L2 alpha {args.alpha:g}; dropout row 0.5 hidden, 0.2 input"
         + (f", max-norm {args.max_norm}" if args.max_norm else "") + ". "
         + (f"**Validation run**: trained on the first {len(X)} training images, the "
            f"error column is on the last {len(X_test)} (pretraining saw all "
