@@ -103,7 +103,8 @@ def model(row, args, pretrained):
     """The classifier of one row; ``pretrained`` is the fitted DBN, shared by rows."""
     schedule = (StepKeptByMomentum(args.decay, args.momentum)
                 if isinstance(args.momentum, LinearRamp) else Exponential(args.decay))
-    common = dict(max_iter=args.epochs, batch_size=100, random_state=args.seed,
+    seed = args.seed if args.finetune_seed is None else args.finetune_seed
+    common = dict(max_iter=args.epochs, batch_size=100, random_state=seed,
                   alpha=args.alpha,
                   verbose=args.verbose, learning_rate_init=args.learning_rate,
                   learning_rate=schedule, momentum=args.momentum,
@@ -154,6 +155,10 @@ def main(argv=None):
                              "resumes from its last epoch when started again")
     parser.add_argument("--rows", default="dbn,dropout,random")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--finetune-seed", type=int, default=None,
+                        help="seed of the fine-tuning alone (initial output layer, "
+                             "batch order, dropout masks); --seed by default. Runs "
+                             "that differ only here share one pretraining")
     parser.add_argument("--verbose", type=int, default=0)
     parser.add_argument("--section", default=None,
                         help="section of RESULTS.md to write (keeps runs with other "
@@ -214,6 +219,8 @@ def report(rows, X, X_test, args):
            f"error column is on the last {len(X_test)} (pretraining saw all "
            f"{len(X) + len(X_test)} "
            "images, without labels). " if args.validation else "")
+        + (f"Fine-tuning seed {args.finetune_seed} (pretraining seed {args.seed}). "
+           if args.finetune_seed is not None else "")
         + "No model choice on the test set. Seconds: pretraining + fine-tuning, wall "
         "clock, BLAS threads as the environment sets them."
         + (" **Quick smoke run: not a reproduction.**" if args.quick else "")
