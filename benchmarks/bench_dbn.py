@@ -191,15 +191,17 @@ def main(argv=None):
         rows.append([name, published, target, f"{error:.2f}%", f"{train_error:.2f}%",
                      f"{pre_epochs} per layer / {clf.n_iter_}",
                      f"{pre_seconds:.0f} + {seconds:.0f}"])
-        print(f"{name}: test error {error:.2f}%, training error {train_error:.2f}%, "
+        split = "validation" if args.validation else "test"
+        print(f"{name}: {split} error {error:.2f}%, training error {train_error:.2f}%, "
               f"fine-tuning {seconds:.0f} s", flush=True)
         report(rows, X, X_test, args)
 
 
 def report(rows, X, X_test, args):
     """Write the rows measured so far (a long run leaves partial results)."""
+    split = "validation" if args.validation else "test"
     body = (
-        f"MNIST, {len(X)} training and {len(X_test)} test images, network "
+        f"MNIST, {len(X)} training and {len(X_test)} {split} images, network "
         "784-500-500-2000-10 with logistic units, float32, batches of 100. "
         f"Pretraining: greedy CD-1 per layer, {args.pretrain_epochs} epochs per layer, "
         "learning rate 0.1, momentum 0.5 then 0.9, weight decay 0.0002; one pretrained "
@@ -225,7 +227,7 @@ def report(rows, X, X_test, args):
         "clock, BLAS threads as the environment sets them."
         + (" **Quick smoke run: not a reproduction.**" if args.quick else "")
         + "\n\n"
-        + markdown_table(["model", "published", "target", "ours (test error)",
+        + markdown_table(["model", "published", "target", f"ours ({split} error)",
                           "training error", "epochs (pretrain / fine-tune)", "seconds"],
                          rows)
     )
