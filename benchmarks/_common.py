@@ -13,6 +13,11 @@ RESULTS = Path(__file__).with_name("RESULTS.md")
 DEFAULT_MNIST = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
 
+def held_out_name(validation):
+    """What the held-out images of a run are: "validation" with --validation, else "test"."""
+    return "validation" if validation else "test"
+
+
 def mnist_split(limit=None, validation=0):
     """(X, y, X_test, y_test): MNIST scaled to [0, 1] in float32.
 

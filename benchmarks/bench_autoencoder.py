@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import markdown_table, mnist_split, write_section  # noqa: E402
+from _common import held_out_name, markdown_table, mnist_split, write_section  # noqa: E402
 from sklearn.decomposition import PCA  # noqa: E402
 
 from deepbelief import DBN, DeepAutoencoder, MLPClassifier, StackedAutoencoder  # noqa: E402
@@ -58,7 +58,7 @@ def run_sda(X, y, X_test, y_test, args):
         clf.fit(X, y)
     seconds = time.perf_counter() - t0
     error = 100 * (1 - clf.score(X_test, y_test))
-    split = "validation" if args.validation else "test"
+    split = held_out_name(args.validation)
     return [[f"stacked denoising autoencoder 784-1000-1000-1000-10, {split} error",
              "1.3% (deeplearning.net SdA tutorial)", "<= 1.3%", f"{error:.2f}%",
              f"{args.pretrain_epochs} per layer / {clf.n_iter_}", f"{seconds:.0f}"]]
@@ -126,7 +126,7 @@ def report(rows, X, X_test, args):
     """Write the rows measured so far (a long run leaves partial results)."""
     body = (
         f"MNIST, {len(X)} training and {len(X_test)} "
-        f"{'validation' if args.validation else 'test'} images scaled to [0, 1], "
+        f"{held_out_name(args.validation)} images scaled to [0, 1], "
         "float32, batches of 100. SdA: masking noise 0.1/0.2/0.3, tied weights, "
         "cross-entropy, SGD (learning rate 0.05, momentum 0.9) per layer, then an "
         f"MLP with logistic units fine-tuned by SGD ({args.learning_rate}, momentum 0.9, "

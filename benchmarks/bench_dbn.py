@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import markdown_table, mnist_split, write_section  # noqa: E402
+from _common import held_out_name, markdown_table, mnist_split, write_section  # noqa: E402
 
 from sklearn.frozen import FrozenEstimator  # noqa: E402
 
@@ -191,7 +191,7 @@ def main(argv=None):
         rows.append([name, published, target, f"{error:.2f}%", f"{train_error:.2f}%",
                      f"{pre_epochs} per layer / {clf.n_iter_}",
                      f"{pre_seconds:.0f} + {seconds:.0f}"])
-        split = "validation" if args.validation else "test"
+        split = held_out_name(args.validation)
         print(f"{name}: {split} error {error:.2f}%, training error {train_error:.2f}%, "
               f"fine-tuning {seconds:.0f} s", flush=True)
         report(rows, X, X_test, args)
@@ -199,7 +199,7 @@ def main(argv=None):
 
 def report(rows, X, X_test, args):
     """Write the rows measured so far (a long run leaves partial results)."""
-    split = "validation" if args.validation else "test"
+    split = held_out_name(args.validation)
     body = (
         f"MNIST, {len(X)} training and {len(X_test)} {split} images, network "
         "784-500-500-2000-10 with logistic units, float32, batches of 100. "
