@@ -115,8 +115,8 @@ def model(row, args, pretrained):
         return DBNClassifier(SIZES, pretrainer=None, **common)
     frozen = FrozenEstimator(pretrained)
     if row == "dropout":
-        return DBNClassifier(SIZES, pretrainer=frozen, dropout=0.5, input_dropout=0.2,
-                             max_norm=args.max_norm, **common)
+        return DBNClassifier(SIZES, pretrainer=frozen, dropout=0.5,
+                             input_dropout=args.input_dropout, max_norm=args.max_norm, **common)
     return DBNClassifier(SIZES, pretrainer=frozen, **common)
 
 
@@ -138,6 +138,9 @@ def main(argv=None):
                         help="dropout row: bound on the norm of each unit's incoming "
                              "weight vector (Srivastava et al. 2014 use 3 to 4 from random "
                              "initialisation; pretrained weights here have larger norms)")
+    parser.add_argument("--input-dropout", type=float, default=0.2,
+                        help="dropout row: fraction of input pixels dropped "
+                             "(Srivastava et al. 2014: 0.2)")
     parser.add_argument("--alpha", type=float, default=1e-4,
                         help="fine-tuning L2 penalty on the weights (Hinton et al. 2012 "
                              "fine-tune with dropout and no L2: 0)")
@@ -215,7 +218,8 @@ def report(rows, X, X_test, args):
         + f", at most {args.epochs} epochs"
         + (f" (stopping once the training loss has not improved by 1e-4 for "
            f"{args.patience} epochs)" if args.patience else " (no early stopping)")
-        + f", L2 alpha {args.alpha:g}; dropout row 0.5 hidden, 0.2 input"
+        + f", L2 alpha {args.alpha:g}; dropout row 0.5 hidden, "
+        f"{args.input_dropout:g} input"
         + (f", max-norm {args.max_norm}" if args.max_norm else "") + ". "
         + (f"**Validation run**: trained on the first {len(X)} training images, the "
            f"error column is on the last {len(X_test)} (pretraining saw all "
