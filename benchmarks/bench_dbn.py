@@ -194,8 +194,8 @@ def main(argv=None):
         rows.append([name, published, target, f"{error:.2f}%", f"{train_error:.2f}%",
                      f"{pre_epochs} per layer / {clf.n_iter_}",
                      f"{pre_seconds:.0f} + {seconds:.0f}"])
-        print(f"{name}: {held_out_name(args.validation)} error {error:.2f}%, training error {train_error:.2f}%, "
-              f"fine-tuning {seconds:.0f} s", flush=True)
+        print(f"{name}: {held_out_name(args.validation)} error {error:.2f}%, "
+              f"training error {train_error:.2f}%, fine-tuning {seconds:.0f} s", flush=True)
         report(rows, X, X_test, args)
 
 
