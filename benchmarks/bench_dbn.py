@@ -52,6 +52,20 @@ class StepKeptByMomentum(Schedule):
         return learning_rate_init * self.decay ** epoch * (1.0 - self.momentum(epoch))
 
 
+def dropout_arg(text):
+    """``--dropout``: one hidden dropout rate, or one per hidden layer ("0.5,0.5,0.3")."""
+    rates = [float(part) for part in text.split(",")]
+    if len(rates) not in (1, len(SIZES)):
+        raise argparse.ArgumentTypeError(
+            f"give one dropout rate or {len(SIZES)} (one per hidden layer), got {len(rates)}")
+    return rates[0] if len(rates) == 1 else rates
+
+
+def dropout_text(rates):
+    """How the hidden dropout rates read in the table's paragraph."""
+    return f"{rates:g}" if np.isscalar(rates) else "/".join(f"{p:g}" for p in rates)
+
+
 def momentum_arg(text):
     """``0.9`` or a ramp ``start:stop:epochs``."""
     parts = text.split(":")
@@ -115,7 +129,7 @@ def model(row, args, pretrained):
         return DBNClassifier(SIZES, pretrainer=None, **common)
     frozen = FrozenEstimator(pretrained)
     if row == "dropout":
-        return DBNClassifier(SIZES, pretrainer=frozen, dropout=0.5,
+        return DBNClassifier(SIZES, pretrainer=frozen, dropout=args.dropout,
                              input_dropout=args.input_dropout, max_norm=args.max_norm, **common)
     return DBNClassifier(SIZES, pretrainer=frozen, **common)
 
@@ -138,6 +152,10 @@ def main(argv=None):
                         help="dropout row: bound on the norm of each unit's incoming "
                              "weight vector (Srivastava et al. 2014 use 3 to 4 from random "
                              "initialisation; pretrained weights here have larger norms)")
+    parser.add_argument("--dropout", type=dropout_arg, default=0.5,
+                        help="dropout row: fraction of hidden units dropped, one number "
+                             "or one per hidden layer separated by commas "
+                             "(Srivastava et al. 2014: 0.5)")
     parser.add_argument("--input-dropout", type=float, default=0.2,
                         help="dropout row: fraction of input pixels dropped "
                              "(Srivastava et al. 2014: 0.2)")
@@ -217,7 +235,7 @@ def report(rows, X, X_test, args):
         + f", at most {args.epochs} epochs"
         + (f" (stopping once the training loss has not improved by 1e-4 for "
            f"{args.patience} epochs)" if args.patience else " (no early stopping)")
-        + f", L2 alpha {args.alpha:g}; dropout row 0.5 hidden, "
+        + f", L2 alpha {args.alpha:g}; dropout row {dropout_text(args.dropout)} hidden, "
         f"{args.input_dropout:g} input"
         + (f", max-norm {args.max_norm}" if args.max_norm else "") + ". "
         + (f"**Validation run**: trained on the first {len(X)} training images, the "
