@@ -20,6 +20,7 @@ fine-tuning epochs.
 """
 
 import argparse
+import copy
 import pickle
 import sys
 import time
@@ -180,6 +181,11 @@ def main(argv=None):
     parser.add_argument("--checkpoint", default=None,
                         help="folder for per-epoch checkpoints: a run stopped part way "
                              "resumes from its last epoch when started again")
+    parser.add_argument("--average-from", type=int, default=0,
+                        help="also report the error of the weights averaged over the ends "
+                             "of epochs N to the last (Polyak averaging of the iterates, "
+                             "SWA in Izmailov et al. 2018); needs --checkpoint, whose resume "
+                             "runs the fine-tuning one epoch at a time from epoch N. 0: off")
     parser.add_argument("--rows", default="dbn,dropout,random")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--finetune-seed", type=int, default=None,
@@ -191,6 +197,10 @@ def main(argv=None):
                         help="section of RESULTS.md to write (keeps runs with other "
                              "epoch counts side by side)")
     args = parser.parse_args(argv)
+    if args.average_from and (args.checkpoint is None or args.patience
+                              or not 0 < args.average_from < args.epochs):
+        parser.error("--average-from needs --checkpoint, --patience 0 and "
+                     "0 < --average-from < --epochs")
     limit = None
     if args.quick:
         limit, args.pretrain_epochs, args.epochs = 6000, 1, 2
@@ -206,21 +216,51 @@ def main(argv=None):
             pretrained, pretrain_seconds = pretrain(X_pre, args)
         clf = model(row, args, pretrained)
         t0 = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            clf.fit(X, y)
+        averaged = fit(clf, X, y, args.average_from)
         seconds = time.perf_counter() - t0
-        error = 100 * (1 - clf.score(X_test, y_test))
-        train_error = 100 * (1 - clf.score(X, y))
         name, published, target = PUBLISHED[row]
         pre_epochs, pre_seconds = (0, 0.0) if row == "random" else \
             (args.pretrain_epochs, pretrain_seconds)
-        rows.append([name, published, target, f"{error:.2f}%", f"{train_error:.2f}%",
-                     f"{pre_epochs} per layer / {clf.n_iter_}",
-                     f"{pre_seconds:.0f} + {seconds:.0f}"])
-        print(f"{name}: {held_out_name(args.validation)} error {error:.2f}%, "
-              f"training error {train_error:.2f}%, fine-tuning {seconds:.0f} s", flush=True)
+        for label, fitted in [(name, clf)] + (
+                [] if averaged is None else
+                [(f"{name}, weights averaged over epochs {args.average_from}-{clf.n_iter_}",
+                  averaged)]):
+            error = 100 * (1 - fitted.score(X_test, y_test))
+            train_error = 100 * (1 - fitted.score(X, y))
+            rows.append([label, published, target, f"{error:.2f}%", f"{train_error:.2f}%",
+                         f"{pre_epochs} per layer / {clf.n_iter_}",
+                         f"{pre_seconds:.0f} + {seconds:.0f}"])
+            print(f"{label}: {held_out_name(args.validation)} error {error:.2f}%, "
+                  f"training error {train_error:.2f}%, fine-tuning {seconds:.0f} s",
+                  flush=True)
         report(rows, X, X_test, args)
+
+
+def fit(clf, X, y, average_from=0):
+    """Fit ``clf``; with ``average_from``, also return a copy of it holding the
+    mean of its weights at the ends of epochs ``average_from`` to the last.
+
+    The run stops after epoch ``average_from`` and then goes on one epoch per
+    ``fit``, each resuming from the checkpoint of the one before (the random
+    generators are restored, so the epochs are those of one uninterrupted run).
+    """
+    epochs = clf.max_iter
+    sums, count = None, 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for stop in ([epochs] if not average_from else range(average_from, epochs + 1)):
+            clf.set_params(max_iter=stop)
+            clf.fit(X, y)
+            if average_from:
+                weights = [np.asarray(w, np.float64) for w in clf.coefs_ + clf.intercepts_]
+                sums = weights if sums is None else [s + w for s, w in zip(sums, weights)]
+                count += 1
+    if sums is None:
+        return None
+    averaged = copy.deepcopy(clf)
+    for target, total in zip(averaged.coefs_ + averaged.intercepts_, sums):
+        target[...] = total / count
+    return averaged
 
 
 def report(rows, X, X_test, args):
@@ -245,6 +285,9 @@ def report(rows, X, X_test, args):
         + f", L2 alpha {args.alpha:g}; dropout row {dropout_text(args.dropout)} hidden, "
         f"{args.input_dropout:g} input"
         + (f", max-norm {args.max_norm}" if args.max_norm else "") + ". "
+        + (f"The averaged row holds the mean of the weights at the ends of epochs "
+           f"{args.average_from} to the last (Polyak averaging of one run's iterates). "
+           if args.average_from else "")
         + (f"**Validation run**: trained on the first {len(X)} training images, the "
            f"error column is on the last {len(X_test)} (pretraining saw all "
            f"{len(X) + len(X_test)} "
