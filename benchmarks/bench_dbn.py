@@ -94,17 +94,33 @@ def pretrainer(args):
                random_state=args.seed, verbose=args.verbose)
 
 
+def blas_threads():
+    """The BLAS thread counts in use, as text ("1", or "1, 2" when libraries differ)."""
+    from threadpoolctl import threadpool_info
+
+    counts = sorted({i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"})
+    return ", ".join(map(str, counts)) or "unknown"
+
+
 def pretrain(X, args):
-    """The fitted DBN and its pretraining seconds, from the cache when there."""
+    """The fitted DBN, its pretraining seconds and the BLAS threads it ran with,
+    from the cache when there.
+
+    The thread count is kept because it changes the network: BLAS splits its
+    float32 sums otherwise, and the rounding differences grow over the epochs.
+    """
     path = None
     if args.cache is not None:
         init = "" if args.pretrain_init_std == 0.01 else f"-init{args.pretrain_init_std:g}"
         path = Path(args.cache) / f"dbn-{args.pretrain_epochs}-{args.seed}-{len(X)}{init}.pkl"
         if path.exists():
             with open(path, "rb") as f:
-                dbn, seconds = pickle.load(f)
-            print(f"pretraining: loaded from {path} ({seconds:.0f} s when made)", flush=True)
-            return dbn, seconds
+                cached = pickle.load(f)
+            dbn, seconds, threads = cached if len(cached) == 3 else (*cached, None)
+            print(f"pretraining: loaded from {path} ({seconds:.0f} s when made, "
+                  f"BLAS threads {threads or 'not recorded'})", flush=True)
+            return dbn, seconds, threads
+    threads = blas_threads()
     t0 = time.perf_counter()
     dbn = pretrainer(args).fit(X)
     seconds = time.perf_counter() - t0
@@ -112,8 +128,8 @@ def pretrain(X, args):
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as f:
-            pickle.dump((dbn, seconds), f)
-    return dbn, seconds
+            pickle.dump((dbn, seconds, threads), f)
+    return dbn, seconds, threads
 
 
 def model(row, args, pretrained):
@@ -208,12 +224,12 @@ def main(argv=None):
     # Unsupervised pretraining sees every training image, without labels.
     X_pre = np.concatenate([X, X_test]) if args.validation else X
     rows = []
-    pretrained, pretrain_seconds = None, 0.0
+    pretrained, pretrain_seconds, pretrain_threads = None, 0.0, None
     for row in args.rows.split(","):
         if row != "random" and pretrained is None:
             # One greedy pretraining serves every pretrained row: they differ
             # in fine-tuning only, as in the papers compared with.
-            pretrained, pretrain_seconds = pretrain(X_pre, args)
+            pretrained, pretrain_seconds, pretrain_threads = pretrain(X_pre, args)
         clf = model(row, args, pretrained)
         t0 = time.perf_counter()
         averaged = fit(clf, X, y, args.average_from)
@@ -233,7 +249,7 @@ def main(argv=None):
             print(f"{label}: {held_out_name(args.validation)} error {error:.2f}%, "
                   f"training error {train_error:.2f}%, fine-tuning {seconds:.0f} s",
                   flush=True)
-        report(rows, X, X_test, args)
+        report(rows, X, X_test, args, pretrain_threads)
 
 
 def fit(clf, X, y, average_from=0):
@@ -263,7 +279,7 @@ def fit(clf, X, y, average_from=0):
     return averaged
 
 
-def report(rows, X, X_test, args):
+def report(rows, X, X_test, args, pretrain_threads=None):
     """Write the rows measured so far (a long run leaves partial results)."""
     split = held_out_name(args.validation)
     body = (
@@ -295,7 +311,10 @@ def report(rows, X, X_test, args):
         + (f"Fine-tuning seed {args.finetune_seed} (pretraining seed {args.seed}). "
            if args.finetune_seed is not None else "")
         + "No model choice on the test set. Seconds: pretraining + fine-tuning, wall "
-        "clock, BLAS threads as the environment sets them."
+        "clock, BLAS threads as the environment sets them"
+        + (f" (pretraining: {pretrain_threads} BLAS threads; another count rounds "
+           "differently and gives another network)" if pretrain_threads else "")
+        + "."
         + (" **Quick smoke run: not a reproduction.**" if args.quick else "")
         + "\n\n"
         + markdown_table(["model", "published", "target", f"ours ({split} error)",
