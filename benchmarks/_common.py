@@ -42,6 +42,16 @@ def mnist_split(limit=None, validation=0):
     return X, y, X_test, y_test
 
 
+def blas_libraries():
+    """threadpoolctl's description of each BLAS library loaded (none without it)."""
+    try:
+        from threadpoolctl import threadpool_info
+
+        return [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    except Exception:  # threadpoolctl is optional here
+        return []
+
+
 def machine():
     """One line describing this machine: CPU model, cores, Python, BLAS."""
     cpu = platform.processor() or platform.machine()
@@ -53,19 +63,11 @@ def machine():
                     break
     except OSError:
         pass
-    blas = ""
-    try:
-        from threadpoolctl import threadpool_info
-
-        infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-        if infos:
-            blas = ", ".join(
-                f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
-                f"{i.get('num_threads')} threads)"
-                for i in infos
-            )
-    except Exception:  # threadpoolctl is optional here
-        pass
+    blas = ", ".join(
+        f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
+        f"{i.get('num_threads')} threads)"
+        for i in blas_libraries()
+    )
     return (
         f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
         + (f", BLAS: {blas}" if blas else "")

@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import held_out_name, markdown_table, mnist_split, write_section  # noqa: E402
+from _common import blas_libraries, held_out_name, markdown_table, mnist_split, write_section  # noqa: E402
 
 from sklearn.frozen import FrozenEstimator  # noqa: E402
 
@@ -96,9 +96,7 @@ def pretrainer(args):
 
 def blas_threads():
     """The BLAS thread counts in use, as text ("1", or "1, 2" when libraries differ)."""
-    from threadpoolctl import threadpool_info
-
-    counts = sorted({i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"})
+    counts = sorted({i.get("num_threads") for i in blas_libraries()})
     return ", ".join(map(str, counts)) or "unknown"
 
 
