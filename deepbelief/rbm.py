@@ -1015,7 +1015,8 @@ class BernoulliRBM(_BaseRBM):
     momentum : float or "classic", default=0.0
         Momentum of the updates; "classic" is 0.5 for 5 epochs, then 0.9.
     weight_decay : float, default=0.0
-        L2 penalty coefficient on the weights.
+        L2 penalty coefficient on the weights. It is part of each step, so
+        with momentum the velocity carries it too (as in Hinton's guide).
     l1 : float, default=0.0
         L1 penalty coefficient on the weights.
     sparsity_target : float, default=0.1

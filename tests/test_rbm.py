@@ -152,6 +152,34 @@ def test_regularised_update_matches_reference(momentum, weight_decay, l1):
     np.testing.assert_allclose(rbm.intercept_hidden_, c2, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("l1", [0.0, 0.01])
+def test_decay_goes_through_the_momentum(l1):
+    # The penalty is part of the step that momentum carries on (as in
+    # Hinton's guide and rbm.m): after two steps, W differs from a decay
+    # applied outside the velocity by momentum * lr * decay * W.
+    momentum, weight_decay, lr = 0.5, 0.01, 0.1
+    rbm, W, b, c = _tiny_model(n_visible=6, n_hidden=4, momentum=momentum,
+                               weight_decay=weight_decay, l1=l1, scale=0.5)
+    rbm._validate_params()
+    rbm._velocity = None
+    rbm._velocity_b[:] = 0
+    rbm._velocity_c[:] = 0
+    rng = np.random.default_rng(9)
+    batches = [(rng.random((10, 6)) < 0.5).astype(np.float64) for _ in range(2)]
+    chain, velocity = rbm.h_samples_.copy(), np.zeros_like(W)
+    ws = _Workspace(10, 10, 6, 4, np.float64)
+    for step, V0 in enumerate(batches):
+        stream = SeedStream(np.random.default_rng(20 + step))
+        seeds = [stream() for _ in range(3)]
+        ws.SV[:10] = V0
+        rbm._cd_step(ws, 10, lr, momentum, SeedStream(np.random.default_rng(20 + step)))
+        W, b, c, chain, velocity = ref.cd_update(
+            V0, W, b, c, chain, seeds, lr, 1, True, momentum=momentum,
+            velocity=velocity, weight_decay=weight_decay, l1=l1)
+        np.testing.assert_allclose(rbm.components_, W, rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(rbm.h_samples_, chain)
+
+
 def test_pseudo_likelihood_matches_definition(digits):
     X = (digits > 0.5).astype(np.float64)
     rbm = BernoulliRBM(16, n_iter=2, random_state=0).fit(X)
