@@ -128,15 +128,21 @@ def test_cd_step_matches_reference_update(persistent, k):
         np.testing.assert_array_equal(rbm.h_samples_, chain2)
 
 
-@pytest.mark.parametrize("momentum,weight_decay,l1", [(0.0, 0.01, 0.0), (0.0, 0.0, 0.01),
-                                                      (0.5, 0.01, 0.01)])
-def test_regularised_update_matches_reference(momentum, weight_decay, l1):
+def _model_at_rest(momentum, weight_decay, l1):
+    """A 6-4 model with penalties set and zero velocities, ready for _cd_step."""
     rbm, W, b, c = _tiny_model(n_visible=6, n_hidden=4, momentum=momentum,
                                weight_decay=weight_decay, l1=l1, scale=0.5)
     rbm._validate_params()
     rbm._velocity = None
     rbm._velocity_b[:] = 0
     rbm._velocity_c[:] = 0
+    return rbm, W, b, c
+
+
+@pytest.mark.parametrize("momentum,weight_decay,l1", [(0.0, 0.01, 0.0), (0.0, 0.0, 0.01),
+                                                      (0.5, 0.01, 0.01)])
+def test_regularised_update_matches_reference(momentum, weight_decay, l1):
+    rbm, W, b, c = _model_at_rest(momentum, weight_decay, l1)
     rng = np.random.default_rng(9)
     V0 = (rng.random((10, 6)) < 0.5).astype(np.float64)
     chain = rbm.h_samples_.copy()
@@ -158,12 +164,7 @@ def test_decay_goes_through_the_momentum(l1):
     # Hinton's guide and rbm.m): after two steps, W differs from a decay
     # applied outside the velocity by momentum * lr * decay * W.
     momentum, weight_decay, lr = 0.5, 0.01, 0.1
-    rbm, W, b, c = _tiny_model(n_visible=6, n_hidden=4, momentum=momentum,
-                               weight_decay=weight_decay, l1=l1, scale=0.5)
-    rbm._validate_params()
-    rbm._velocity = None
-    rbm._velocity_b[:] = 0
-    rbm._velocity_c[:] = 0
+    rbm, W, b, c = _model_at_rest(momentum, weight_decay, l1)
     rng = np.random.default_rng(9)
     batches = [(rng.random((10, 6)) < 0.5).astype(np.float64) for _ in range(2)]
     chain, velocity = rbm.h_samples_.copy(), np.zeros_like(W)
