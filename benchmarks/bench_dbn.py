@@ -21,6 +21,7 @@ fine-tuning epochs.
 
 import argparse
 import copy
+import os
 import pickle
 import sys
 import time
@@ -125,8 +126,10 @@ def pretrain(X, args):
     print(f"pretraining: {seconds:.0f} s", flush=True)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "wb") as f:
+        partial = path.with_name(path.name + ".partial")
+        with open(partial, "wb") as f:
             pickle.dump((dbn, seconds, threads), f)
+        os.replace(partial, path)  # a reader never sees half a file
     return dbn, seconds, threads
 
 
