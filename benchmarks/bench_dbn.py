@@ -40,6 +40,7 @@ from sklearn.frozen import FrozenEstimator  # noqa: E402
 from deepbelief import DBN, DBNClassifier  # noqa: E402
 from deepbelief.nn.initializers import Normal  # noqa: E402
 from deepbelief.nn.schedules import Exponential, LinearRamp, Schedule  # noqa: E402
+from deepbelief.training import Checkpointer  # noqa: E402
 
 
 class StepKeptByMomentum(Schedule):
@@ -232,9 +233,11 @@ def main(argv=None):
             # in fine-tuning only, as in the papers compared with.
             pretrained, pretrain_seconds, pretrain_threads = pretrain(X_pre, args)
         clf = model(row, args, pretrained)
+        done = epochs_done(clf)
         t0 = time.perf_counter()
         averaged = fit(clf, X, y, args.average_from)
-        seconds = time.perf_counter() - t0
+        # A resumed run adds the recorded times of the epochs it did not redo.
+        seconds = time.perf_counter() - t0 + sum(clf.history_["seconds"][:done])
         name, published, target = PUBLISHED[row]
         pre_epochs, pre_seconds = (0, 0.0) if row == "random" else \
             (args.pretrain_epochs, pretrain_seconds)
@@ -251,6 +254,14 @@ def main(argv=None):
                   f"training error {train_error:.2f}%, fine-tuning {seconds:.0f} s",
                   flush=True)
         report(rows, X, X_test, args, pretrain_threads)
+
+
+def epochs_done(clf):
+    """How many epochs the checkpoint of ``clf`` already holds (``fit`` resumes after them)."""
+    if clf.checkpoint_dir is None or not os.path.isdir(clf.checkpoint_dir):
+        return 0
+    epochs = Checkpointer(clf.checkpoint_dir).epochs()
+    return epochs[-1] + 1 if epochs else 0
 
 
 def fit(clf, X, y, average_from=0):
@@ -315,7 +326,8 @@ def report(rows, X, X_test, args, pretrain_threads=None):
         "clock, BLAS threads as the environment sets them"
         + (f" (pretraining: {pretrain_threads} BLAS threads; another count rounds "
            "differently and gives another network)" if pretrain_threads else "")
-        + "."
+        + "; a fine-tuning resumed from its checkpoint counts the recorded epoch times "
+        "of its earlier part."
         + (" **Quick smoke run: not a reproduction.**" if args.quick else "")
         + "\n\n"
         + markdown_table(["model", "published", "target", f"ours ({split} error)",
