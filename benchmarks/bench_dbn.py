@@ -1,4 +1,4 @@
-"""DBN benchmark on MNIST: the published classification results, reproduced.
+r"""DBN benchmark on MNIST: the published classification results, reproduced.
 
 Rows (all 784-500-500-2000-10, logistic hidden units, trained on the
 60,000 training images, test error on the 10,000 test images; nothing is
