@@ -14,7 +14,31 @@ import numbers
 
 import numpy as np
 
-__all__ = ["tile_images"]
+__all__ = [
+    "tile_images",
+    "FiltersDisplay",
+    "SamplesDisplay",
+    "HistoryDisplay",
+    "ReconstructionDisplay",
+    "CodesDisplay",
+]
+
+_MISSING = 'plotting requires matplotlib: pip install "deepbelief[plot]"'
+
+
+def _pyplot():
+    """matplotlib.pyplot, imported only when something is drawn."""
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(_MISSING) from exc
+    return plt
+
+
+def _check_fitted(estimator, attributes):
+    from sklearn.utils.validation import check_is_fitted
+
+    check_is_fitted(estimator, attributes, all_or_any=any)
 
 
 def _check_int(value, name, minimum):
@@ -128,3 +152,786 @@ def tile_images(images, image_shape=None, n_cols=None, padding=1, scale=True):
         left = col * (width + padding)
         grid[top : top + height, left : left + width] = images[index]
     return grid
+
+
+# ---------------------------------------------------------------------------
+# shared helpers
+
+
+def _unwrap(estimator):
+    """The fitted model inside sklearn.frozen.FrozenEstimator, else itself."""
+    while type(estimator).__name__ == "FrozenEstimator" and hasattr(estimator, "estimator"):
+        estimator = estimator.estimator
+    return estimator
+
+
+def _new_axes(ax, figsize):
+    if ax is not None:
+        return ax
+    _, ax = _pyplot().subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _image_figsize(grid, width=6.0, label_width=0.0):
+    """A figure size that fits the grid's aspect, a title and row labels."""
+    height = (width - label_width) * grid.shape[0] / grid.shape[1]
+    return width, min(max(height + 0.6, 1.2), 12.0)
+
+
+def _as_steps(n_steps):
+    if isinstance(n_steps, numbers.Integral) and not isinstance(n_steps, bool):
+        return [_check_int(n_steps, "n_steps", 1)]
+    try:
+        steps = list(n_steps)
+    except TypeError:
+        raise TypeError(f"n_steps must be an int or a sequence of ints; got {n_steps!r}.") from None
+    if not steps:
+        raise ValueError("n_steps must hold at least one chain length; got an empty sequence.")
+    return [_check_int(s, "n_steps", 1) for s in steps]
+
+
+def _int_seed(random_state):
+    """One int seed, so that chains of several lengths start from the same states."""
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return int(random_state)
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(2**31 - 1))
+    from sklearn.utils import check_random_state
+
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+def _row_labels(ax, labels, tile_height, padding=1):
+    """Label rows of tiles on the y axis and hide the rest of the frame."""
+    ax.set_xticks([])
+    ax.set_yticks([r * (tile_height + padding) + (tile_height - 1) / 2 for r in range(len(labels))])
+    ax.set_yticklabels(labels)
+    ax.tick_params(axis="y", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+# ---------------------------------------------------------------------------
+# filters
+
+
+def _weight_matrices(estimator):
+    """Weights bottom to top, each of shape (n_inputs, n_outputs)."""
+    est = _unwrap(estimator)
+    _check_fitted(est, ["rbms_", "autoencoders_", "coefs_", "components_"])
+    weights = getattr(est, "layer_weights_", None)
+    if weights:
+        return [np.asarray(W, dtype=np.float64) for W, _ in weights]
+    coefs = getattr(est, "coefs_", None)
+    if coefs:
+        return [np.asarray(W, dtype=np.float64) for W in coefs]
+    components = getattr(est, "components_", None)
+    if components is not None:
+        return [np.asarray(components, dtype=np.float64).T]
+    raise TypeError(
+        "estimator must be a fitted RBM, DBN, autoencoder or MLP (with layer_weights_, "
+        f"coefs_ or components_); got {type(est).__name__}."
+    )
+
+
+class FiltersDisplay:
+    """Weight filters of one layer, drawn as a grid of images.
+
+    A filter is the weight vector of one unit. Filters of layers above the
+    first are shown in input space as the product of the weight matrices
+    from the input up to that layer, a linear picture of what the unit
+    responds to that ignores the non-linearities between layers.
+
+    Parameters
+    ----------
+    filters : ndarray of shape (n_filters, n_features)
+        One filter per row, in input space.
+    image_shape : tuple of (int, int), default=None
+        ``(height, width)`` of a filter; square by default.
+    layer : int, default=0
+        The layer the filters come from (for the title).
+    n_units : int, default=None
+        Units in that layer (for the title); ``n_filters`` by default.
+    estimator_name : str, default=None
+
+    Attributes
+    ----------
+    image_ : matplotlib.image.AxesImage
+    ax_ : matplotlib.axes.Axes
+    figure_ : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from deepbelief import BernoulliRBM
+    >>> from deepbelief.datasets import load_digits
+    >>> from deepbelief.plotting import FiltersDisplay
+    >>> X, _ = load_digits()
+    >>> rbm = BernoulliRBM(n_components=16, n_iter=2, random_state=0).fit(X)
+    >>> display = FiltersDisplay.from_estimator(rbm)  # doctest: +SKIP
+    >>> display.figure_.savefig("filters.png")  # doctest: +SKIP
+    """
+
+    def __init__(self, filters, *, image_shape=None, layer=0, n_units=None,
+                 estimator_name=None):
+        self.filters = filters
+        self.image_shape = image_shape
+        self.layer = layer
+        self.n_units = n_units
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, *, layer=0, n_filters=64, image_shape=None,
+                       n_cols=None, ax=None, cmap="gray"):
+        """Draw the filters of one layer of a fitted RBM, DBN, autoencoder or MLP.
+
+        Parameters
+        ----------
+        estimator : estimator
+            A fitted model exposing ``layer_weights_`` (DBN, autoencoders),
+            ``coefs_`` (MLP, DeepAutoencoder) or ``components_`` (RBM).
+        layer : int, default=0
+            Which weight layer, counted from the input (negative values
+            count from the top).
+        n_filters : int, default=64
+            Show the filters of the first ``n_filters`` units.
+        image_shape : tuple of (int, int), default=None
+            ``(height, width)`` of the input images; square by default.
+        n_cols : int, default=None
+            Filters per row of the grid.
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure by default.
+        cmap : str, default="gray"
+
+        Returns
+        -------
+        display : FiltersDisplay
+        """
+        weights = _weight_matrices(estimator)
+        if isinstance(layer, bool) or not isinstance(layer, numbers.Integral):
+            raise TypeError(f"layer must be an int; got {layer!r}.")
+        if not -len(weights) <= layer < len(weights):
+            raise ValueError(
+                f"layer must be in [{-len(weights)}, {len(weights) - 1}] for a model with "
+                f"{len(weights)} weight layers; got {layer}."
+            )
+        layer = layer % len(weights)
+        n_filters = _check_int(n_filters, "n_filters", 1)
+        projection = weights[0]
+        for W in weights[1 : layer + 1]:
+            projection = projection @ W
+        display = cls(projection.T[:n_filters], image_shape=image_shape, layer=layer,
+                      n_units=projection.shape[1],
+                      estimator_name=type(_unwrap(estimator)).__name__)
+        return display.plot(ax=ax, n_cols=n_cols, cmap=cmap)
+
+    def plot(self, ax=None, *, n_cols=None, cmap="gray"):
+        """Draw the filters.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+        n_cols : int, default=None
+        cmap : str, default="gray"
+
+        Returns
+        -------
+        display : FiltersDisplay
+        """
+        filters = np.asarray(self.filters)
+        grid = tile_images(filters, self.image_shape, n_cols=n_cols)
+        ax = _new_axes(ax, _image_figsize(grid, 5.0))
+        self.image_ = ax.imshow(grid, cmap=cmap, interpolation="nearest")
+        ax.set_axis_off()
+        n_units = self.n_units if self.n_units is not None else filters.shape[0]
+        name = f"{self.estimator_name} " if self.estimator_name else ""
+        title = f"{name}layer {self.layer}: {filters.shape[0]} of {n_units} filters"
+        if self.layer:
+            title += "\n(weight products down to the input)"
+        ax.set_title(title, fontsize=10)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+
+# ---------------------------------------------------------------------------
+# samples
+
+
+class SamplesDisplay:
+    """Samples of a generative model, one row per Gibbs chain length.
+
+    Parameters
+    ----------
+    samples : ndarray of shape (n_lengths, n_samples, n_features)
+        ``samples[r]`` holds the chains' states after ``n_steps[r]`` steps.
+    n_steps : list of int
+        The chain length of each row.
+    image_shape : tuple of (int, int), default=None
+    estimator_name : str, default=None
+
+    Attributes
+    ----------
+    image_ : matplotlib.image.AxesImage
+    ax_ : matplotlib.axes.Axes
+    figure_ : matplotlib.figure.Figure
+    """
+
+    def __init__(self, samples, n_steps, *, image_shape=None, estimator_name=None):
+        self.samples = samples
+        self.n_steps = n_steps
+        self.image_shape = image_shape
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, *, n_samples=10, n_steps=1000, image_shape=None,
+                       random_state=0, ax=None, cmap="gray"):
+        """Draw samples from a fitted RBM or DBN.
+
+        Parameters
+        ----------
+        estimator : BernoulliRBM, GaussianBernoulliRBM or DBN
+            Fitted. An RBM runs ``sample(n_samples, n_steps)``; a DBN runs
+            ``sample(n_samples, n_gibbs)`` (Gibbs steps in its top RBM, then
+            a deterministic downward pass).
+        n_samples : int, default=10
+            Independent chains, the columns of the grid.
+        n_steps : int or sequence of int, default=1000
+            Gibbs steps. A sequence draws one row per length, every row
+            from the same starting states, so the rows show the chains as
+            they run.
+        image_shape : tuple of (int, int), default=None
+        random_state : int, RandomState instance, Generator or None, default=0
+            Seed of the chains.
+        ax : matplotlib Axes, default=None
+        cmap : str, default="gray"
+
+        Returns
+        -------
+        display : SamplesDisplay
+        """
+        est = _unwrap(estimator)
+        if not hasattr(est, "sample"):
+            raise TypeError(f"estimator must be a fitted RBM or DBN; got {type(est).__name__}.")
+        _check_fitted(est, ["rbms_", "components_"])
+        n_samples = _check_int(n_samples, "n_samples", 1)
+        steps = _as_steps(n_steps)
+        seed = _int_seed(random_state)
+        if hasattr(est, "rbms_"):
+            def draw(s):
+                return est.sample(n_samples, n_gibbs=s, random_state=seed)
+        elif hasattr(est, "components_") and hasattr(est, "sample"):
+            def draw(s):
+                return est.sample(n_samples, n_steps=s, random_state=seed)
+        else:
+            raise TypeError(f"estimator must be a fitted RBM or DBN; got {type(est).__name__}.")
+        samples = np.stack([np.asarray(draw(s), dtype=np.float64) for s in steps])
+        display = cls(samples, steps, image_shape=image_shape,
+                      estimator_name=type(est).__name__)
+        return display.plot(ax=ax, cmap=cmap)
+
+    def plot(self, ax=None, *, cmap="gray"):
+        """Draw the samples.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+        cmap : str, default="gray"
+
+        Returns
+        -------
+        display : SamplesDisplay
+        """
+        samples = np.asarray(self.samples, dtype=np.float64)
+        if samples.ndim == 2:
+            samples = samples[None]
+        steps = list(self.n_steps) if np.ndim(self.n_steps) else [self.n_steps]
+        n_rows, n_samples, n_features = samples.shape
+        if len(steps) != n_rows:
+            raise ValueError(f"n_steps must give one chain length per row of samples "
+                             f"({n_rows}); got {len(steps)}.")
+        height, _ = _check_image_shape(self.image_shape, n_features)
+        unit_range = samples.min() >= 0 and samples.max() <= 1
+        grid = tile_images(samples.reshape(-1, n_features), self.image_shape,
+                           n_cols=n_samples, scale=False)
+        ax = _new_axes(ax, _image_figsize(grid, 6.0, label_width=1.2))
+        limits = dict(vmin=0.0, vmax=1.0) if unit_range else {}
+        self.image_ = ax.imshow(grid, cmap=cmap, interpolation="nearest", **limits)
+        _row_labels(ax, [f"{s} steps" for s in steps], height)
+        name = f"{self.estimator_name}: " if self.estimator_name else ""
+        if n_rows == 1:
+            title = f"{name}{n_samples} samples after {steps[0]} Gibbs steps"
+        else:
+            title = f"{name}{n_samples} chains, states after each number of Gibbs steps"
+        ax.set_title(title, fontsize=10)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+
+# ---------------------------------------------------------------------------
+# learning curves
+
+# panel name -> (title, ((history key, legend label), ...))
+_PANELS = {
+    "loss": ("loss", (("loss", "training"), ("val_loss", "validation"))),
+    "error": ("error", (("train_error", "training"), ("val_error", "validation"))),
+    "pseudo_likelihood": ("pseudo-likelihood", (("pseudo_likelihood", "training"),
+                                                ("validation_pseudo_likelihood",
+                                                 "validation"))),
+    "reconstruction_error": ("reconstruction error",
+                             (("reconstruction_error", "training"),
+                              ("validation_reconstruction_error", "validation"))),
+    "free_energy_gap": ("free-energy gap (validation - training)",
+                        (("free_energy_gap", "gap"),)),
+    "schedule": ("learning rate and momentum", (("learning_rate", "learning rate"),
+                                                ("momentum", "momentum"))),
+}
+
+
+def _has_values(history, key):
+    values = history.get(key)
+    return values is not None and np.any(np.isfinite(np.asarray(values, dtype=np.float64)))
+
+
+def _history_sections(estimator, prefix=""):
+    """``[(label, history), ...]`` of a model and of the parts it trained."""
+    est = _unwrap(estimator)
+    steps = getattr(est, "steps", None)
+    if steps is not None and not hasattr(est, "history_"):
+        sections = []
+        for name, step in steps:
+            if hasattr(step, "fit"):
+                sections += _history_sections(step, f"{prefix}{name}: ")
+        return sections
+    sections = []
+    pretrainer = getattr(est, "pretrainer_", None)
+    if pretrainer is not None:
+        sections += _history_sections(pretrainer, f"{prefix}pretraining ")
+    for attr in ("rbms_", "autoencoders_"):
+        for i, part in enumerate(getattr(est, attr, None) or []):
+            history = getattr(part, "history_", None)
+            if history:
+                W = _weight_matrices(part)[0]
+                sections.append((f"{prefix}layer {i} ({W.shape[0]}-{W.shape[1]})",
+                                 dict(history)))
+    history = getattr(est, "history_", None)
+    if history:
+        label = "fine-tuning" if pretrainer is not None else type(est).__name__
+        sections.append((f"{prefix}{label}", dict(history)))
+    return sections
+
+
+class HistoryDisplay:
+    """Learning curves from the per-epoch records of a fit (``history_``).
+
+    One row of panels per trained part: a single estimator gives one row;
+    a DBN or StackedAutoencoder one row per layer; a model with a
+    pretrainer (DBNClassifier, DeepAutoencoder) the pretrainer's rows and
+    then a fine-tuning row. Panels, where the history holds them: loss,
+    error (training and validation), pseudo-likelihood, reconstruction
+    error, the free-energy gap between validation and training data (its
+    growth signals over-fitting; Hinton's practical guide, section 6) and
+    the learning rate and momentum schedule.
+
+    Parameters
+    ----------
+    sections : list of (str, dict)
+        ``(label, history)`` pairs; a history maps names to per-epoch lists.
+    estimator_name : str, default=None
+
+    Attributes
+    ----------
+    ax_ : ndarray of matplotlib Axes
+        Of shape (n_rows, n_cols) when the display made its own figure;
+        otherwise the axes given, as an array.
+    lines_ : dict
+        ``(label, history key) -> Line2D`` for every curve drawn.
+    figure_ : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from deepbelief import DBN
+    >>> from deepbelief.datasets import load_digits
+    >>> from deepbelief.plotting import HistoryDisplay
+    >>> X, _ = load_digits()
+    >>> dbn = DBN((32, 16), n_iter=3, random_state=0).fit(X)
+    >>> display = HistoryDisplay.from_estimator(dbn)  # doctest: +SKIP
+    """
+
+    def __init__(self, sections, *, estimator_name=None):
+        self.sections = sections
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, *, panels=None, ax=None):
+        """Draw the learning curves of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : estimator
+            Fitted: an RBM, autoencoder, MLP (``history_``), a DBN or
+            StackedAutoencoder (``rbms_[i].history_`` or
+            ``autoencoders_[i].history_``), a model with a fitted
+            ``pretrainer_``, or a Pipeline of such steps.
+        panels : list of str, default=None
+            Which panels to draw, from "loss", "error", "pseudo_likelihood",
+            "reconstruction_error", "free_energy_gap" and "schedule"; all
+            that the history holds by default.
+        ax : array-like of matplotlib Axes, default=None
+            At least as many axes as panels, filled row by row; a new
+            figure by default.
+
+        Returns
+        -------
+        display : HistoryDisplay
+        """
+        est = _unwrap(estimator)
+        _check_fitted(est, ["history_", "rbms_", "autoencoders_", "steps"])
+        sections = _history_sections(est)
+        if not sections:
+            raise ValueError(f"{type(est).__name__} has no training history to plot "
+                             "(no epochs were recorded).")
+        return cls(sections, estimator_name=type(est).__name__).plot(ax=ax, panels=panels)
+
+    def _layout(self, panels):
+        if panels is None:
+            panels = list(_PANELS)
+        else:
+            panels = list(panels)
+            for name in panels:
+                if name not in _PANELS:
+                    raise ValueError(f"panels must be names from {list(_PANELS)}; "
+                                     f"got {name!r}.")
+        rows = []
+        for label, history in self.sections:
+            present = [p for p in panels
+                       if any(_has_values(history, key) for key, _ in _PANELS[p][1])]
+            if present:
+                rows.append((label, history, present))
+        if not rows:
+            raise ValueError(f"the history holds none of the panels {panels}.")
+        return rows
+
+    def plot(self, ax=None, *, panels=None):
+        """Draw the learning curves.
+
+        Parameters
+        ----------
+        ax : array-like of matplotlib Axes, default=None
+        panels : list of str, default=None
+
+        Returns
+        -------
+        display : HistoryDisplay
+        """
+        rows = self._layout(panels)
+        n_panels = sum(len(present) for _, _, present in rows)
+        if ax is None:
+            n_cols = max(len(present) for _, _, present in rows)
+            _, axes = _pyplot().subplots(len(rows), n_cols, squeeze=False,
+                                         figsize=(3.0 * n_cols, 2.3 * len(rows)),
+                                         layout="constrained")
+            cells = [list(row[: len(present)]) for row, (_, _, present) in zip(axes, rows)]
+            for row, (_, _, present) in zip(axes, rows):
+                for extra in row[len(present):]:
+                    extra.set_visible(False)
+        else:
+            axes = np.asarray(ax, dtype=object)
+            flat = list(axes.reshape(-1))
+            if len(flat) < n_panels:
+                raise ValueError(f"ax must hold at least {n_panels} axes for these "
+                                 f"panels; got {len(flat)}.")
+            cells, start = [], 0
+            for _, _, present in rows:
+                cells.append(flat[start : start + len(present)])
+                start += len(present)
+        from matplotlib.ticker import MaxNLocator
+
+        self.lines_ = {}
+        for (label, history, present), row_axes in zip(rows, cells):
+            for name, panel_ax in zip(present, row_axes):
+                self._draw_panel(panel_ax, label, history, name)
+                panel_ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        self.ax_ = axes
+        self.figure_ = cells[0][0].figure
+        return self
+
+    def _draw_panel(self, ax, label, history, name):
+        title, curves = _PANELS[name]
+        handles = []
+        target = ax
+        for i, (key, legend) in enumerate(curves):
+            if not _has_values(history, key):
+                continue
+            values = np.asarray(history[key], dtype=np.float64)
+            epochs = np.arange(1, len(values) + 1)
+            if name == "schedule" and key == "momentum":
+                target = ax.twinx()
+                target.set_ylabel("momentum", fontsize=8)
+                target.tick_params(labelsize=7)
+            style = dict(marker="o" if len(values) < 15 else None, markersize=3,
+                         linestyle="--" if i else "-", color=f"C{i}")
+            (line,) = target.plot(epochs, values, label=legend, **style)
+            self.lines_[(label, key)] = line
+            handles.append(line)
+        if name == "free_energy_gap":
+            ax.axhline(0.0, color="0.6", linewidth=0.8)
+        if name == "schedule":
+            ax.set_ylabel("learning rate", fontsize=8)
+        ax.set_title(f"{label}\n{title}", fontsize=8)
+        ax.set_xlabel("epoch", fontsize=8)
+        ax.tick_params(labelsize=7)
+        if len(handles) > 1:
+            ax.legend(handles=handles, fontsize=7)
+
+
+# ---------------------------------------------------------------------------
+# reconstructions
+
+
+def _sigmoid(Z):
+    return 0.5 * (1.0 + np.tanh(0.5 * Z))
+
+
+def _reconstruct(estimator, X):
+    est = _unwrap(estimator)
+    if hasattr(est, "reconstruct"):
+        return est.reconstruct(X)
+    if hasattr(est, "rbms_"):
+        # Up through every layer's conditional means, then down through the
+        # decoders; the visible units of a Gaussian layer are linear.
+        H = X
+        for rbm in est.rbms_:
+            H = rbm.transform(H)
+        for rbm, (W, b) in zip(est.rbms_[::-1], est.decoder_weights_[::-1]):
+            H = H @ W + b
+            if getattr(rbm, "sigma_", None) is None:
+                H = _sigmoid(H)
+        return H
+    if hasattr(est, "inverse_transform") and hasattr(est, "transform"):
+        return est.inverse_transform(est.transform(X))
+    raise TypeError("estimator must reconstruct its input (an RBM, DBN or autoencoder); "
+                    f"got {type(est).__name__}.")
+
+
+class ReconstructionDisplay:
+    """Inputs and their reconstructions, in alternating rows.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_images, n_features)
+    X_reconstructed : ndarray of shape (n_images, n_features)
+    image_shape : tuple of (int, int), default=None
+    estimator_name : str, default=None
+
+    Attributes
+    ----------
+    mean_squared_error_ : float
+        Squared error per image, averaged over the images shown.
+    image_ : matplotlib.image.AxesImage
+    ax_ : matplotlib.axes.Axes
+    figure_ : matplotlib.figure.Figure
+    """
+
+    def __init__(self, X, X_reconstructed, *, image_shape=None, estimator_name=None):
+        self.X = X
+        self.X_reconstructed = X_reconstructed
+        self.image_shape = image_shape
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, X, *, n_images=10, image_shape=None, n_cols=None,
+                       ax=None, cmap="gray"):
+        """Reconstruct the first ``n_images`` rows of X and draw them.
+
+        An RBM reconstructs with ``reconstruct`` (mean-field, one up-down
+        pass); a DBN passes conditional means up through every layer and
+        back down through the transposed weights; an autoencoder uses
+        ``inverse_transform(transform(X))``.
+
+        Parameters
+        ----------
+        estimator : estimator
+            Fitted RBM, DBN or autoencoder.
+        X : array-like of shape (n_samples, n_features)
+        n_images : int, default=10
+        image_shape : tuple of (int, int), default=None
+        n_cols : int, default=None
+            Images per row; ``min(n_images, 10)`` by default.
+        ax : matplotlib Axes, default=None
+        cmap : str, default="gray"
+
+        Returns
+        -------
+        display : ReconstructionDisplay
+        """
+        n_images = _check_int(n_images, "n_images", 1)
+        X = np.asarray(X)[:n_images]
+        R = np.asarray(_reconstruct(estimator, X), dtype=np.float64)
+        display = cls(X, R, image_shape=image_shape,
+                      estimator_name=type(_unwrap(estimator)).__name__)
+        return display.plot(ax=ax, n_cols=n_cols, cmap=cmap)
+
+    def plot(self, ax=None, *, n_cols=None, cmap="gray"):
+        """Draw inputs and reconstructions.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+        n_cols : int, default=None
+        cmap : str, default="gray"
+
+        Returns
+        -------
+        display : ReconstructionDisplay
+        """
+        X = np.asarray(self.X, dtype=np.float64)
+        R = np.asarray(self.X_reconstructed, dtype=np.float64)
+        if X.ndim != 2 or X.shape != R.shape:
+            raise ValueError("X and X_reconstructed must be 2-D arrays of the same shape; "
+                             f"got {X.shape} and {R.shape}.")
+        n_images, n_features = X.shape
+        height, _ = _check_image_shape(self.image_shape, n_features)
+        n_cols = min(n_images, 10) if n_cols is None else _check_int(n_cols, "n_cols", 1)
+        n_cols = min(n_cols, n_images)
+        n_chunks = math.ceil(n_images / n_cols)
+        blank = np.full(n_features, np.nan)
+        rows = []
+        for c in range(n_chunks):
+            for source in (X, R):
+                chunk = list(source[c * n_cols : (c + 1) * n_cols])
+                rows.extend(chunk + [blank] * (n_cols - len(chunk)))
+        stacked = np.array(rows)
+        low, high = np.nanmin(stacked), np.nanmax(stacked)
+        stacked = np.where(np.isnan(stacked), high, stacked)
+        grid = tile_images(stacked, self.image_shape, n_cols=n_cols, scale=False)
+        ax = _new_axes(ax, _image_figsize(grid, 6.0, label_width=1.4))
+        self.image_ = ax.imshow(grid, cmap=cmap, interpolation="nearest", vmin=low, vmax=high)
+        _row_labels(ax, ["input", "reconstruction"] * n_chunks, height)
+        self.mean_squared_error_ = float(np.mean(np.sum((X - R) ** 2, axis=1)))
+        name = f"{self.estimator_name}: " if self.estimator_name else ""
+        ax.set_title(f"{name}inputs and reconstructions "
+                     f"(squared error {self.mean_squared_error_:.3g} per image)", fontsize=10)
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
+
+
+# ---------------------------------------------------------------------------
+# codes
+
+
+class CodesDisplay:
+    """Two-dimensional codes as a scatter plot, coloured by label.
+
+    Parameters
+    ----------
+    codes : ndarray of shape (n_samples, 2)
+    y : array-like of shape (n_samples,), default=None
+        Labels; up to 20 distinct values get one colour and legend entry
+        each, more (a continuous target) a colour bar.
+    estimator_name : str, default=None
+
+    Attributes
+    ----------
+    collections_ : list of matplotlib PathCollection
+        One per label (one in all without labels).
+    ax_ : matplotlib.axes.Axes
+    figure_ : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> from deepbelief.datasets import load_digits
+    >>> from deepbelief.plotting import CodesDisplay
+    >>> X, y = load_digits()
+    >>> CodesDisplay.from_estimator(PCA(2).fit(X), X, y)  # doctest: +SKIP
+    """
+
+    def __init__(self, codes, y=None, *, estimator_name=None):
+        self.codes = codes
+        self.y = y
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_estimator(cls, estimator, X, y=None, *, dims=(0, 1), ax=None, **kwargs):
+        """Draw ``estimator.transform(X)`` in two dimensions.
+
+        Parameters
+        ----------
+        estimator : estimator
+            A fitted transformer: a DeepAutoencoder with a 2-unit code
+            layer, or anything with ``transform`` (PCA for comparison).
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,), default=None
+        dims : tuple of (int, int), default=(0, 1)
+            Which two code columns to draw.
+        ax : matplotlib Axes, default=None
+        **kwargs
+            Passed on to ``Axes.scatter``.
+
+        Returns
+        -------
+        display : CodesDisplay
+        """
+        est = _unwrap(estimator)
+        codes = np.asarray(est.transform(X), dtype=np.float64)
+        if codes.ndim != 2 or codes.shape[1] < 2:
+            raise ValueError("the estimator must give codes of at least 2 columns; got "
+                             f"shape {codes.shape}.")
+        if len(dims) != 2:
+            raise ValueError(f"dims must be a pair of column indices; got {dims!r}.")
+        for d in dims:
+            _check_int(d, "dims", 0)
+            if d >= codes.shape[1]:
+                raise ValueError(f"dims must be < {codes.shape[1]}, the number of code "
+                                 f"columns; got {dims!r}.")
+        display = cls(codes[:, list(dims)], y, estimator_name=type(est).__name__)
+        return display.plot(ax=ax, **kwargs)
+
+    def plot(self, ax=None, **kwargs):
+        """Draw the codes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+        **kwargs
+            Passed on to ``Axes.scatter``.
+
+        Returns
+        -------
+        display : CodesDisplay
+        """
+        codes = np.asarray(self.codes, dtype=np.float64)
+        if codes.ndim != 2 or codes.shape[1] != 2:
+            raise ValueError(f"codes must be of shape (n_samples, 2); got {codes.shape}.")
+        ax = _new_axes(ax, (5.0, 4.2))
+        style = dict(s=8, alpha=0.8, linewidths=0) | kwargs
+        self.collections_ = []
+        if self.y is None:
+            self.collections_.append(ax.scatter(codes[:, 0], codes[:, 1], **style))
+        else:
+            y = np.asarray(self.y)
+            if y.shape != (codes.shape[0],):
+                raise ValueError(f"y must be of shape ({codes.shape[0]},); got {y.shape}.")
+            labels = np.unique(y)
+            if len(labels) <= 20:
+                cmap = _pyplot().get_cmap("tab10" if len(labels) <= 10 else "tab20")
+                for i, label in enumerate(labels):
+                    mask = y == label
+                    self.collections_.append(ax.scatter(
+                        codes[mask, 0], codes[mask, 1], color=cmap(i), label=str(label),
+                        **style))
+                ax.legend(title="label", fontsize=7, title_fontsize=8, markerscale=2,
+                          loc="best", framealpha=0.7)
+            else:
+                collection = ax.scatter(codes[:, 0], codes[:, 1], c=y, **style)
+                ax.figure.colorbar(collection, ax=ax)
+                self.collections_.append(collection)
+        name = f"{self.estimator_name}: " if self.estimator_name else ""
+        ax.set_title(f"{name}2-D codes", fontsize=10)
+        ax.set_xlabel("code 0")
+        ax.set_ylabel("code 1")
+        self.ax_ = ax
+        self.figure_ = ax.figure
+        return self
