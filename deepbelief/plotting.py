@@ -172,10 +172,10 @@ def _new_axes(ax, figsize):
     return ax
 
 
-def _image_figsize(grid, width=6.0, label_width=0.0):
+def _image_figsize(grid, width=6.0, label_width=0.0, title_lines=1):
     """A figure size that fits the grid's aspect, a title and row labels."""
     height = (width - label_width) * grid.shape[0] / grid.shape[1]
-    return width, min(max(height + 0.6, 1.2), 12.0)
+    return width, min(max(height + 0.25 + 0.3 * title_lines, 1.2), 12.0)
 
 
 def _as_steps(n_steps):
@@ -339,7 +339,7 @@ class FiltersDisplay:
         """
         filters = np.asarray(self.filters)
         grid = tile_images(filters, self.image_shape, n_cols=n_cols)
-        ax = _new_axes(ax, _image_figsize(grid, 5.0))
+        ax = _new_axes(ax, _image_figsize(grid, 5.0, title_lines=1 + bool(self.layer)))
         self.image_ = ax.imshow(grid, cmap=cmap, interpolation="nearest")
         ax.set_axis_off()
         n_units = self.n_units if self.n_units is not None else filters.shape[0]
@@ -805,12 +805,12 @@ class ReconstructionDisplay:
         low, high = np.nanmin(stacked), np.nanmax(stacked)
         stacked = np.where(np.isnan(stacked), high, stacked)
         grid = tile_images(stacked, self.image_shape, n_cols=n_cols, scale=False)
-        ax = _new_axes(ax, _image_figsize(grid, 6.0, label_width=1.4))
+        ax = _new_axes(ax, _image_figsize(grid, 6.0, label_width=1.4, title_lines=2))
         self.image_ = ax.imshow(grid, cmap=cmap, interpolation="nearest", vmin=low, vmax=high)
         _row_labels(ax, ["input", "reconstruction"] * n_chunks, height)
         self.mean_squared_error_ = float(np.mean(np.sum((X - R) ** 2, axis=1)))
         name = f"{self.estimator_name}: " if self.estimator_name else ""
-        ax.set_title(f"{name}inputs and reconstructions "
+        ax.set_title(f"{name}inputs and reconstructions\n"
                      f"(squared error {self.mean_squared_error_:.3g} per image)", fontsize=10)
         self.ax_ = ax
         self.figure_ = ax.figure

@@ -41,7 +41,7 @@ def main(argv=None):
         n_train, n_test = (600, None) if args.quick else (None, None)
         sizes = (32,) if args.quick else (64,)
     X_train, X_test, y_train, y_test, _ = load_data(args, n_train=n_train, n_test=n_test)
-    side = 2 if args.quick else 4  # the grid is side x side; random search gets as many
+    side = 3 if args.quick else 4  # the grid is side x side; random search gets as many
     model = DBNClassifier(
         sizes, batch_size=20, max_iter=10 if args.quick else 40, random_state=0,
         pretrainer=DBN(sizes, n_iter=3 if args.quick else 10, batch_size=20,
