@@ -462,6 +462,9 @@ def _sample(args):
         grid = tile_images(images, image_shape=shape, scale=False)
     except (ValueError, TypeError) as exc:
         raise CommandError(f"{exc} (set --image-shape HEIGHT WIDTH)") from None
+    if args.zoom < 1:
+        raise CommandError(f"--zoom must be >= 1; got {args.zoom}.")
+    grid = np.kron(grid, np.ones((args.zoom, args.zoom)))
     if args.out.endswith(".npy"):
         np.save(args.out, images)
     else:
@@ -609,6 +612,8 @@ def build_parser():
                         help="Gibbs steps per chain (default: 1000)")
     sample.add_argument("--image-shape", type=int, nargs=2, metavar=("HEIGHT", "WIDTH"),
                         help="shape of one image (default: square)")
+    sample.add_argument("--zoom", type=int, default=1,
+                        help="draw each pixel as ZOOM x ZOOM pixels (default: 1)")
     sample.add_argument("--random-state", type=int, default=0,
                         help="seed of the chains (default: 0)")
     sample.add_argument("--out", required=True, metavar="FILE",

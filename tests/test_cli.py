@@ -16,7 +16,7 @@ from sklearn.datasets import load_digits
 import deepbelief
 from deepbelief import DBN, BernoulliRBM, DBNClassifier
 from deepbelief.cli import build_parser, main
-from deepbelief.persistence import load
+from deepbelief.persistence import load, save
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -46,6 +46,7 @@ def data(tmp_path_factory):
             f.write(struct.pack(">IIII", 0x0803, len(images), 8, 8) + images.tobytes())
         with gzip.open(idx / f"{subset}-labels-idx1-ubyte.gz", "wb") as f:
             f.write(struct.pack(">II", 0x0801, len(y)) + y.astype(np.uint8).tobytes())
+    save(BernoulliRBM(4, n_iter=1, random_state=0).fit(X / 16.0), folder / "tiny-rbm.npz")
     return folder, X / 16.0, y
 
 
@@ -89,10 +90,13 @@ def test_every_command_end_to_end_in_subprocesses(data):
         np.clip(X * 256, 0, 255).astype(np.uint8).astype(np.float32) / np.float32(255))
     np.testing.assert_array_equal(dbn.transform(X), expected.transform(X))
 
-    out = _run("sample", "dbn.npz", "--n", "6", "--n-gibbs", "20", "--out", "grid.png",
-               cwd=folder)
+    out = _run("sample", "dbn.npz", "--n", "6", "--n-gibbs", "20", "--zoom", "2",
+               "--out", "grid.png", cwd=folder)
     assert out.returncode == 0, out.stderr
-    grid = _read_png(folder / "grid.png")
+    zoomed = _read_png(folder / "grid.png")
+    assert zoomed.shape == (34, 52)
+    grid = zoomed[::2, ::2]
+    np.testing.assert_array_equal(zoomed[1::2, 1::2], grid)
     # 6 tiles of 8x8, 3 per row, with 1-pixel gaps: 17x26 pixels
     assert grid.shape == (17, 26)
     samples = dbn.sample(6, n_gibbs=20, random_state=0)
@@ -223,6 +227,14 @@ def test_help_on_every_command(command):
     (["sample", "{f}/nothing.npz", "--out", "{f}/g.png"], "no such model file"),
     (["evaluate", "{f}/x.npz"], "the following arguments are required: --data"),
     (["sample", "{f}/x.npz", "--n", "many", "--out", "g.png"], "invalid int value: 'many'"),
+    (["sample", "{f}/tiny-rbm.npz", "--zoom", "0", "--out", "{f}/g.png"],
+     "--zoom must be >= 1; got 0."),
+    (["sample", "{f}/tiny-rbm.npz", "--n", "0", "--out", "{f}/g.png"],
+     "--n must be >= 1; got 0."),
+    (["sample", "{f}/tiny-rbm.npz", "--image-shape", "4", "4", "--out", "{f}/g.png"],
+     "image_shape must multiply to n_features=64"),
+    (["evaluate", "{f}/tiny-rbm.npz", "--data", "{f}/digits.csv", "--label-column", "99"],
+     "--label-column 99 is out of range"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
 ])
 def test_bad_arguments_give_one_line_and_status_2(data, args, message):
@@ -238,3 +250,11 @@ def test_parser_lists_every_command():
     help_text = build_parser().format_help()
     for command in ("demo", "train", "evaluate", "sample", "info"):
         assert command in help_text
+
+
+@pytest.mark.slow
+def test_demo_runs_in_under_a_minute(tmp_path):
+    out = _run("demo", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    seconds = float(out.stdout.rsplit("total wall time:", 1)[1].split()[0])
+    assert seconds < 60
