@@ -14,9 +14,9 @@ a ``.npz`` archive (a zip of ``.npy`` arrays) that ``numpy.load`` opens with
 - ``__checksum__``: the SHA-256 of every other member, in name order.
 
 Nothing read from a file is ever imported or unpickled. A class named in a
-file is looked up in a table of the library's own classes (and the two
-scikit-learn classes that our estimators hold: ``FrozenEstimator`` and
-``LabelBinarizer``); anything else is refused. Estimators are rebuilt by
+file is looked up in a table of the classes defined in the library's
+modules (and the two scikit-learn classes that our estimators hold:
+``FrozenEstimator`` and ``LabelBinarizer``); anything else is refused. Estimators are rebuilt by
 calling their constructor with the saved parameters and then setting every
 other attribute they had, private ones included, so that a loaded model
 predicts, samples and continues ``partial_fit`` exactly as the saved one
@@ -37,6 +37,7 @@ import io
 import json
 import math
 import os
+import sys
 import tempfile
 import types
 import warnings
@@ -77,15 +78,30 @@ _CHECKSUM = "__checksum__"
 _OUR_MODULES = (_rbm, _dbn, _mlp, _autoencoder, _preprocessing, _augmentation, _training,
                 _units, _activations, _initializers, _layers, _losses, _optimizers,
                 _regularizers, _schedules)
+# Modules whose classes are never model state.
+_NOT_MODEL_STATE = ("deepbelief.persistence", "deepbelief.cli", "deepbelief.__main__",
+                    "deepbelief.plotting")
+
+
+def _library_modules():
+    """The modules above, and any other module of the package already
+    imported (one an estimator uses, such as a sampler module, has been)."""
+    modules = {m.__name__: m for m in _OUR_MODULES}
+    for name, module in list(sys.modules.items()):
+        if (name.startswith("deepbelief.") and module is not None
+                and name not in _NOT_MODEL_STATE):
+            modules.setdefault(name, module)
+    return modules
 
 
 def _allowed_classes():
     """Every class defined in the library's modules, plus the two scikit-learn
-    classes our estimators hold, keyed by ``module.qualname``."""
+    classes our estimators hold, keyed by ``module.qualname``. Only this
+    table is consulted: no name read from a file is ever imported."""
     table = {}
-    for module in _OUR_MODULES:
+    for module_name, module in _library_modules().items():
         for value in vars(module).values():
-            if isinstance(value, type) and value.__module__ == module.__name__:
+            if isinstance(value, type) and value.__module__ == module_name:
                 table[f"{value.__module__}.{value.__qualname__}"] = value
     for cls in (FrozenEstimator, LabelBinarizer):
         table[f"{cls.__module__}.{cls.__qualname__}"] = cls
@@ -106,6 +122,18 @@ def _allowed_functions():
 
 _CLASSES = _allowed_classes()
 _CLASS_NAMES = {cls: name for name, cls in _CLASSES.items()}
+
+
+def _refresh_classes():
+    """Add the classes of library modules imported since the table was made."""
+    if set(_library_modules()) <= _SEEN_MODULES:
+        return
+    _CLASSES.update(_allowed_classes())
+    _CLASS_NAMES.update({cls: name for name, cls in _CLASSES.items()})
+    _SEEN_MODULES.update(_library_modules())
+
+
+_SEEN_MODULES = set(_library_modules())
 _FUNCTIONS = _allowed_functions()
 _FUNCTION_NAMES = {id(fn): name for name, fn in _FUNCTIONS.items()}
 _BIT_GENERATORS = {cls.__name__: cls for cls in (np.random.PCG64, np.random.PCG64DXSM,
@@ -329,6 +357,7 @@ def save(model, path):
     np.True_
     """
     path = _check_path(path)
+    _refresh_classes()
     name = _class_name(type(model))
     if name is None:
         raise TypeError(f"model must be an object of one of deepbelief's classes; got "
@@ -639,6 +668,7 @@ def load(path):
         If there is no such file.
     """
     path = _check_path(path)
+    _refresh_classes()
     members = _open_members(path)
     header = _parse_header(path, members)
     _verify(path, members, header)
@@ -675,6 +705,7 @@ def skops_trusted_types():
         its estimators hold (``FrozenEstimator``, ``LabelBinarizer``) and
         ``numpy.dtype`` (a network's precision).
     """
+    _refresh_classes()
     return sorted([*_CLASSES, "numpy.dtype"])
 
 

@@ -461,6 +461,27 @@ def test_save_names_a_parameter_only_code_can_describe(tmp_path):
     assert os.listdir(tmp_path) == []  # no temporary file left behind
 
 
+def test_classes_of_a_library_module_imported_later_are_allowed(tmp_path, monkeypatch):
+    import types
+
+    module = types.ModuleType("deepbelief._extra_for_test")
+    exec("class Sampler:\n    def __init__(self, k=1):\n        self.k = k\n",
+         module.__dict__)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    model = BernoulliRBM(4)
+    model.sampler_state_ = module.Sampler(3)
+    save(model, tmp_path / "m.npz")
+    back = load(tmp_path / "m.npz")
+    assert type(back.sampler_state_) is module.Sampler and back.sampler_state_.k == 3
+
+
+def test_classes_that_are_not_model_state_are_refused(tmp_path):
+    from deepbelief.cli import CommandError
+
+    with pytest.raises(TypeError, match="CommandError is not one of deepbelief's"):
+        save(BernoulliRBM(4, random_state=CommandError()), tmp_path / "m.npz")
+
+
 def test_feature_names_from_a_dataframe_round_trip(tmp_path):
     pd = pytest.importorskip("pandas")
     frame = pd.DataFrame(X, columns=[f"px{i}" for i in range(X.shape[1])])
