@@ -108,7 +108,9 @@ def _outputs(model):
         out["sample"] = model.sample(3, random_state=1)
     if hasattr(model, "score"):
         supervised = is_classifier(model) or is_regressor(model)
-        target = Y if is_classifier(model) else model.predict(X) if supervised else None
+        target = Y
+        if is_regressor(model) and model.n_outputs_ == 2:
+            target = np.c_[Y, Y ** 2]
         out["score"] = np.array(model.score(X, target) if supervised else model.score(X))
     return out
 
