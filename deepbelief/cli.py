@@ -511,8 +511,23 @@ def _info(args):
         elif isinstance(value, list) and value and all(hasattr(v, "get_params")
                                                        for v in value):
             print(f"  {name}: " + ", ".join(type(v).__name__ for v in value))
+            for i, layer in enumerate(value):
+                print(f"    layer {i}: {_history_summary(layer)}")
+        elif hasattr(value, "get_params"):
+            print(f"  {name}: {type(value).__name__}")
     _print_history(model)
     return 0
+
+
+def _history_summary(model):
+    """One line: a layer's epochs and the first and last of its main measure."""
+    history = getattr(model, "history_", None) or {}
+    epochs = max((len(v) for v in history.values()), default=0)
+    for key in ("pseudo_likelihood", "reconstruction_error", "loss"):
+        values = history.get(key)
+        if values:
+            return f"{epochs} epochs, {key} {values[0]:.4g} -> {values[-1]:.4g}"
+    return f"{epochs} epochs"
 
 
 def _print_history(model):

@@ -121,6 +121,8 @@ def test_every_command_end_to_end_in_subprocesses(data):
         "  parameters (non-default): hidden_layer_sizes=(16, 9), n_iter=2, random_state=0",
     ]
     assert "  rbms_: BernoulliRBM, BernoulliRBM" in out.stdout
+    pl = dbn.rbms_[1].history_["pseudo_likelihood"]
+    assert f"    layer 1: 2 epochs, pseudo_likelihood {pl[0]:.4g} -> {pl[1]:.4g}" in out.stdout
 
     out = _run("evaluate", "missing.npz", "--data", "digits.npz", cwd=folder)
     assert out.returncode == 2
@@ -174,6 +176,7 @@ def test_train_classifier_on_npz_evaluate_on_csv_and_info(data, tmp_path):
     assert "max_iter=3" in out and "random_state=0" in out
     assert "coefs_: float32 (64, 16), float32 (16, 10)" in out
     assert "training history: 3 epochs" in out
+    assert "  pretrainer_: DBN" in out
 
 
 def test_train_rbm_on_csv_evaluate_with_ais(data, tmp_path):
