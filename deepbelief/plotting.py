@@ -98,8 +98,11 @@ def tile_images(images, image_shape=None, n_cols=None, padding=1, scale=True):
 
     Returns
     -------
-    grid : ndarray of shape (n_rows * (height + padding) - padding, n_cols * (width + padding) - padding)
-        The tiles, ready for ``imshow`` or for saving as an image. float64.
+    grid : ndarray of shape (grid_height, grid_width)
+        The tiles, ready for ``imshow`` or for saving as an image, in
+        float64: ``grid_height = n_rows * (height + padding) - padding`` and
+        ``grid_width = n_cols * (width + padding) - padding``, with
+        ``n_rows = ceil(n_images / n_cols)``.
 
     Examples
     --------
@@ -184,7 +187,9 @@ def _as_steps(n_steps):
     try:
         steps = list(n_steps)
     except TypeError:
-        raise TypeError(f"n_steps must be an int or a sequence of ints; got {n_steps!r}.") from None
+        raise TypeError(
+            f"n_steps must be an int or a sequence of ints; got {n_steps!r}."
+        ) from None
     if not steps:
         raise ValueError("n_steps must hold at least one chain length; got an empty sequence.")
     return [_check_int(s, "n_steps", 1) for s in steps]
@@ -204,7 +209,8 @@ def _int_seed(random_state):
 def _row_labels(ax, labels, tile_height, padding=1):
     """Label rows of tiles on the y axis and hide the rest of the frame."""
     ax.set_xticks([])
-    ax.set_yticks([r * (tile_height + padding) + (tile_height - 1) / 2 for r in range(len(labels))])
+    ax.set_yticks([r * (tile_height + padding) + (tile_height - 1) / 2
+                   for r in range(len(labels))])
     ax.set_yticklabels(labels)
     ax.tick_params(axis="y", length=0)
     for spine in ax.spines.values():

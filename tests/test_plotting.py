@@ -1,3 +1,5 @@
+import sys
+
 import numpy as np
 import pytest
 
@@ -61,7 +63,6 @@ def test_tile_images_rejects_non_int_columns():
 
 def test_plotting_imports_without_matplotlib():
     import subprocess
-    import sys
 
     code = (
         "import sys; sys.modules['matplotlib'] = None\n"
@@ -89,6 +90,14 @@ def plt():
     plt.close("all")
 
 
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")
+
+
 @pytest.fixture(scope="module")
 def digits():
     from deepbelief.datasets import load_digits
@@ -101,7 +110,14 @@ def digits():
 def models(digits):
     import warnings
 
-    from deepbelief import DBN, BernoulliRBM, DBNClassifier, DeepAutoencoder, MLPClassifier
+    from deepbelief import (
+        DBN,
+        BernoulliRBM,
+        DBNClassifier,
+        DeepAutoencoder,
+        MLPClassifier,
+        StackedAutoencoder,
+    )
 
     X, y = digits
     with warnings.catch_warnings():
@@ -114,6 +130,7 @@ def models(digits):
                                  pretrainer=DBN((9, 4), n_iter=2, batch_size=20),
                                  random_state=0).fit(X, y),
             "mlp": MLPClassifier((9,), max_iter=2, random_state=0).fit(X, y),
+            "sae": StackedAutoencoder((9, 4), n_iter=2, batch_size=20, random_state=0).fit(X),
             "dae": DeepAutoencoder((9, 2), max_iter=2, batch_size=20,
                                    random_state=0).fit(X),
         }
@@ -245,6 +262,24 @@ def test_history_display_pretrained_and_fine_tuned(plt, models, tmp_path):
     _assert_drawn(display.figure_, tmp_path, "history_clf")
 
 
+def test_stacked_autoencoder_filters_history_and_reconstructions(plt, models, digits,
+                                                                 tmp_path):
+    from deepbelief.plotting import FiltersDisplay, HistoryDisplay, ReconstructionDisplay
+
+    X, _ = digits
+    sae = models["sae"]
+    display = FiltersDisplay.from_estimator(sae, layer=1)
+    (W0, _), (W1, _) = sae.layer_weights_
+    np.testing.assert_allclose(display.filters, (W0 @ W1).T, rtol=1e-5)
+    display = HistoryDisplay.from_estimator(sae)
+    assert [label for label, _ in display.sections] == ["layer 0 (64-9)", "layer 1 (9-4)"]
+    assert display.ax_.shape == (2, 2)  # loss and reconstruction error per layer
+    _assert_drawn(display.figure_, tmp_path, "history_sae")
+    display = ReconstructionDisplay.from_estimator(sae, X, n_images=4)
+    np.testing.assert_allclose(display.X_reconstructed,
+                               sae.inverse_transform(sae.transform(X[:4])))
+
+
 def test_history_display_panels_and_axes(plt, models):
     from deepbelief.plotting import HistoryDisplay
 
@@ -313,8 +348,6 @@ def test_codes_display(plt, models, digits, tmp_path):
 
 
 def test_missing_matplotlib_names_the_extra(monkeypatch, models):
-    import sys
-
     from deepbelief.plotting import FiltersDisplay
 
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
