@@ -224,6 +224,9 @@ def _row_labels(ax, labels, tile_height, padding=1):
 def _weight_matrices(estimator):
     """Weights bottom to top, each of shape (n_inputs, n_outputs)."""
     est = _unwrap(estimator)
+    if hasattr(est, "steps"):
+        raise TypeError("estimator must be the model itself, not a Pipeline; pass its step, "
+                        "e.g. pipeline[0].")
     _check_fitted(est, ["rbms_", "autoencoders_", "coefs_", "components_"])
     weights = getattr(est, "layer_weights_", None)
     if weights:

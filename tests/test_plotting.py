@@ -194,6 +194,7 @@ def test_filters_display_draws_into_given_axes(plt, models):
 
 def test_filters_display_rejects_bad_layers_and_models(plt, models):
     from sklearn.exceptions import NotFittedError
+    from sklearn.pipeline import make_pipeline
 
     from deepbelief import BernoulliRBM
     from deepbelief.plotting import FiltersDisplay
@@ -204,6 +205,8 @@ def test_filters_display_rejects_bad_layers_and_models(plt, models):
         FiltersDisplay.from_estimator(models["dbn"], layer=0.5)
     with pytest.raises(NotFittedError):
         FiltersDisplay.from_estimator(BernoulliRBM())
+    with pytest.raises(TypeError, match="not a Pipeline"):
+        FiltersDisplay.from_estimator(make_pipeline(models["rbm"]))
 
 
 def test_samples_display_rows_follow_the_same_chains(plt, models, tmp_path):
@@ -278,6 +281,22 @@ def test_stacked_autoencoder_filters_history_and_reconstructions(plt, models, di
     display = ReconstructionDisplay.from_estimator(sae, X, n_images=4)
     np.testing.assert_allclose(display.X_reconstructed,
                                sae.inverse_transform(sae.transform(X[:4])))
+
+
+def test_history_display_of_a_pipeline(plt, models, digits):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from deepbelief import DBN
+    from deepbelief.plotting import HistoryDisplay
+
+    X, y = digits
+    pipe = make_pipeline(DBN((4,), n_iter=2, random_state=0),
+                         LogisticRegression(max_iter=50)).fit(X, y)
+    display = HistoryDisplay.from_estimator(pipe)
+    assert [label for label, _ in display.sections] == ["dbn: layer 0 (64-4)"]
+    with pytest.raises(ValueError, match="no training history"):
+        HistoryDisplay.from_estimator(make_pipeline(LogisticRegression()).fit(X, y))
 
 
 def test_history_display_panels_and_axes(plt, models):
