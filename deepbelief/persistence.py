@@ -506,12 +506,18 @@ class _Reader:
         self.path = path
         self.arrays = arrays
         self._memo = {}
+        self._ints = {}
 
     def _fail(self, reason):
         return _refuse(self.path, reason)
 
     def decode(self, node):
-        if node is None or isinstance(node, (bool, str, int, float)):
+        if type(node) is int:
+            # One object per value, as Python has for small ints: state that
+            # checks ``is`` against a parameter (an augmenter's seed) still
+            # sees the same object after loading.
+            return self._ints.setdefault(node, node)
+        if node is None or isinstance(node, (bool, str, float)):
             return node
         if isinstance(node, list):
             return [self.decode(v) for v in node]

@@ -208,8 +208,9 @@ def test_parameter_objects_save_on_their_own(tmp_path):
         assert type(back) is type(obj) and repr(back) == repr(obj)
 
 
-def test_augmenter_stream_continues_after_load(tmp_path):
-    aug = GaussianNoise(std=0.1, random_state=0)
+@pytest.mark.parametrize("seed", [0, 12345])
+def test_augmenter_stream_continues_after_load(seed, tmp_path):
+    aug = GaussianNoise(std=0.1, random_state=seed)
     aug(X)  # starts its stream
     save(aug, tmp_path / "a.npz")
     back = load(tmp_path / "a.npz")
