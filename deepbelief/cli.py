@@ -189,16 +189,20 @@ def _scale(X, how):
     return X
 
 
+def _is_number(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _read_csv(path, label_column):
     import numpy as np
 
     with open(path, encoding="utf-8") as f:
-        first = f.readline().strip().split(",")
-    try:
-        [float(v) for v in first]
-        names = None
-    except ValueError:
-        names = [v.strip() for v in first]
+        first = [v.strip() for v in f.readline().strip().split(",")]
+    names = None if all(_is_number(v) for v in first) else first
     try:
         table = np.loadtxt(path, delimiter=",", skiprows=1 if names else 0, ndmin=2)
     except ValueError as exc:
@@ -310,6 +314,8 @@ def _train(args):
     given_verbose = model.get_params().get("verbose")
     if "verbose" not in params and "verbose" in model.get_params() and not args.quiet:
         model.set_params(verbose=_verbose_default(model))
+    if args.max_samples is not None and args.max_samples < 1:
+        raise CommandError(f"--max-samples must be >= 1; got {args.max_samples}.")
     X, y = _load_data(args.data, args.subset, args.label_column, args.scale)
     if args.max_samples is not None:
         X = X[:args.max_samples]
