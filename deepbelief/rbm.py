@@ -28,6 +28,7 @@ from .training import (
     Checkpointer,
     EarlyStopping,
     EpochTimer,
+    FitHealth,
     History,
     check_batch_size,
     check_finite,
@@ -49,6 +50,13 @@ _N_MONITOR = 1000
 # Rows processed at once by transform, free_energy and the like, so that
 # memory stays bounded on large (or sparse) inputs.
 _CHUNK = 4096
+
+
+# How the visible units of the negative phase's last Gibbs step are set.
+_RECONSTRUCTIONS = ("sample", "mean")
+# Running-average factor of the hidden offsets of a centred RBM
+# (Melchior, Fischer & Wiskott 2016 use 0.01).
+_OFFSET_RATE = 0.01
 
 
 # Training samplers: the name of the method that runs each negative phase.
@@ -141,6 +149,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         fast_learning_rate=None,
         fast_decay=0.95,
         pt_betas=10,
+        reconstruction="sample",
+        centering=False,
     ):
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -167,6 +177,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.fast_learning_rate = fast_learning_rate
         self.fast_decay = fast_decay
         self.pt_betas = pt_betas
+        self.reconstruction = reconstruction
+        self.centering = centering
 
     # ------------------------------------------------------------ validation
 
@@ -203,6 +215,20 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         _check_number("tol", self.tol, low=0)
         get_units(self.hidden_unit, "hidden")
         self._validate_sampler()
+        if self.reconstruction not in _RECONSTRUCTIONS:
+            raise ValueError(f"reconstruction must be one of {list(_RECONSTRUCTIONS)}; "
+                             f"got {self.reconstruction!r}.")
+        if self.reconstruction == "mean" and self._sampler_name() != "cd":
+            raise ValueError(
+                'reconstruction="mean" needs chains started at the data (sampler="cd" '
+                f"or persistent=False); got sampler {self._sampler_name()!r}, whose "
+                "persistent chains must be sampled.")
+        if not isinstance(self.centering, (bool, np.bool_)):
+            raise TypeError(f"centering must be a bool; got {self.centering!r}.")
+        if self.centering and not self._visible.binary:
+            raise ValueError(
+                "centering needs binary visible units; standardise real-valued data "
+                "instead (StandardScaler), which gives it the zero mean centring would.")
         get_initializer(self.init)
         _resolve_schedule(self.learning_rate_schedule)
 
@@ -293,6 +319,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         rng = make_generator(self.random_state)
         X_train, X_val = self._split_validation(X, rng)
         self._initialize(*X_train.shape, X.dtype, rng)
+        self._initialize_offsets(X_train)
         self._prepare_monitor(X_train, X_val, rng)
         start = 0
         self.random_state_ = rng
@@ -327,6 +354,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             rng = make_generator(self.random_state)
             self.random_state_ = rng
             self._initialize(*X.shape, X.dtype, rng)
+            self._initialize_offsets(X)
             self.history_ = History()
             self._n_epochs_done = 0
         self._train(X, self._n_epochs_done, self._n_epochs_done + 1, monitor=False)
@@ -353,6 +381,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         init = get_initializer(self.init)
         W = init((n_features, n_hidden), rng, dtype=np.float64).T
         self.components_ = np.ascontiguousarray(W, dtype=dtype)
+        self._initial_rms = float(np.sqrt(np.mean(np.square(W))))
         self.intercept_hidden_ = np.zeros(n_hidden, dtype=dtype)
         self.intercept_visible_ = np.zeros(n_features, dtype=dtype)
         n_chains = self.batch_size if isinstance(self.batch_size, Integral) else n_samples
@@ -365,6 +394,20 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._pt_hidden = None
         self._n_epochs_done = 0
         self._initialize_extra(n_features, dtype)
+
+    def _initialize_offsets(self, X):
+        """A centred RBM's offsets and starting biases (Melchior et al. 2016):
+        the visible offsets are the data's column means, the hidden ones
+        start at 0.5, the visible biases at the log-odds of the means."""
+        if not self.centering:
+            return
+        mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+        self.visible_offset_ = mean
+        self.hidden_offset_ = np.full(self.n_components, 0.5)
+        p = np.clip(mean, 1e-3, 1.0 - 1e-3)
+        W = self.components_.astype(np.float64)
+        self.intercept_visible_[...] = np.log(p / (1.0 - p)) - self.hidden_offset_ @ W
+        self.intercept_hidden_[...] = -(W @ mean)
 
     def _initialize_extra(self, n_features, dtype):
         """Hook for subclasses with more parameters."""
@@ -446,6 +489,22 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self._set_parameters(stopper.best_params)
             self.best_epoch_ = stopper.best_epoch + 1
         self.n_iter_ = self._n_epochs_done
+        if monitor and stop > start:
+            self._check_health()
+
+    def _check_health(self):
+        """Warn when the fit ended with constant hidden units, a growing
+        reconstruction error or exploded weights (see FitHealth)."""
+        health = FitHealth(type(self).__name__, self.learning_rate)
+        with np.errstate(over="ignore", invalid="ignore"):
+            H = self._hidden_means(self._monitor)
+        remedy = ("" if self.centering or not self._visible.binary
+                  else ", or centre the gradient (BernoulliRBM(centering=True))")
+        health.units("the hidden layer", H, bounded=self._hidden.binary, remedy=remedy)
+        health.objective("The reconstruction error",
+                         self.history_.get("reconstruction_error", []))
+        health.weights("the weights", self.components_.T,
+                       initial_rms=getattr(self, "_initial_rms", None))
 
     def _cd_step(self, ws, n, lr, momentum, seeds):
         """One update from the data rows ``ws.SV[:n]``, negative phase by the sampler."""
@@ -460,8 +519,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._extra_gradients(ws, n, m, lr)
         _k.hidden_statistics(SH[: n + m], n, m, ws.pos_h, ws.neg_h)
         _k.column_mean_difference(SV[: n + m], n, m, ws.grad_b)
-        self._update_weights(ws, n + m, lr, momentum)
         grad_c = ws.pos_h - ws.neg_h
+        if self.centering:
+            moved = self._centred_weight_update(ws, n + m, lr, momentum, grad_c)
+        else:
+            self._update_weights(ws, n + m, lr, momentum)
         if self._sampler_name() == "fpcd":
             self._update_fast_parameters(ws, n + m, grad_c)
         if self.sparsity_cost > 0:
@@ -477,6 +539,33 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._velocity_b += lr * grad_b
         c += self._velocity_c.astype(c.dtype)
         b += self._velocity_b.astype(b.dtype)
+        if self.centering:
+            moved_c, moved_b = moved
+            c -= moved_c.astype(c.dtype)
+            b -= moved_b.astype(b.dtype)
+            self.hidden_offset_ *= 1.0 - _OFFSET_RATE
+            self.hidden_offset_ += _OFFSET_RATE * ws.pos_h
+
+    def _centred_weight_update(self, ws, rows, lr, momentum, grad_c):
+        """The weight update of a centred RBM, in the plain parametrisation.
+
+        A centred RBM (Montavon & Mueller 2012; Melchior, Fischer & Wiskott
+        2016) has the energy ``-(v - mu)^T W^T (h - lam) - b'^T v - c'^T h``
+        with ``mu`` the data's mean and ``lam`` a running mean of the
+        hidden activations. It is the plain RBM with the same ``W``,
+        ``b = b' - W^T lam`` and ``c = c' - W mu``, so the model is kept in
+        the plain parameters and only the update is centred: the weight
+        gradient loses ``outer(grad_c, mu) + outer(lam, grad_b)``, and the
+        biases move by their plain gradients minus what the change of W
+        did to ``W mu`` and ``W^T lam``; those two shifts are returned.
+        """
+        W = self.components_
+        mu, lam = self.visible_offset_, self.hidden_offset_
+        mu_w, lam_w = mu.astype(W.dtype), lam.astype(W.dtype)
+        before_c, before_b = W @ mu_w, lam_w @ W
+        grad_b = self._visible_bias_gradient(ws.grad_b)
+        self._update_weights(ws, rows, lr, momentum, centred=(grad_c, grad_b))
+        return W @ mu_w - before_c, lam_w @ W - before_b
 
     # ------------------------------------------------------------ samplers
     #
@@ -511,9 +600,12 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         m = chain.shape[0]
         Vn = ws.SV[n : n + m]
         Hn = ws.SH[n : n + m]
-        for _ in range(self.k):
+        for step in range(self.k):
             blas.dot_nn(chain, W, Vn)
-            self._sample_visible(Vn, Vn, seeds(), b)
+            if step == self.k - 1 and self.reconstruction == "mean":
+                self._visible_mean(Vn, Vn)  # "mean" implies cd, whose b is the model's
+            else:
+                self._sample_visible(Vn, Vn, seeds(), b)
             self._to_hidden_input(Vn)
             blas.dot_nt(Vn, W, Hn)
             hidden.sample(Hn, c, Hn, chain, seeds())
@@ -586,7 +678,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.h_samples_[...] = HR[:m]
         return m
 
-    def _update_weights(self, ws, rows, lr, momentum):
+    def _update_weights(self, ws, rows, lr, momentum, centred=None):
         W = self.components_
         SV, SH = ws.SV[:rows], ws.SH[:rows]
         if momentum > 0:
@@ -594,12 +686,20 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 self._velocity = np.zeros_like(W)
             # velocity = momentum * velocity + lr * gradient, in the product
             blas.dot_tn(SH, SV, self._velocity, alpha=lr, beta=momentum)
+            if centred is not None:
+                self._centre_gradient(self._velocity, lr, *centred)
             _k.apply_velocity(W, self._velocity, lr * self.weight_decay, lr * self.l1)
         else:
             # W = (1 - lr * decay) W + lr * gradient, in the product
             blas.dot_tn(SH, SV, W, alpha=lr, beta=1.0 - lr * self.weight_decay)
+            if centred is not None:
+                self._centre_gradient(W, lr, *centred)
             if self.l1 > 0:
                 _k.l1_shrink(W, lr * self.l1)
+
+    def _centre_gradient(self, M, lr, grad_c, grad_b):
+        _k.subtract_outer_pair(M, lr, grad_c, self.visible_offset_,
+                               self.hidden_offset_, grad_b)
 
     # Hooks that GaussianBernoulliRBM overrides for its visible scale.
     def _to_hidden_input(self, V):
@@ -640,6 +740,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         state["_q"] = self._q
         state["_velocity_b"] = self._velocity_b
         state["_velocity_c"] = self._velocity_c
+        if self.centering:
+            state["visible_offset_"] = self.visible_offset_
+            state["hidden_offset_"] = self.hidden_offset_
         if self._velocity is not None:
             state["_velocity"] = self._velocity
         for name in ("_fast_W", "_fast_b", "_fast_c", "_pt_hidden"):
@@ -1076,6 +1179,22 @@ class BernoulliRBM(_BaseRBM):
         Parallel tempering's inverse temperatures: an int R for R values
         evenly spaced from 1 down to 0, or a decreasing sequence starting
         at 1.
+    reconstruction : {"sample", "mean"}, default="sample"
+        The visible units of the negative phase's last Gibbs step: sampled
+        (scikit-learn's behaviour), or their conditional means, as Hinton's
+        practical guide (section 3) and his MNIST code do, which removes
+        the sampling noise of the negative statistics. "mean" needs chains
+        started at the data (``persistent=False`` or ``sampler="cd"``).
+    centering : bool, default=False
+        Train a centred RBM (Montavon & Mueller 2012; Melchior, Fischer &
+        Wiskott 2016): the gradient is taken with the visible states minus
+        their data mean and the hidden states minus a running mean of their
+        activations, while the fitted model stays an ordinary RBM (same
+        attributes, same energy). The visible biases start at the log-odds
+        of the data's means. It keeps training stable on dense inputs (many
+        values near 1, such as digits on a noisy background) where the
+        plain gradient's shared mean direction switches every hidden unit
+        off; DBN turns it on by default.
 
     Attributes
     ----------
@@ -1087,6 +1206,9 @@ class BernoulliRBM(_BaseRBM):
         Biases of the visible units.
     h_samples_ : ndarray of shape (batch_size, n_components)
         Hidden states of the persistent chains.
+    visible_offset_, hidden_offset_ : ndarray of shape (n_features,) and (n_components,)
+        With ``centering``: the data's column means and the running mean of
+        the hidden activations that the gradient is centred on.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -1172,9 +1294,11 @@ class GaussianBernoulliRBM(_BaseRBM):
         ``early_stopping``, ``n_iter_no_change``, ``tol``,
         ``checkpoint_dir``, ``sampler`` (not "pt", which needs binary
         visible units), ``fast_learning_rate``, ``fast_decay``,
-        ``pt_betas`` mean the same as there. ``score_samples`` is the
-        negative free energy (an unnormalised log-density), and early
-        stopping watches the validation reconstruction error.
+        ``pt_betas``, ``reconstruction`` mean the same as there;
+        ``centering`` must stay False (standardised data has zero means).
+        ``score_samples`` is the negative free energy (an unnormalised
+        log-density), and early stopping watches the validation
+        reconstruction error.
 
     Attributes
     ----------
@@ -1209,7 +1333,7 @@ class GaussianBernoulliRBM(_BaseRBM):
                  learning_rate_schedule="constant", hidden_unit="bernoulli",
                  validation_fraction=None, early_stopping=False, n_iter_no_change=5,
                  tol=1e-4, checkpoint_dir=None, sampler=None, fast_learning_rate=None,
-                 fast_decay=0.95, pt_betas=10):
+                 fast_decay=0.95, pt_betas=10, reconstruction="sample", centering=False):
         super().__init__(
             n_components, learning_rate=learning_rate, batch_size=batch_size,
             n_iter=n_iter, verbose=verbose, random_state=random_state, k=k,
@@ -1220,7 +1344,7 @@ class GaussianBernoulliRBM(_BaseRBM):
             early_stopping=early_stopping, n_iter_no_change=n_iter_no_change,
             tol=tol, checkpoint_dir=checkpoint_dir, sampler=sampler,
             fast_learning_rate=fast_learning_rate, fast_decay=fast_decay,
-            pt_betas=pt_betas)
+            pt_betas=pt_betas, reconstruction=reconstruction, centering=centering)
         self.learn_variance = learn_variance
 
     def _validate_params(self):

@@ -412,3 +412,18 @@ def swap_replicas(H, energy, betas, n_chains, seed):
                 t = energy[p]
                 energy[p] = energy[q]
                 energy[q] = t
+
+
+@jit
+def subtract_outer_pair(M, alpha, u, x, w, z):
+    """M -= alpha * (outer(u, x) + outer(w, z)), in one pass.
+
+    The centred RBM's weight gradient is the plain one minus these two
+    outer products (the hidden-bias gradient times the visible offsets,
+    the hidden offsets times the visible-bias gradient).
+    """
+    for i in range(M.shape[0]):
+        a = alpha * u[i]
+        c = alpha * w[i]
+        for j in range(M.shape[1]):
+            M[i, j] -= a * x[j] + c * z[j]
