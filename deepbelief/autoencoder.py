@@ -39,8 +39,9 @@ from .nn.initializers import get_initializer
 from .nn.layers import ActivationLayer, Dense, Network, gemm
 from .nn.losses import BinaryCrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
-from .training import (EpochTimer, History, check_batch_size, check_finite,
-                       gather_rows, make_generator, minibatch_indices, print_epoch)
+from .training import (EpochTimer, FitHealth, History, check_batch_size, check_finite,
+                       gather_rows, layer_warnings, make_generator, minibatch_indices,
+                       print_epoch)
 
 __all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
 
@@ -373,6 +374,19 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
             if self.verbose:
                 print_epoch(type(self).__name__, epoch + 1, loss=total / n_samples,
                             reconstruction_error=err, time=f"{timer.seconds:.2f}s")
+        if self.n_iter_:
+            self._check_health(monitor, [W1, W2])
+
+    def _check_health(self, monitor, weights):
+        """Warn when the codes ended constant, the loss grew by orders of
+        magnitude or the weights exploded (see FitHealth)."""
+        health = FitHealth(type(self).__name__, self.learning_rate)
+        with np.errstate(over="ignore", invalid="ignore"):
+            H = self.transform(monitor)
+        health.units("the code layer", H)
+        health.objective("The training loss", self.history_["loss"])
+        for name, W in zip(("encoder", "decoder"), weights):
+            health.weights(f"the {name} weights", W)
 
     def _corrupt(self, X, out, rng):
         level = float(self.corruption_level)
@@ -593,7 +607,8 @@ class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMi
             raise ValueError("X has 0 samples; at least one is needed to fit.")
         H = X
         for i, ae in enumerate(aes):
-            ae.fit(H)
+            with layer_warnings(f"StackedAutoencoder layer {i}"):
+                ae.fit(H)
             if self.verbose:
                 print(f"[StackedAutoencoder] layer {i}: {H.shape[1]} -> "
                       f"{ae.n_components} units, reconstruction error "
@@ -921,6 +936,14 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
             if self.verbose:
                 print_epoch(type(self).__name__, epoch + 1, loss=total / n_samples,
                             reconstruction_error=err, time=f"{timer.seconds:.2f}s")
+        if self.n_iter_:
+            health = FitHealth(type(self).__name__, self.learning_rate_init)
+            with np.errstate(over="ignore", invalid="ignore"):
+                H = self._encode(monitor)
+            health.units("the code layer", H)
+            health.objective("The training loss", self.history_["loss"])
+            for i, W in enumerate(self.coefs_):
+                health.weights(f"layer {i}", W)
 
     def _encode(self, X):
         n = len(self.coefs_) // 2

@@ -35,8 +35,10 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import training
 from ._kernels import mlp as _k
+from .nn.activations import Activation, get_activation
 from .nn.initializers import get_initializer
-from .nn.layers import Dense, Dropout, Maxout, Network, PReLU, make_activation_layer
+from .nn.layers import (ACTIVATION_LAYERS, Dense, Dropout, Maxout, Network, PReLU,
+                        make_activation_layer)
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
 from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, Schedule,
@@ -341,7 +343,7 @@ class _BaseMLP(BaseEstimator):
         if self.out_activation_ == "sigmoid":
             self.out_activation_ = "logistic"
 
-    def _apply_pretrainer(self, X):
+    def _apply_pretrainer(self, X, replace_constant=False):
         pre = clone(self.pretrainer)
         pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
         weights = getattr(pre, "layer_weights_", None)
@@ -352,6 +354,7 @@ class _BaseMLP(BaseEstimator):
         if len(weights) > len(self._sizes):
             raise ValueError(f"pretrainer gave {len(weights)} layers of weights but the "
                              f"network has {len(self._sizes)} hidden layers.")
+        checked = []
         for i, (W, b) in enumerate(weights):
             W = np.asarray(W)
             b = np.asarray(b).reshape(-1)
@@ -361,9 +364,48 @@ class _BaseMLP(BaseEstimator):
                     f"shape {b.shape}; hidden layer {i} needs {self.coefs_[i].shape} "
                     f"and {self.intercepts_[i].shape}."
                 )
+            checked.append((W, b))
+        n_useful = self._useful_pretrained_layers(X, checked, replace_constant)
+        for i, (W, b) in enumerate(checked[:n_useful]):
             self.coefs_[i][...] = W
             self.intercepts_[i][...] = b
         self.pretrainer_ = pre
+
+    def _useful_pretrained_layers(self, X, weights, replace_constant, n_rows=500):
+        """How many pretrained layers, from the bottom, to use. A layer whose
+        units are mostly constant on the training data (a pretraining that
+        did not train) stalls backpropagation through everything below it;
+        a DegenerateFitWarning says so, and with ``replace_constant`` (the
+        DBN estimators' automatic pretraining, not a pretrainer the user
+        chose) that layer and those above keep their random initialisation
+        instead."""
+        H = X[:n_rows]
+        H = np.asarray(H.toarray() if hasattr(H, "toarray") else H, dtype=np.float64)
+        for i, (W, b) in enumerate(weights):
+            spec = self._activations[i]
+            if not isinstance(spec, (str, Activation)) or spec in ACTIVATION_LAYERS:
+                return len(weights)  # parametric units: no plain forward to check
+            with np.errstate(over="ignore", invalid="ignore"):
+                H = get_activation(spec).forward(H @ W + b)
+            if training.mostly_constant(H):
+                std = float(np.median(H.std(axis=0)))
+                if not replace_constant:
+                    warnings.warn(
+                        f"{type(self).__name__}: the pretrained hidden layer {i} gives "
+                        f"constant features on the training data (median std {std:.2g} "
+                        "across samples); backpropagation through it will barely move "
+                        "the layers below. Check the pretrainer's settings, or fit "
+                        "with pretrainer=None to compare.", training.DegenerateFitWarning)
+                    return len(weights)
+                warnings.warn(
+                    f"{type(self).__name__}: the pretrained hidden layer {i} gives "
+                    f"constant features on the training data (median std {std:.2g} "
+                    f"across samples), so hidden layers {i} to {len(self._sizes) - 1} "
+                    "start from random initialisation instead of the pretrainer's "
+                    "weights. Pretraining helps little on this data; pretrainer=None "
+                    "does the same without its cost.", training.DegenerateFitWarning)
+                return i
+        return len(weights)
 
     def _params(self):
         params = []
@@ -570,7 +612,7 @@ class _BaseMLP(BaseEstimator):
         dtype = self._dtype
         n_train = len(train_idx)
         n_features = X.shape[1]
-        batch_size = training.check_batch_size(self.batch_size, n_train)
+        batch_size = self._resolve_batch_size(n_train)
         net.allocate(batch_size, dtype)
         x_buf = np.empty((batch_size, n_features), dtype=dtype)
         y_buf = np.empty((batch_size, Y.shape[1]), dtype=dtype)
@@ -696,6 +738,45 @@ class _BaseMLP(BaseEstimator):
                 )
         if early and self._no_improve.best_params is not None:
             self._restore(params, self._no_improve.best_params)
+        if not incremental and end_epoch > start_epoch:
+            self._check_health(net, X, Y, train_idx, dense_w)
+
+    def _resolve_batch_size(self, n_train):
+        """Rows per mini-batch for ``n_train`` training rows ("auto" is
+        scikit-learn's ``min(200, n_train)``)."""
+        return training.check_batch_size(self.batch_size, n_train)
+
+    def _check_health(self, net, X, Y, train_idx, dense_w, n_monitor=500):
+        """Warn when the fit ended diverged, with exploded weights, with
+        constant hidden units or no better than the prior (see FitHealth)."""
+        health = training.FitHealth(type(self).__name__, self.learning_rate_init)
+        health.objective("The training loss", self.loss_curve_)
+        for i, W in enumerate(dense_w):
+            health.weights(f"layer {i}", W)
+        rows = np.sort(train_idx[:n_monitor])
+        xb = X[rows]
+        xb = np.ascontiguousarray(xb.toarray() if hasattr(xb, "toarray") else xb,
+                                  dtype=self._dtype)
+        net.allocate(len(rows), self._dtype)
+        out, hidden = xb, 0
+        with np.errstate(over="ignore", invalid="ignore"):
+            for layer in net.layers[:-1]:
+                out = layer.forward(out)
+                if not isinstance(layer, (Dense, Dropout)):
+                    health.units(f"hidden layer {hidden}", out)
+                    hidden += 1
+            Ys = np.asarray(Y[np.sort(train_idx[:5000])], dtype=np.float64)
+            prior = Ys.mean(axis=0)
+            if isinstance(net.loss, CrossEntropy):
+                Z, what = np.log(np.clip(prior, 1e-12, None)), "predicting the class frequencies"
+            elif isinstance(net.loss, BinaryCrossEntropy):
+                p = np.clip(prior, 1e-12, 1 - 1e-12)
+                Z, what = np.log(p / (1 - p)), "predicting the label frequencies"
+            else:
+                Z, what = prior, "predicting the mean target"
+            Z = np.broadcast_to(Z, Ys.shape).copy()
+            chance = float(net.loss.loss(Ys, Z))
+        health.chance(float(self.loss_curve_[-1]), chance, what)
 
     @staticmethod
     def _restore(params, saved):

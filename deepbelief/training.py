@@ -7,12 +7,14 @@ every epoch, a verbose line per epoch and a check that training has not
 diverged. Those pieces live here, once.
 """
 
+import contextlib
 import json
 import os
 import re
 import sys
 import tempfile
 import time
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -20,6 +22,11 @@ from sklearn.utils import check_random_state
 
 __all__ = [
     "DivergenceError",
+    "DegenerateFitWarning",
+    "FitHealth",
+    "constant_units",
+    "mostly_constant",
+    "layer_warnings",
     "make_generator",
     "check_batch_size",
     "minibatch_indices",
@@ -39,6 +46,186 @@ class DivergenceError(ArithmeticError):
     The estimator keeps the last finite parameters it had, so it can be
     inspected or refitted with a smaller learning rate.
     """
+
+
+class DegenerateFitWarning(UserWarning):
+    """A fit ended in a state that is unlikely to be useful: hidden units
+    that no longer depend on the input (dead or saturated), an objective
+    that grew by orders of magnitude, exploded weights, or a classifier or
+    regressor no better than predicting the training targets' prior.
+
+    The message names the layer, what was measured, the likely cause and
+    the remedy.
+    """
+
+
+# A unit is "constant" when its activation varies across the monitoring
+# rows by less than this (standard deviation; activations in [0, 1]) or,
+# for unbounded units, by less than this fraction of its mean magnitude.
+_CONSTANT_STD = 1e-2
+# Warn when at least this fraction of a layer's units is constant.
+_CONSTANT_FRACTION = 0.5
+# An objective (a loss, higher is worse) has diverged when it ends this
+# many times above its first-epoch value.
+_GROWTH = 1e3
+# Weights have exploded when their root mean square exceeds this many
+# times max(their initial RMS, 1 / sqrt(fan-in)).
+_WEIGHT_GROWTH = 1e3
+
+
+def constant_units(H, bounded=None):
+    """Boolean mask of the columns of ``H`` (activations, samples in rows)
+    that barely vary across the samples: a standard deviation below 0.01
+    for activations in [-1, 1] (``bounded``; None infers it from ``H``), or
+    below 1% of the mean magnitude for unbounded ones."""
+    H = np.asarray(H, dtype=np.float64)
+    if bounded is None:
+        bounded = bool(H.min() >= -1.0 and H.max() <= 1.0)
+    std, mean = H.std(axis=0), H.mean(axis=0)
+    limit = _CONSTANT_STD if bounded else _CONSTANT_STD * np.maximum(np.abs(mean), 1e-3)
+    return std < limit
+
+
+def mostly_constant(H, bounded=None):
+    """Whether most units of ``H`` are constant (see ``constant_units``)."""
+    H = np.asarray(H)
+    if H.ndim != 2 or H.shape[0] < 2 or H.shape[1] == 0 or not np.all(np.isfinite(H)):
+        return False
+    return float(constant_units(H, bounded).mean()) >= _CONSTANT_FRACTION
+
+
+class FitHealth:
+    """The checks every trainer runs once at the end of a fit.
+
+    Each check warns (``DegenerateFitWarning``) at most once per fit, with
+    a message naming ``where`` (the estimator and layer), the measurement,
+    the likely cause and the remedy. The checks are cheap: they look at a
+    monitoring batch of activations, a loss curve and the weights.
+
+    Parameters
+    ----------
+    name : str
+        The estimator's class name, used in every message.
+    learning_rate : float or None
+        The learning rate, quoted in the remedies.
+    """
+
+    def __init__(self, name, learning_rate=None):
+        self.name = name
+        self.learning_rate = learning_rate
+        self.messages = []
+
+    def _warn(self, text):
+        self.messages.append(text)
+        warnings.warn(f"{self.name}: {text}", DegenerateFitWarning, stacklevel=4)
+
+    def _lr(self):
+        return ("" if self.learning_rate is None
+                else f" (learning_rate={self.learning_rate!r})")
+
+    def units(self, layer, H, bounded=None, remedy=""):
+        """Warn when most units of ``layer`` are constant across the rows of
+        ``H`` (activations of a monitoring batch, samples in rows).
+
+        ``bounded`` says whether the activations lie in [-1, 1] (logistic,
+        tanh, binary units), where "constant" is an absolute spread; None
+        infers it from ``H``. ``remedy`` ends the list of remedies (for
+        instance ", or centering=True").
+        """
+        H = np.asarray(H, dtype=np.float64)
+        if H.ndim != 2 or H.shape[0] < 2 or H.shape[1] == 0:
+            return
+        if not np.all(np.isfinite(H)):
+            return  # non-finite values are the divergence checks' to report
+        if bounded is None:
+            bounded = bool(H.min() >= -1.0 and H.max() <= 1.0)
+        constant = constant_units(H, bounded)
+        std, mean = H.std(axis=0), H.mean(axis=0)
+        fraction = float(constant.mean())
+        if fraction < _CONSTANT_FRACTION:
+            return
+        if bounded:
+            off = float(np.mean(constant & (mean < 0.01)))
+            on = float(np.mean(constant & (mean > 0.99)))
+            ways = (f"{off:.0%} switched off (mean activation below 0.01), "
+                    f"{on:.0%} saturated on (above 0.99), "
+                    f"{fraction - off - on:.0%} stuck at another value")
+        else:
+            zero = float(np.mean(constant & (np.abs(mean) < 1e-6)))
+            ways = f"{zero:.0%} stuck at zero, {fraction - zero:.0%} at another value"
+        self._warn(
+            f"{layer}: {fraction:.0%} of its {H.shape[1]} units are constant across "
+            f"{H.shape[0]} training samples ({ways}); median activation std "
+            f"{float(np.median(std)):.2g}. Layers above and any network it "
+            "initialises learn from a constant. Likely causes: a learning rate too "
+            f"large for the input{self._lr()}, unscaled or dense input, or too few "
+            "updates for the data size. Remedies: lower the learning rate, scale the "
+            "data (MinMaxScaler for binary units, StandardScaler for Gaussian ones), "
+            f"train longer or with smaller batches{remedy}.")
+
+    def objective(self, what, values):
+        """Warn when the loss ``values`` (lower is better) ended orders of
+        magnitude above its first value."""
+        values = [float(v) for v in values if np.isfinite(v)]
+        if len(values) < 2 or values[0] <= 0:
+            return
+        if values[-1] > _GROWTH * values[0]:
+            self._warn(
+                f"{what} grew from {values[0]:.4g} after the first epoch to "
+                f"{values[-1]:.4g}: training diverged. Lower the learning rate"
+                f"{self._lr()} and check the input scaling.")
+
+    def weights(self, layer, W, initial_rms=None):
+        """Warn when the weights of ``layer`` (fan-in along axis 0 of the
+        MLP orientation, or given through ``initial_rms``) exploded."""
+        W = np.asarray(W)
+        if W.size == 0:
+            return
+        rms = float(np.sqrt(np.mean(np.square(W, dtype=np.float64))))
+        reference = 1.0 / np.sqrt(max(min(W.shape), 1))
+        if initial_rms is not None:
+            reference = max(reference, float(initial_rms))
+        if rms > _WEIGHT_GROWTH * reference:
+            self._warn(
+                f"{layer}: the weights' root mean square is {rms:.3g}, "
+                f"{rms / reference:.0f} times their starting scale: training "
+                f"diverged. Lower the learning rate{self._lr()} and check the "
+                "input scaling.")
+
+    def chance(self, loss, chance_loss, what):
+        """Warn when a supervised fit's training ``loss`` is no better than
+        ``chance_loss``, the loss of predicting the training prior."""
+        if not (np.isfinite(loss) and np.isfinite(chance_loss)) or chance_loss <= 0:
+            return
+        if loss >= 0.99 * chance_loss:
+            worse = loss > 10 * chance_loss
+            self._warn(
+                f"the training loss {loss:.4g} is "
+                + ("many times worse than" if worse else "no better than")
+                + f" {what} ({chance_loss:.4g}): the network has learned nothing "
+                "from the inputs. Likely causes: "
+                + (f"a learning rate that is too large{self._lr()}" if worse else
+                   "vanishing gradients through saturated or constant hidden units "
+                   "(for instance features of a pretraining that did not train), "
+                   f"or a learning rate that is too large or too small{self._lr()}")
+                + ". Remedies: scale the data, change the learning rate, train "
+                "longer, or fit without the pretrainer to compare.")
+
+
+@contextlib.contextmanager
+def layer_warnings(prefix):
+    """Re-issue the ``DegenerateFitWarning``s raised inside with ``prefix``
+    (for instance "DBN layer 1") in front, so that a warning from one layer
+    of a stack says which layer it is; other warnings pass through as
+    they are."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for w in caught:
+        if issubclass(w.category, DegenerateFitWarning):
+            warnings.warn(f"{prefix}: {w.message}", DegenerateFitWarning, stacklevel=3)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def make_generator(random_state):

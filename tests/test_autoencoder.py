@@ -186,9 +186,11 @@ def test_deep_autoencoder_fine_tuning_lowers_reconstruction_error(digits):
     X, _ = digits
     dae = DeepAutoencoder((32, 8), pretrainer=DBN((32, 8),
                                                   hidden_unit=["bernoulli", "gaussian"],
-                                                  learning_rate=[0.1, 0.001], n_iter=5,
+                                                  learning_rate=[0.1, 0.01], n_iter=10,
                                                   batch_size=20, random_state=0),
                           max_iter=15, batch_size=20, random_state=0).fit(X)
+    # Measured: 2.79 after pretraining, 1.81 after fine-tuning; predicting
+    # the mean image gives 4.68, where too short a pretraining leaves it.
     err = dae.history_["reconstruction_error"]
     assert err[-1] < dae.pretrained_reconstruction_error_
     assert err[-1] < err[0]

@@ -18,7 +18,7 @@ import reference as ref
 from deepbelief import BernoulliRBM, GaussianBernoulliRBM
 from deepbelief._kernels.random import SeedStream
 from deepbelief.rbm import _Workspace
-from deepbelief.training import DivergenceError
+from deepbelief.training import DegenerateFitWarning, DivergenceError
 
 
 @pytest.fixture(scope="module")
@@ -404,6 +404,9 @@ def test_values_outside_unit_interval_warn_but_0_and_1_do_not():
     X = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.0]] * 5)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
+        # one update leaves the hidden units constant, which the fit's
+        # health check reports; this test is about the value range only
+        warnings.simplefilter("ignore", DegenerateFitWarning)
         BernoulliRBM(2, n_iter=1, random_state=0).fit(X)
     X2 = X.copy()
     X2[0, 0], X2[1, 2] = -0.5, 3.0
