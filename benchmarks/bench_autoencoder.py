@@ -68,7 +68,10 @@ def run_deep(X, X_test, args):
     sizes = (1000, 500, 250, 30)
     pre = DBN(sizes, hidden_unit=["bernoulli"] * 3 + ["gaussian"],
               learning_rate=[0.1, 0.1, 0.1, 0.001], n_iter=args.pretrain_epochs,
-              batch_size=100, random_state=args.seed, verbose=args.verbose)
+              batch_size=100, random_state=args.seed, verbose=args.verbose,
+              # the reproduced row's pretraining: sampled reconstructions, no
+              # centring (DBN's defaults since that row was measured)
+              reconstruction="sample", centering=False)
     dae = DeepAutoencoder(sizes, pretrainer=pre, learning_rate_init=0.01, momentum=0.9,
                           batch_size=100, max_iter=args.epochs, random_state=args.seed,
                           verbose=args.verbose)

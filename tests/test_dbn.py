@@ -108,7 +108,10 @@ def test_sampling_matches_exact_marginal_of_one_rbm():
     rng = np.random.default_rng(0)
     X = (rng.random((300, 4)) < [0.8, 0.2, 0.6, 0.4]).astype(float)
     X[:, 3] = X[:, 0]  # a correlation for the RBM to learn
-    dbn = DBN((3,), n_iter=30, learning_rate=0.1, batch_size=10, random_state=0).fit(X)
+    # A smooth model, whose Gibbs chains mix within the 60 steps below (the
+    # centred, mean-field fit of DBN's defaults is sharper and mixes slower).
+    dbn = DBN((3,), n_iter=30, learning_rate=0.1, batch_size=10, centering=False,
+              reconstruction="sample", init="normal", random_state=0).fit(X)
     states, p = _exact_marginal(dbn.rbms_[0])
     n = 20000
     V = dbn.sample(n, n_gibbs=60, downward="sample", random_state=1)
@@ -208,3 +211,43 @@ def test_pretrainer_without_seed_takes_the_classifier_seed(digits):
     assert fits[0].pretrainer_.random_state == 4
     assert fits[0].pretrainer.random_state is None
     np.testing.assert_array_equal(fits[0].coefs_[0], fits[1].coefs_[0])
+
+
+def test_auto_settings_are_the_literature_on_mnist_sized_data():
+    from deepbelief.dbn import auto_batch_size, auto_epochs, auto_layer_sizes
+    assert auto_layer_sizes(60000) == (500, 500, 2000) == auto_layer_sizes(10000)
+    assert auto_batch_size(60000) == 100 and auto_epochs(60000, 100) == 10
+
+
+def test_auto_settings_scale_down_for_small_data():
+    from deepbelief.dbn import auto_batch_size, auto_epochs, auto_layer_sizes
+    assert auto_layer_sizes(1437) == (72, 72, 287)   # digits' training folds
+    assert auto_layer_sizes(142) == (32, 32, 32)     # at least 32 units a layer
+    assert auto_batch_size(1437) == 14 and auto_batch_size(142) == 10
+    assert auto_epochs(142, 10) == 20                # 15 batches an epoch, 300 updates
+    assert auto_epochs(1437, 14) == 10               # 103 batches an epoch
+
+
+def test_dbn_resolves_auto_settings_per_layer():
+    X = load_digits()[0][:500]
+    dbn = DBN((8, 4), n_iter=["auto", 2], random_state=0).fit(X)
+    assert [r.batch_size for r in dbn.rbms_] == [10, 10]
+    assert [r.n_iter for r in dbn.rbms_] == [10, 2]
+    assert all(r.centering and r.reconstruction == "mean" for r in dbn.rbms_)
+    assert dbn.get_params()["batch_size"] == "auto"  # the parameter is left as given
+
+
+def test_dbn_classifier_defaults_learn_a_small_tabular_data_set():
+    from sklearn.datasets import load_wine
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+    from deepbelief.training import DegenerateFitWarning
+    X, y = load_wine(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DegenerateFitWarning)
+        scores = cross_val_score(make_pipeline(MinMaxScaler(), DBNClassifier(random_state=0)),
+                                 X, y, cv=StratifiedKFold(3, shuffle=True, random_state=0))
+    # Measured 0.989 on five folds (scikit-learn's MLP: 0.977); the earlier
+    # defaults predicted one class on every fold (0.399).
+    assert scores.min() > 0.9, scores
