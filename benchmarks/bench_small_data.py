@@ -28,7 +28,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, markdown_table, write_section  # noqa: E402
+from _common import markdown_table, write_section  # noqa: E402
 
 from sklearn.datasets import (load_breast_cancer, load_diabetes, load_digits,  # noqa: E402
                               load_iris, load_wine, make_classification, make_friedman1)
@@ -101,12 +101,12 @@ def main(argv=None):
     table = markdown_table(header, rows)
     print(table)
     if not args.no_write:
-        body = (f"Run {time.strftime('%Y-%m-%d %H:%M')} on {machine()}.\n\n"
-                "MinMaxScaler then the model with its defaults "
+        body = ("MinMaxScaler then the model with its defaults "
                 "(scikit-learn's MLPClassifier/MLPRegressor against deepbelief's "
                 "DBNClassifier/DBNRegressor, random_state=0), 5-fold cross-validation "
                 f"(stratified for classification, shuffled with seed {args.cv_seed}), the "
-                "same folds for both, one BLAS thread; regression targets standardised. "
+                "same folds for both, one BLAS thread (threadpoolctl; the line above gives the "
+                "library default); regression targets standardised. "
                 "Seconds are the whole cross-validation's; the target is a score within "
                 "0.02 of scikit-learn's in at most 5 times its time.\n\n" + table)
         write_section("Small data sets (defaults against scikit-learn's MLP)", body)
