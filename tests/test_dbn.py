@@ -251,3 +251,14 @@ def test_dbn_classifier_defaults_learn_a_small_tabular_data_set():
     # Measured 0.989 on five folds (scikit-learn's MLP: 0.977); the earlier
     # defaults predicted one class on every fold (0.399).
     assert scores.min() > 0.9, scores
+
+
+def test_dbn_regressor_defaults_fit_a_small_regression_data_set():
+    from sklearn.datasets import load_diabetes
+    from sklearn.preprocessing import MinMaxScaler
+    X, y = load_diabetes(return_X_y=True)
+    X, y = MinMaxScaler().fit_transform(X), (y - y.mean()) / y.std()
+    reg = DBNRegressor(random_state=0).fit(X, y)
+    # Measured training R² 0.49-0.54 over seeds 0-2 (ordinary least squares:
+    # 0.52); the earlier defaults predicted a constant (R² about 0).
+    assert reg.score(X, y) > 0.4
