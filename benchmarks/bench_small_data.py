@@ -111,8 +111,7 @@ def main(argv=None):
                 "0.02 of scikit-learn's in at most 5 times its time (R²: 0.03). The "
                 "settings were chosen on other folds (shuffle seed 1) of wine, breast "
                 "cancer and digits, and the regressor's learning rate and patience on "
-                "seed-1 folds of diabetes and make_friedman1. Other jobs shared the two "
-                "cores during the run, so the time ratios are rough.\n\n" + table)
+                "seed-1 folds of diabetes and make_friedman1.\n\n" + table)
         write_section("Small data sets (defaults against scikit-learn's MLP)", body)
 
 

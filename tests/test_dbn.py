@@ -223,6 +223,8 @@ def test_auto_settings_scale_down_for_small_data():
     from deepbelief.dbn import auto_batch_size, auto_epochs, auto_layer_sizes
     assert auto_layer_sizes(1437) == (72, 72, 287)   # digits' training folds
     assert auto_layer_sizes(142) == (32, 32, 32)     # at least 32 units a layer
+    assert auto_layer_sizes(1000, 784) == (500, 500, 2000)  # images keep the full width
+    assert auto_layer_sizes(1437, 64) == (72, 72, 287)
     assert auto_batch_size(1437) == 14 and auto_batch_size(142) == 10
     assert auto_epochs(142, 10) == 20                # 15 batches an epoch, 300 updates
     assert auto_epochs(1437, 14) == 10               # 103 batches an epoch
