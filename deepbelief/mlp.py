@@ -643,6 +643,12 @@ class _BaseMLP(BaseEstimator):
             if norm_buf is not None:
                 _k.max_norm(layer.W, self.max_norm, norm_buf)
 
+        # Weights held at zero (pruning, see compression.py): one boolean
+        # keep-mask per entry of coefs_, or None; applied after every step.
+        masks = getattr(self, "_weight_masks", None)
+        if masks is not None:
+            masks = [(W, np.asarray(m, dtype=W.dtype)) for W, m in zip(dense_w, masks)
+                     if m is not None]
         last_good = [p.copy() for p in params]
         is_classifier = isinstance(self, ClassifierMixin)
 
@@ -664,6 +670,9 @@ class _BaseMLP(BaseEstimator):
                     optimizer.begin_step(params)
                     loss, errors = net.train_batch(xb, yb, rng=rng,
                                                    on_layer=update_layer)
+                    if masks is not None:
+                        for W, keep in masks:
+                            np.multiply(W, keep, out=W)
                     if not np.isfinite(loss):
                         self._restore(params, last_good)
                         training.check_finite(f"epoch {epoch + 1}", lr, loss=loss)
