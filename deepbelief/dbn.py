@@ -535,6 +535,7 @@ class _DBNDefaults:
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         rho=0.9,
         init="auto",
         l1=0.0,
@@ -554,19 +555,21 @@ class _DBNDefaults:
             warm_start=warm_start, momentum=momentum,
             nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
             validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, rho=rho, init=init,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, rho=rho,
+            init=init,
             l1=l1, dropout=dropout, input_dropout=input_dropout, max_norm=max_norm,
             augment=augment, pretrainer=pretrainer, checkpoint_dir=checkpoint_dir,
             dtype=dtype)
 
-    def _fit(self, X, y, incremental=False, classes=None):
+    def _fit(self, X, y, incremental=False, classes=None, sample_weight=None):
         if not (incremental or self.warm_start) or not hasattr(self, "coefs_"):
             self._auto_n_samples = _num_samples(X)
             try:
                 self._auto_n_features = _num_features(X)
             except TypeError:  # not 2-D: validation reports it in its own words
                 self._auto_n_features = 0
-        return super()._fit(X, y, incremental=incremental, classes=classes)
+        return super()._fit(X, y, incremental=incremental, classes=classes,
+                            sample_weight=sample_weight)
 
     def _resolve_batch_size(self, n_train):
         if isinstance(self.batch_size, str) and self.batch_size == "auto":

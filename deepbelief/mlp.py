@@ -30,10 +30,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import (_check_sample_weight, check_is_fitted, column_or_1d,
+                                      validate_data)
 
 from . import training
+from ._lbfgs import WeightedLoss, fit_lbfgs
 from ._kernels import mlp as _k
 from .nn.activations import Activation, get_activation
 from .nn.initializers import get_initializer
@@ -123,9 +126,21 @@ def _check_int(name, value, low=1):
     return int(value)
 
 
+def _not_lbfgs(est):
+    """partial_fit exists for the stochastic solvers only."""
+    if est.solver == "lbfgs":
+        raise AttributeError("partial_fit is not available with solver='lbfgs' (it "
+                             "optimises over the whole data set in one call); use "
+                             "solver='adam' or 'sgd' to train incrementally.")
+    return True
+
+
 class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
     """An MLP's part in the shared training loop: one backpropagation step
     per mini-batch, each layer updated as soon as its gradient is known."""
+
+    weights = None       # per-sample weights of X's rows, or None
+    val_weights = None   # those of the validation rows
 
     def __init__(self, est, net, X, Y, train_idx, val_idx, Xv, Yv, optimizer, rng,
                  aug_rng):
@@ -194,10 +209,19 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
         yb = training.gather_rows(self.Y, rows, self.y_buf)
         if est.augment is not None:
             xb = est._augment(xb, self.aug_rng)
-        self.n_batch = len(idx)
         optimizer.begin_step(self.net.params)
-        loss, errors = self.net.train_batch(xb, yb, rng=self.rng,
-                                            on_layer=self.update_layer)
+        if self.weights is None:
+            self.n_batch = len(idx)
+            loss, errors = self.net.train_batch(xb, yb, rng=self.rng,
+                                                on_layer=self.update_layer)
+        else:  # the weighted mean loss: gradients and penalty over the weights' sum
+            wb = self.weights[rows]
+            self.net.loss.weights = wb
+            self.n_batch = float(wb.sum()) or 1.0
+            loss, errors = self.net.train_batch(xb, yb, rng=self.rng,
+                                                scale=1.0 / self.n_batch,
+                                                on_layer=self.update_layer)
+            self.net.loss.weights = None
         if self.masks is not None:
             for W, keep in self.masks:
                 np.multiply(W, keep, out=W)
@@ -213,7 +237,10 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
                 sq, ab = _k.sum_squares_abs(W)
                 penalty += 0.5 * est.alpha * sq + est.l1 * ab
             penalty /= self.batch_size
-        loss = loss_sum / n_train + penalty
+        if self.weights is None:
+            loss = loss_sum / n_train + penalty
+        else:
+            loss = loss_sum / float(self.weights[self.train_idx].sum()) + penalty
         est.loss_ = loss
         est.loss_curve_.append(loss)
         n_out = self.Y.shape[1]
@@ -226,7 +253,11 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
             v_loss, v_err = est._evaluate(self.net, Xv, Yv)
             self.net.allocate(self.batch_size, est._dtype)
             n_val = Xv.shape[0]
-            if self.is_classifier:
+            if self.val_weights is not None:
+                score = est._weighted_score(self.net, Xv, Yv, self.val_weights)
+                self.net.allocate(self.batch_size, est._dtype)
+                record |= dict(val_loss=v_loss / n_val, val_error=v_err / n_val)
+            elif self.is_classifier:
                 score = 1.0 - v_err / n_val
                 record |= dict(val_loss=v_loss / n_val, val_error=v_err / n_val)
             else:
@@ -303,6 +334,7 @@ class _BaseMLP(BaseEstimator):
         beta_2=0.999,
         epsilon=1e-8,
         n_iter_no_change=10,
+        max_fun=15000,
         rho=0.9,
         init="auto",
         l1=0.0,
@@ -336,6 +368,7 @@ class _BaseMLP(BaseEstimator):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.rho = rho
         self.init = init
         self.l1 = l1
@@ -370,20 +403,17 @@ class _BaseMLP(BaseEstimator):
     def _check_params(self):
         self._sizes = self._hidden_sizes()
         n_hidden = len(self._sizes)
-        if self.solver == "lbfgs":
-            raise ValueError(
-                f"solver must be one of {sorted(OPTIMIZERS)}; got 'lbfgs' (the "
-                "quasi-Newton solver is not provided: use 'adam' or 'sgd')."
-            )
-        if not isinstance(self.solver, str) or self.solver not in _SOLVER_ARGS:
-            raise ValueError(f"solver must be one of {sorted(_SOLVER_ARGS)}; "
+        if not isinstance(self.solver, str) or self.solver not in (*_SOLVER_ARGS, "lbfgs"):
+            raise ValueError(f"solver must be one of {sorted([*_SOLVER_ARGS, 'lbfgs'])}; "
                              f"got {self.solver!r}.")
         _check_real("alpha", self.alpha)
         _check_real("l1", self.l1)
         _check_real("learning_rate_init", self.learning_rate_init, low_open=True)
         _check_real("power_t", self.power_t)
         _check_int("max_iter", self.max_iter)
-        _check_int("n_iter_no_change", self.n_iter_no_change)
+        if not (isinstance(self.n_iter_no_change, Real) and self.n_iter_no_change == np.inf):
+            _check_int("n_iter_no_change", self.n_iter_no_change)
+        _check_int("max_fun", self.max_fun)
         _check_real("tol", self.tol)
         if not callable(self.momentum):
             _check_fraction("momentum", self.momentum)
@@ -423,10 +453,33 @@ class _BaseMLP(BaseEstimator):
         if self.pretrainer is not None and not hasattr(self.pretrainer, "fit"):
             raise TypeError("pretrainer must be an estimator with fit and "
                             f"layer_weights_; got {type(self.pretrainer).__name__}.")
-        key = self.dtype if isinstance(self.dtype, str) else np.dtype(self.dtype).name
-        if key not in _DTYPES:
-            raise ValueError(f"dtype must be 'float32' or 'float64'; got {self.dtype!r}.")
-        self._dtype = np.dtype(_DTYPES[key])
+        if self.dtype is None:  # follow the input, as scikit-learn does
+            self._dtype = (self.coefs_[0].dtype if hasattr(self, "coefs_")
+                           and self.coefs_ else None)
+        else:
+            key = self.dtype if isinstance(self.dtype, str) else np.dtype(self.dtype).name
+            if key not in _DTYPES:
+                raise ValueError("dtype must be 'float32', 'float64' or None; got "
+                                 f"{self.dtype!r}.")
+            self._dtype = np.dtype(_DTYPES[key])
+        if self.solver == "lbfgs":
+            self._check_lbfgs()
+
+    def _check_lbfgs(self):
+        """The extras that L-BFGS cannot honour, named."""
+        clashes = []
+        if any(self._dropouts) or self.input_dropout:
+            clashes.append("dropout/input_dropout (a stochastic objective)")
+        if self.augment is not None:
+            clashes.append("augment (new data at every step)")
+        if self.max_norm is not None:
+            clashes.append("max_norm (a projection after every step)")
+        if self.checkpoint_dir is not None:
+            clashes.append("checkpoint_dir (L-BFGS runs as one call)")
+        if clashes:
+            raise ValueError("solver='lbfgs' cannot be combined with "
+                             + ", ".join(clashes)
+                             + "; use solver='adam' or 'sgd' for these options.")
 
     def _momentum_at(self, epoch):
         """The momentum of one epoch: the float, or the schedule's value."""
@@ -570,9 +623,11 @@ class _BaseMLP(BaseEstimator):
     # fitting
 
     def _validate_Xy(self, X, y, reset):
+        dtype = (np.float64, np.float32) if self._dtype is None else self._dtype
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"],
-                             multi_output=True, dtype=self._dtype,
+                             multi_output=True, dtype=dtype,
                              y_numeric=isinstance(self, RegressorMixin), reset=reset)
+        self._dtype = X.dtype
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if hasattr(X, "tocsr"):
@@ -594,15 +649,39 @@ class _BaseMLP(BaseEstimator):
             errors += e_b
         return loss, errors
 
-    def _fit(self, X, y, incremental=False, classes=None):
+    def _fit(self, X, y, incremental=False, classes=None, sample_weight=None):
         self._check_params()
         first = not (incremental or self.warm_start) or not hasattr(self, "coefs_")
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True: it "
+                             "trains one epoch on the data it is given and holds "
+                             "nothing out. Use fit, or set early_stopping=False.")
         X, y = self._validate_Xy(X, y, reset=first)
-        Y = self._encode_targets(y, first, classes)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+            if np.any(sample_weight < 0) or not sample_weight.sum() > 0:
+                raise ValueError("sample_weight must be non-negative with a positive "
+                                 "sum; got values in "
+                                 f"[{sample_weight.min()}, {sample_weight.max()}].")
+        if (not first and not incremental and isinstance(self, ClassifierMixin)
+                and getattr(self, "_label_binarizer", None) is not None
+                and not self._label_binarizer.y_type_.startswith("multilabel")):
+            got = unique_labels(y)
+            if not np.array_equal(got, self.classes_):
+                raise ValueError(
+                    "warm_start can only be used where `y` has the same classes as in "
+                    f"the previous call to fit. Previously got {self.classes_}, `y` has "
+                    f"{got}")
+        # coefs_ set by hand (no fit yet): the targets' encoding is made now
+        Y = self._encode_targets(y, first or (isinstance(self, ClassifierMixin) and not
+                                              hasattr(self, "_label_binarizer")), classes)
         n_samples, n_features = X.shape
         rng_state = getattr(self, "_rng", None)
         rng = (training.make_generator(self.random_state)
                if first or rng_state is None else rng_state)
+        if not first and not hasattr(self, "activation_params_"):
+            self.activation_params_ = [np.zeros(0, dtype=self._dtype)
+                                       for _ in self._sizes]
 
         if first:
             self._initialize(n_features, Y.shape[1], rng)
@@ -610,6 +689,8 @@ class _BaseMLP(BaseEstimator):
             raise ValueError(f"dtype is {self._dtype.name} but the fitted model is "
                              f"{self.coefs_[0].dtype.name}; refit from scratch.")
 
+        if self.solver == "lbfgs":
+            return self._fit_lbfgs(X, Y, sample_weight, first)
         early = self.early_stopping and not incremental
         if early:
             val_idx, train_idx = self._split(y, n_samples, rng)
@@ -618,6 +699,8 @@ class _BaseMLP(BaseEstimator):
 
         aug_rng = rng.spawn(1)[0] if self.augment is not None else None
         net = self._build_network(self._dtype)
+        if sample_weight is not None:
+            net.loss = WeightedLoss(net.loss)
         if first or not hasattr(self, "_optimizer"):
             self._optimizer = get_optimizer(self.solver,
                                             learning_rate=self.learning_rate_init,
@@ -649,8 +732,11 @@ class _BaseMLP(BaseEstimator):
         self._rng = rng
         task = _MLPTask(self, net, X, Y, train_idx, val_idx, Xv, Yv, optimizer, rng,
                         aug_rng)
+        if sample_weight is not None:
+            task.weights = sample_weight
+            task.val_weights = sample_weight[val_idx] if early else None
         checkpointer = fp = None
-        start_epoch = self.n_iter_
+        start_epoch = getattr(self, "_epochs_done", self.n_iter_) if not first else 0
         if self.checkpoint_dir is not None and not incremental:
             checkpointer = training.Checkpointer(self.checkpoint_dir)
             fp = training.fingerprint(self, [X, Y])
@@ -669,16 +755,34 @@ class _BaseMLP(BaseEstimator):
             end_epoch = start_epoch + self.max_iter
         # overflow is detected, and reported, by the divergence checks
         with np.errstate(over="ignore", invalid="ignore"):
-            self.n_iter_, stopped = training.fit_loop(
-                task, n_samples=len(train_idx), batch_size=task.batch_size, rng=rng,
-                start=start_epoch, stop=end_epoch, learning_rate=self.learning_rate_init,
-                schedule=schedule, history=self.history_, schedule_key="loss",
-                momentum=(get_momentum_schedule(self.momentum)
-                          if self.solver == "sgd" else None),
-                shuffle=self.shuffle, stopper=stopper, checkpointer=checkpointer,
-                fingerprint=fp, verbose=self.verbose,
-                keep_going=lambda lr: (self.learning_rate == "adaptive" and not early
-                                       and lr > 1e-6))
+            try:
+                self.n_iter_, stopped = training.fit_loop(
+                    task, n_samples=len(train_idx), batch_size=task.batch_size, rng=rng,
+                    start=start_epoch, stop=end_epoch,
+                    learning_rate=self.learning_rate_init,
+                    schedule=schedule, history=self.history_, schedule_key="loss",
+                    momentum=(get_momentum_schedule(self.momentum)
+                              if self.solver == "sgd" else None),
+                    shuffle=self.shuffle, stopper=stopper, checkpointer=checkpointer,
+                    fingerprint=fp, verbose=self.verbose,
+                    keep_going=lambda lr: (self.learning_rate == "adaptive" and not early
+                                           and lr > 1e-6))
+            except training.DivergenceError as exc:
+                if not (early and stopper.best_params):
+                    raise training.DivergenceError(
+                        "Solver produced non-finite parameter weights. The input data "
+                        f"may contain large values and need to be preprocessed. {exc}"
+                    ) from None
+                # early stopping had a finite best epoch: keep it, as scikit-learn does
+                self.validation_scores_.append(float("nan"))
+                training._restore(task.params(), stopper.best_params)
+                self.n_iter_, stopped = len(self.validation_scores_), True
+                warnings.warn(f"{type(self).__name__}: {exc} The weights of the best "
+                              "validation epoch were kept.", training.DegenerateFitWarning)
+            self._epochs_done = self.n_iter_
+            if not first and not incremental and checkpointer is None:
+                # warm start: n_iter_ counts this call's epochs, as in scikit-learn
+                self.n_iter_ -= start_epoch
             if early:
                 self.best_validation_score_ = float(stopper.best_score)
             else:
@@ -698,7 +802,20 @@ class _BaseMLP(BaseEstimator):
         if n_val >= n_samples:
             raise ValueError(f"validation_fraction={self.validation_fraction} leaves no "
                              f"training samples out of {n_samples}.")
+        if n_val < 2:
+            raise ValueError(
+                f"The validation set is too small: validation_fraction="
+                f"{self.validation_fraction} of {n_samples} samples holds out {n_val}, "
+                "and early stopping needs at least 2. Increase 'validation_fraction' "
+                "or the size of your dataset, or set early_stopping=False.")
         if isinstance(self, ClassifierMixin) and y.ndim == 1:
+            labels, counts = np.unique(y, return_counts=True)
+            if counts.min() < 2:
+                raise ValueError(
+                    f"The least populated classes in y have only {counts.min()} member, "
+                    "too few for the stratified split of early stopping (at least 2 "
+                    "per class). Classes with too few members are: "
+                    f"{[str(c) for c in labels[counts < 2]]}")
             # stratified: the same fraction of each class
             val = []
             for cls in np.unique(y):
@@ -713,6 +830,63 @@ class _BaseMLP(BaseEstimator):
         mask = np.ones(n_samples, bool)
         mask[val_idx] = False
         return val_idx.astype(np.int64), np.flatnonzero(mask).astype(np.int64)
+
+    def _weighted_score(self, net, X, Y, weights):
+        """Weighted accuracy (classifier) or R^2 (regressor) of ``net``."""
+        net.allocate(min(1024, max(1, X.shape[0])), self._dtype)
+        outs = []
+        for start in range(0, X.shape[0], net._batch_size):
+            xb = X[start:start + net._batch_size]
+            xb = xb.toarray() if hasattr(xb, "toarray") else xb
+            outs.append(np.array(net.forward(np.ascontiguousarray(xb, dtype=self._dtype))))
+        Z = np.concatenate(outs).astype(np.float64)
+        Y = np.asarray(Y, dtype=np.float64)
+        w = np.asarray(weights, dtype=np.float64)
+        if isinstance(self, ClassifierMixin):
+            if isinstance(net.loss, WeightedLoss) and isinstance(net.loss.base, CrossEntropy):
+                right = np.argmax(Z, axis=1) == np.argmax(Y, axis=1)
+            else:
+                right = np.all((Z > 0) == (Y > 0.5), axis=1)
+            return float(np.dot(w, right) / w.sum())
+        mean = np.average(Y, axis=0, weights=w)
+        sse = np.dot(w, np.sum((Y - Z) ** 2, axis=1))
+        sst = np.dot(w, np.sum((Y - mean) ** 2, axis=1))
+        return float(1.0 - sse / sst) if sst > 0 else 0.0
+
+    def _fit_lbfgs(self, X, Y, sample_weight, first):
+        """Fit with scipy's L-BFGS-B over all parameters (full batch)."""
+        if first:
+            if self.pretrainer is not None:
+                self._apply_pretrainer(X)
+            self.loss_curve_ = []
+            self.history_ = training.History()
+            self.t_ = 0
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        self.best_loss_ = None
+        net = self._build_network(self._dtype)
+        if sample_weight is not None:
+            net.loss = WeightedLoss(net.loss)
+        dense_w = [layer.W for layer in net.layers if isinstance(layer, Dense)]
+        masks = getattr(self, "_weight_masks", None)
+        masks = None if masks is None else [
+            (W, np.asarray(m, dtype=W.dtype)) for W, m in zip(dense_w, masks)
+            if m is not None]
+        n_before = len(self.loss_curve_)
+        result = fit_lbfgs(self, net, X, Y, sample_weight, masks=masks)
+        self.n_iter_ = int(result.nit)
+        self.t_ += int(result.nit) * X.shape[0]
+        self.loss_ = float(result.fun)
+        for loss in self.loss_curve_[n_before:]:
+            self.history_.record(loss=loss)
+        if not all(np.all(np.isfinite(p)) for p in net.params):
+            raise training.DivergenceError(
+                "Solver produced non-finite parameter weights. The input data may "
+                "contain large values and need to be preprocessed.")
+        train_idx = np.arange(X.shape[0])
+        if self.loss_curve_:
+            self._check_health(net, X, Y, train_idx, dense_w)
+        return self
 
     def _resolve_batch_size(self, n_train):
         """Rows per mini-batch for ``n_train`` training rows ("auto" is
@@ -954,7 +1128,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         check_classification_targets(y)
         if first:
             self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y if classes is None else classes)
+            multilabel = getattr(y, "ndim", 1) == 2 and y.shape[1] > 1
+            self._label_binarizer.fit(y if classes is None or multilabel else classes)
             self.classes_ = self._label_binarizer.classes_
             if len(self.classes_) < 2 and not self._label_binarizer.y_type_.startswith(
                     "multilabel"):
@@ -979,7 +1154,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                                 if self._label_binarizer.y_type_ == "multiclass"
                                 else BinaryCrossEntropy)
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` and labels ``y``.
 
         Parameters
@@ -987,15 +1162,20 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         y : ndarray of shape (n_samples,) or (n_samples, n_classes)
             Class labels, or a label indicator matrix (multilabel).
+        sample_weight : array-like of shape (n_samples,) or None
+            Weights of the samples in the loss, its gradient and, with
+            early stopping, the validation accuracy.
 
         Returns
         -------
         self : MLPClassifier
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y, classes=None):
-        """One epoch over ``X, y``; ``classes`` is required on the first call.
+    @available_if(_not_lbfgs)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over ``X, y``; ``classes`` is required on the first call
+        (and, when given later, must be the same classes).
 
         Returns
         -------
@@ -1005,7 +1185,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to "
                                  "partial_fit.")
-        return self._fit(X, y, incremental=True, classes=classes)
+        elif classes is not None and hasattr(self, "classes_") and not np.array_equal(
+                np.unique(classes), self.classes_):
+            raise ValueError(f"classes={list(np.unique(classes))} differs from the "
+                             f"classes of the first call to partial_fit "
+                             f"({list(self.classes_)}).")
+        return self._fit(X, y, incremental=True, classes=classes,
+                         sample_weight=sample_weight)
 
     def predict_proba(self, X):
         """Class probabilities, of shape (n_samples, n_classes)."""
@@ -1061,28 +1247,32 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
                              f"{self.n_outputs_}.")
         return np.ascontiguousarray(Y, dtype=self._dtype)
 
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` and targets ``y``.
 
         Parameters
         ----------
         X : {ndarray, sparse matrix} of shape (n_samples, n_features)
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,) or None
+            Weights of the samples in the loss, its gradient and, with
+            early stopping, the validation R^2.
 
         Returns
         -------
         self : MLPRegressor
         """
-        return self._fit(X, y)
+        return self._fit(X, y, sample_weight=sample_weight)
 
-    def partial_fit(self, X, y):
+    @available_if(_not_lbfgs)
+    def partial_fit(self, X, y, sample_weight=None):
         """One epoch over ``X, y``.
 
         Returns
         -------
         self : MLPRegressor
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, incremental=True, sample_weight=sample_weight)
 
     def predict(self, X):
         """Predicted targets, of shape (n_samples,) or (n_samples, n_outputs)."""

@@ -117,6 +117,8 @@ class _RBMTask(TrainingTask):
         self.rbm, self.X, self.monitor = rbm, X, monitor
         self.name = type(rbm).__name__
         self.learning_rate = rbm.learning_rate
+        if rbm.verbose is True or rbm.verbose == 1:  # scikit-learn's line
+            self.verbose_keys = ("pseudo_likelihood",)
         n_chains = rbm.h_samples_.shape[0]
         self.ws = _Workspace(batch_size, max(n_chains, batch_size), X.shape[1],
                              rbm.n_components, rbm.components_.dtype)
@@ -234,7 +236,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         if not (isinstance(self.batch_size, str) and self.batch_size == "full"):
             _check_number("batch_size", self.batch_size, low=1, integer=True)
         _check_number("n_iter", self.n_iter, low=0, integer=True)
-        _check_number("verbose", self.verbose, low=0, integer=True)
+        if not isinstance(self.verbose, (bool, np.bool_)):  # True is verbose=1
+            _check_number("verbose", self.verbose, low=0, integer=True)
         _check_number("k", self.k, low=1, integer=True)
         if not isinstance(self.persistent, (bool, np.bool_)):
             raise TypeError(f"persistent must be a bool; got {self.persistent!r}.")
@@ -852,6 +855,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
+        self._check_value_range(X)
         dtype = X.dtype
         if sp.issparse(X):
             X = X.astype(self.components_.dtype)
@@ -990,6 +994,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
+        self._check_value_range(X)
         seed = draw_seed(make_generator(self.random_state))
         out = []
         for chunk in self._chunks(X):

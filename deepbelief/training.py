@@ -47,8 +47,9 @@ __all__ = [
 ]
 
 
-class DivergenceError(ArithmeticError):
-    """Raised when training produces a non-finite loss or parameter.
+class DivergenceError(ArithmeticError, ValueError):
+    """Raised when training produces a non-finite loss or parameter (a
+    ValueError too, as scikit-learn raises for non-finite weights).
 
     The estimator keeps the last finite parameters it had, so it can be
     inspected or refitted with a smaller learning rate.
@@ -922,8 +923,9 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
         history.record(**record)
         if verbose:
             keys = task.verbose_keys
-            shown = {k: float(v) for k, v in record.items()
-                     if k != "seconds" and (keys is None or k in keys)}
+            shown = ({k: float(v) for k, v in record.items() if k != "seconds"}
+                     if keys is None else
+                     {k: float(record[k]) for k in keys if k in record})
             print_epoch(task.name, done, **shown, time=f"{timer.seconds:.2f}s")
         halt = False
         if stopper is not None:
