@@ -16,7 +16,7 @@ import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
 from .nn.layers import Dense
-from .nn.losses import BinaryCrossEntropy, CrossEntropy, Loss, SquaredError
+from .nn.losses import BinaryCrossEntropy, CrossEntropy, Loss, Poisson, SquaredError
 
 __all__ = ["WeightedLoss", "row_losses", "fit_lbfgs"]
 
@@ -33,6 +33,10 @@ def row_losses(loss, z, y):
         return lse * y.sum(axis=1) - np.sum(y * z, axis=1)
     if isinstance(loss, BinaryCrossEntropy):
         return np.sum(np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - y * z, axis=1)
+    if isinstance(loss, Poisson):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1)), 0.0)
+        return np.sum(ylogy - y * z - y + np.exp(z), axis=1)
     raise TypeError(f"sample_weight is not supported with the loss {loss!r}.")
 
 

@@ -36,7 +36,7 @@ from sklearn.utils.validation import (_num_features, _num_samples, check_is_fitt
 
 from ._kernels import blas
 from ._kernels.random import draw_seed
-from .mlp import MLPClassifier, MLPRegressor
+from .mlp import MLPClassifier, MLPRegressor, _BaseMLP
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
 from .nn.initializers import Normal
 from .training import layer_warnings, make_generator
@@ -547,8 +547,9 @@ class _DBNDefaults:
         checkpoint_dir=None,
         dtype="float32",
     ):
-        super().__init__(
-            hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
+        # _BaseMLP's, not MLPRegressor's: its loss parameter is not offered here
+        _BaseMLP.__init__(
+            self, hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
             batch_size=batch_size, learning_rate=learning_rate,
             learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
             shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,

@@ -42,7 +42,7 @@ from .nn.activations import Activation, get_activation
 from .nn.initializers import get_initializer
 from .nn.layers import (ACTIVATION_LAYERS, Dense, Dropout, Maxout, Network, PReLU,
                         make_activation_layer)
-from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
+from .nn.losses import BinaryCrossEntropy, CrossEntropy, Poisson, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
 from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, Schedule,
                            get_momentum_schedule, get_schedule)
@@ -914,15 +914,18 @@ class _BaseMLP(BaseEstimator):
                     hidden += 1
             Ys = np.asarray(Y[np.sort(train_idx[:5000])], dtype=np.float64)
             prior = Ys.mean(axis=0)
-            if isinstance(net.loss, CrossEntropy):
+            loss = getattr(net.loss, "base", net.loss)  # unwrapped sample weighting
+            if isinstance(loss, CrossEntropy):
                 Z, what = np.log(np.clip(prior, 1e-12, None)), "predicting the class frequencies"
-            elif isinstance(net.loss, BinaryCrossEntropy):
+            elif isinstance(loss, Poisson):
+                Z, what = np.log(np.clip(prior, 1e-12, None)), "predicting the mean target"
+            elif isinstance(loss, BinaryCrossEntropy):
                 p = np.clip(prior, 1e-12, 1 - 1e-12)
                 Z, what = np.log(p / (1 - p)), "predicting the label frequencies"
             else:
                 Z, what = prior, "predicting the mean target"
             Z = np.broadcast_to(Z, Ys.shape).copy()
-            chance = float(net.loss.loss(Ys, Z))
+            chance = float(loss.loss(Ys, Z))
         health.chance(float(self.loss_curve_[-1]), chance, what)
 
     @staticmethod
@@ -1131,12 +1134,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
             multilabel = getattr(y, "ndim", 1) == 2 and y.shape[1] > 1
             self._label_binarizer.fit(y if classes is None or multilabel else classes)
             self.classes_ = self._label_binarizer.classes_
-            if len(self.classes_) < 2 and not self._label_binarizer.y_type_.startswith(
-                    "multilabel"):
-                raise ValueError(
-                    "MLPClassifier needs samples of at least 2 classes in the data; "
-                    f"got 1 class: {self.classes_[0]!r}."
-                )
+            # one class (as scikit-learn): a single output trained towards 0,
+            # and every prediction is that class
         else:
             labels = unique_labels(y)
             if not set(labels) <= set(self.classes_):
@@ -1239,7 +1238,41 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
 
     _loss_class = SquaredError
 
+    def __init__(self, hidden_layer_sizes=(100,), *, loss="squared_error", activation="relu",
+                 solver="adam", alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False,
+                 momentum=0.9, nesterovs_momentum=True, early_stopping=False,
+                 validation_fraction=0.1, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 n_iter_no_change=10, max_fun=15000, rho=0.9, init="auto", l1=0.0,
+                 dropout=0.0, input_dropout=0.0, max_norm=None, augment=None,
+                 pretrainer=None, checkpoint_dir=None, dtype="float32"):
+        super().__init__(
+            hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
+            batch_size=batch_size, learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
+            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
+            warm_start=warm_start, momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
+            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
+            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, rho=rho,
+            init=init, l1=l1, dropout=dropout, input_dropout=input_dropout,
+            max_norm=max_norm, augment=augment, pretrainer=pretrainer,
+            checkpoint_dir=checkpoint_dir, dtype=dtype)
+        self.loss = loss
+
+    def _check_params(self):
+        super()._check_params()
+        loss = getattr(self, "loss", "squared_error")  # DBNRegressor has no loss
+        if not isinstance(loss, str) or loss not in ("squared_error", "poisson"):
+            raise ValueError("loss must be 'squared_error' or 'poisson'; got "
+                             f"{loss!r}.")
+        self._loss_class = Poisson if loss == "poisson" else SquaredError
+
     def _encode_targets(self, y, first, classes=None):
+        if self._loss_class is Poisson and np.any(np.asarray(y) < 0):
+            raise ValueError("loss='poisson' needs non-negative targets; y has values "
+                             f"down to {np.min(y)}.")
         self._y_ndim = y.ndim if first else getattr(self, "_y_ndim", y.ndim)
         Y = y.reshape(-1, 1) if y.ndim == 1 else y
         if not first and Y.shape[1] != self.n_outputs_:

@@ -28,17 +28,11 @@ def splitmix64(seed, positions):
 
 
 def row_uniforms32(seed, shape):
-    """The float32 uniforms of ``random.row_uniforms``: two columns per hash."""
+    """The float32 uniforms of ``random.row_uniforms``: the float64 stream's,
+    truncated to their top 23 bits."""
     n, m = shape
-    half = (m + 1) // 2
-    out = np.empty(shape, dtype=np.float32)
-    for i in range(n):
-        h = splitmix64(seed, i * half + np.arange(half))
-        low = (h & np.uint64(0xFFFFFFFF)) >> np.uint64(9)
-        high = h >> np.uint64(41)
-        out[i, :half] = low.astype(np.float64) / 2**23
-        out[i, half:] = (high.astype(np.float64) / 2**23)[: m - half]
-    return out
+    h = splitmix64(seed, np.arange(n * m)).reshape(n, m)
+    return ((h >> np.uint64(41)).astype(np.float64) / 2**23).astype(np.float32)
 
 
 def sample_uniforms(seed, shape, dtype):

@@ -110,3 +110,16 @@ def test_dtype_none_follows_input():
             warnings.simplefilter("ignore", ConvergenceWarning)
             reg = MLPRegressor((3,), max_iter=2, dtype=None).fit(X.astype(dtype), y)
         assert reg.coefs_[0].dtype == dtype and reg.predict(X).dtype == dtype
+
+
+@pytest.mark.parametrize("Estimator", [MLPClassifier, MLPRegressor])
+def test_lbfgs_passes_sample_weight_equivalence_check(Estimator):
+    from sklearn.utils import estimator_checks
+    check = getattr(estimator_checks, "check_sample_weight_equivalence_on_dense_data",
+                    None)
+    if check is None:
+        pytest.skip("this scikit-learn has no check_sample_weight_equivalence_on_dense_data")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        check(Estimator.__name__, Estimator((8,), solver="lbfgs", dtype="float64",
+                                            random_state=0))

@@ -60,7 +60,6 @@ def normal(seed, position):
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
-_LOW32 = np.uint64(0xFFFFFFFF)
 _S32 = np.uint64(32)
 _S9 = np.uint64(9)
 _ONE_BITS_32 = np.uint64(0x3F800000)  # the bits of float32 1.0
@@ -83,28 +82,22 @@ def _row_uniforms_f64(seed, row, out):
 
 @jit(inline="always")
 def _row_uniforms_f32(seed, row, out):
-    # One hash gives two float32 uniforms: its low half goes to column q and
-    # its high half to column q + half, two contiguous streams that
-    # vectorise (interleaving them would not).
+    # the float64 stream's uniforms truncated to 23 bits: float32 and float64
+    # fits draw the same numbers (a comparison differs only where p falls
+    # within 2**-23 below a uniform)
     m = out.shape[0]
-    half = (m + 1) // 2
-    base = row * half
-    for q in range(m - half):
-        h = hash64(seed, base + q)
-        out[q] = _unit_f32(h & _LOW32)
-        out[q + half] = _unit_f32(h >> _S32)
-    if m % 2 == 1:
-        out[half - 1] = _unit_f32(hash64(seed, base + half - 1) & _LOW32)
+    base = row * m
+    for j in range(m):
+        out[j] = _unit_f32(hash64(seed, base + j) >> _S32)
 
 
 def row_uniforms(seed, row, out):
     """Fill ``out`` (one row of ``m`` values) with the uniforms of row ``row``.
 
-    Float64 rows take ``uniform(seed, row * m + j)``. Float32 rows need only
-    24 bits each, so one 64-bit hash serves two columns: with
-    ``half = ceil(m / 2)`` and ``h = hash64(seed, row * half + q)``, column
-    ``q`` takes the top 23 bits of h's low half and column ``q + half`` those
-    of its high half. Half the hashing, and float32 comparisons after it.
+    Float64 rows take ``uniform(seed, row * m + j)``, 52 bits of
+    ``hash64(seed, row * m + j)``; float32 rows take the top 23 of the same
+    hash, that uniform truncated to float32. A model trained in float32 then
+    sees the random numbers of its float64 twin.
     """
     raise NotImplementedError("row_uniforms runs inside compiled kernels only")
 

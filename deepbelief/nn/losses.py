@@ -26,6 +26,7 @@ __all__ = [
     "SquaredError",
     "CrossEntropy",
     "BinaryCrossEntropy",
+    "Poisson",
     "squared_error",
     "cross_entropy",
     "binary_cross_entropy",
@@ -119,6 +120,42 @@ class BinaryCrossEntropy(Loss):
     _kernel = staticmethod(_k.sigmoid_cross_entropy_delta)
 
 
+class _Exp:
+    """The exponential output of Poisson regression (means are positive)."""
+
+    name = "exp"
+
+    def forward(self, z, out=None):
+        return np.exp(z, out=out)
+
+
+def _poisson_delta(Z, Y, scale):
+    with np.errstate(over="ignore"):
+        mu = np.exp(Z)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ylogy = np.where(Y > 0, Y * np.log(np.where(Y > 0, Y, 1)), 0.0)
+    loss = float(np.sum(ylogy - Y * Z - Y + mu))
+    errors = float(np.sum((mu - Y) ** 2))
+    np.multiply(mu - Y, scale, out=Z)
+    return loss, errors
+
+
+class Poisson(Loss):
+    r"""Poisson deviance (half of it), with exponential outputs (counts).
+
+    .. math:: L = \frac{1}{n}\sum_i \sum_k \left[y_{ik}\log y_{ik} - y_{ik} z_{ik}
+              - y_{ik} + e^{z_{ik}}\right], \qquad
+              \frac{\partial L}{\partial z_i} = \frac{e^{z_i} - y_i}{n}
+
+    Targets must be non-negative. ``errors`` from ``delta`` is the summed
+    squared error of the means ``exp(z)``.
+    """
+
+    name = "poisson"
+    activation = _Exp()
+    _kernel = staticmethod(_poisson_delta)
+
+
 squared_error = SquaredError()
 cross_entropy = CrossEntropy()
 binary_cross_entropy = BinaryCrossEntropy()
@@ -127,6 +164,7 @@ LOSSES = {
     "squared_error": SquaredError,
     "cross_entropy": CrossEntropy,
     "binary_cross_entropy": BinaryCrossEntropy,
+    "poisson": Poisson,
 }
 
 
