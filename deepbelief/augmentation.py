@@ -104,10 +104,28 @@ def _check_images(X, image_shape):
 
 
 def _check_flat(X):
-    """A 2-D float32 or float64 array (other dtypes become float64)."""
+    """A 2-D float32 or float64 array (other dtypes become float64); sparse
+    matrices, missing values (None, NaN, pandas NA) and infinities are
+    refused with a message that says so (NaN and inf pass through)."""
+    if hasattr(X, "tocsr") or type(X).__module__.startswith("scipy.sparse"):
+        raise TypeError("X must be a dense array of flat images; got a sparse "
+                        f"{type(X).__name__}. Convert it with X.toarray().")
+    if hasattr(X, "to_numpy"):  # pandas: NA is the missing marker
+        X = X.to_numpy(dtype=object)
     X = np.asarray(X)
     if X.dtype not in (np.float32, np.float64):
-        X = X.astype(np.float64)
+        if X.dtype.kind == "O":
+            missing = sum(v is None or type(v).__name__ in ("NAType", "NaTType")
+                          for v in X.reshape(-1))
+            if missing:
+                raise ValueError(f"X holds {missing} missing value(s) (None or NA); "
+                                 "images must be complete. Drop or fill them first "
+                                 "(deepbelief.preprocessing.drop_incomplete).")
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError("X must hold numbers (flat images); got values of dtype "
+                            f"{X.dtype} that are not: {exc}.") from None
     if X.ndim != 2:
         raise ValueError(
             "X must be a 2-D array of flat images (n_images, n_pixels); "

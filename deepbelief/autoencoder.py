@@ -32,7 +32,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                           clone)
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from .dbn import DBN, check_layer_sizes, per_layer
 from .nn.activations import get_activation
@@ -53,6 +53,13 @@ _OUTPUT_LOSSES = {"sigmoid": BinaryCrossEntropy, "identity": SquaredError}
 _CORRUPTIONS = (None, "masking", "gaussian")
 _N_MONITOR = 1000
 _CHUNK = 4096
+
+
+def _check_codes(X):
+    """Codes given to inverse_transform: a finite, non-empty 2-D float array
+    (NaN, inf, None and empty input are refused, naming the problem)."""
+    return check_array(X, dtype=(np.float64, np.float32), ensure_all_finite=True,
+                       input_name="X")
 
 
 def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
@@ -594,7 +601,7 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         X_reconstructed : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self, "coefs_")
-        H = np.asarray(X)
+        H = _check_codes(X)
         if H.ndim != 2 or H.shape[1] != self.n_components:
             raise ValueError(f"X must have {self.n_components} columns (codes); got "
                              f"shape {H.shape}.")
@@ -811,7 +818,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMi
         X_reconstructed : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self, "autoencoders_")
-        H = X
+        H = _check_codes(X)
         for ae in reversed(self.autoencoders_):
             H = ae.inverse_transform(H)
         return H
@@ -1171,7 +1178,7 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         X_reconstructed : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self, "coefs_")
-        H = np.asarray(X)
+        H = _check_codes(X)
         n_code = self.coefs_[len(self.coefs_) // 2].shape[0]
         if H.ndim != 2 or H.shape[1] != n_code:
             raise ValueError(f"X must have {n_code} columns (codes); got shape "

@@ -6,6 +6,7 @@ or raw. ``load_digits`` wraps scikit-learn's bundled 8x8 digits, scaled to
 """
 
 import gzip
+import math
 import os
 import struct
 
@@ -75,7 +76,7 @@ def read_idx(path):
         raise ValueError(f"{path}: truncated IDX header.")
     shape = struct.unpack(f">{ndim}I", data[4:header])
     dtype = _IDX_TYPES[type_code]
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     actual = len(data) - header
     if actual != expected:
         raise ValueError(

@@ -379,6 +379,8 @@ def _missing_rows_array(values):
         bad = _is_missing_object(values).astype(bool)
     else:  # integers, booleans, strings: no missing marker exists
         return np.zeros(values.shape[0], dtype=bool)
+    if values.shape[0] == 0:
+        return np.zeros(0, dtype=bool)
     return bad.reshape(values.shape[0], -1).any(axis=1)
 
 
@@ -396,7 +398,7 @@ def _is_pandas(obj):
 
 
 def _missing_rows_pandas(obj):
-    bad = np.asarray(obj.isna(), dtype=bool)
+    bad = np.array(obj.isna(), dtype=bool)  # a copy: pandas may hand out a read-only view
     if bad.ndim == 2:
         bad = bad.any(axis=1)
     frame = obj.to_frame() if bad.ndim == 1 and hasattr(obj, "to_frame") else obj
