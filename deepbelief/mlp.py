@@ -926,7 +926,8 @@ class _BaseMLP(BaseEstimator):
                 Z, what = prior, "predicting the mean target"
             Z = np.broadcast_to(Z, Ys.shape).copy()
             chance = float(loss.loss(Ys, Z))
-        health.chance(float(self.loss_curve_[-1]), chance, what)
+        if len(getattr(self, "classes_", (0, 1))) > 1:  # one class: nothing to beat
+            health.chance(float(self.loss_curve_[-1]), chance, what)
 
     @staticmethod
     def _restore(params, saved):
@@ -1132,6 +1133,11 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         if first:
             self._label_binarizer = LabelBinarizer()
             multilabel = getattr(y, "ndim", 1) == 2 and y.shape[1] > 1
+            if classes is not None and not multilabel:
+                unknown = sorted(set(unique_labels(y)) - set(np.asarray(classes).tolist()))
+                if unknown:
+                    raise ValueError(f"y has classes {unknown} that are not in classes="
+                                     f"{list(classes)}.")
             self._label_binarizer.fit(y if classes is None or multilabel else classes)
             self.classes_ = self._label_binarizer.classes_
             # one class (as scikit-learn): a single output trained towards 0,
