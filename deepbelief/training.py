@@ -894,6 +894,23 @@ def _save(checkpointer, task, epoch, fingerprint, history, stopper, best):
     checkpointer.save(epoch, arrays, meta, best=best)
 
 
+def _progress_bar(total, description, verbose):
+    """A tqdm bar over one epoch's mini-batches when ``verbose`` and a
+    terminal is attached (or ``DEEPBELIEF_PROGRESS=1``) and tqdm is
+    installed (the ``[progress]`` extra); otherwise None."""
+    if not verbose:
+        return None
+    forced = os.environ.get("DEEPBELIEF_PROGRESS")
+    if forced == "0" or (forced != "1" and not sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=description, unit="batch", leave=False,
+                file=sys.stderr, dynamic_ncols=True)
+
+
 def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
              schedule, history, schedule_key="loss", momentum=None, shuffle=True,
              stopper=None, checkpointer=None, fingerprint=None, verbose=0,
@@ -905,7 +922,9 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
     given); ``task.begin_epoch``; mini-batches of row indices (a fresh
     permutation from ``rng`` when ``shuffle``) passed to ``task.step``; the
     record from ``task.end_epoch``, with the epoch's seconds, appended to
-    ``history``; one verbose line; the early-stopping rule on
+    ``history``; one verbose line (and, with ``verbose`` on a terminal and
+    tqdm installed, a live bar over the epoch's batches); the early-stopping
+    rule on
     ``record[stopper.monitor]``; a checkpoint.
 
     Divergence has one policy: a non-finite batch loss or parameter at the
@@ -927,13 +946,21 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
         loss_sum = 0.0
         with EpochTimer() as timer:
             task.begin_epoch(epoch)
-            for idx in minibatch_indices(n_samples, batch_size, rng, shuffle):
+            batches = minibatch_indices(n_samples, batch_size, rng, shuffle)
+            bar = _progress_bar(len(batches), f"{task.name} epoch {epoch + 1}", verbose)
+            for idx in batches:
                 loss = task.step(idx, lr, mom)
+                if bar is not None:
+                    bar.update()
                 if loss is not None:
                     if not np.isfinite(loss):
                         _restore(live, snapshot)
+                        if bar is not None:
+                            bar.close()
                         check_finite(f"epoch {epoch + 1}", lr, loss=loss)
                     loss_sum += loss
+            if bar is not None:
+                bar.close()
             try:
                 check_finite(f"epoch {epoch + 1}", lr, **live)
             except DivergenceError:
