@@ -68,6 +68,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
@@ -751,6 +752,9 @@ class CompressedModel:
                 lab_len = gap_len = None
                 lab = _write_bits(labels, np.full(len(labels), w))
                 gap = _write_bits(gap_syms, np.full(len(gap_syms), layer.index_bits))
+            # streams kept as uint8 arrays (persistence.save writes arrays)
+            lab = (np.frombuffer(lab[0], dtype=np.uint8).copy(), lab[1])
+            gap = (np.frombuffer(gap[0], dtype=np.uint8).copy(), gap[1])
             self._streams.append(dict(n_entries=len(labels), lab=lab, gap=gap,
                                       lab_len=lab_len, gap_len=gap_len,
                                       n_alphabet=n_label_alpha))
@@ -777,7 +781,7 @@ class CompressedModel:
                      layer.bias.astype("<f4").tobytes()]
             if self.coding == "huffman":
                 parts += [_pack_lengths(st["lab_len"]), _pack_lengths(st["gap_len"])]
-            parts += [st["lab"][0], st["gap"][0]]
+            parts += [st["lab"][0].tobytes(), st["gap"][0].tobytes()]
             entry["sizes"] = [len(p) for p in parts]
             meta["layers"].append(entry)
             payload += parts
@@ -856,7 +860,7 @@ class CompressedModel:
                 shape=layer.shape, kept=len(layer.positions),
                 kept_fraction=len(layer.positions) / size, bits=layer.bits,
                 entries=st["n_entries"],
-                weight_bytes=len(st["lab"][0]), index_bytes=len(st["gap"][0]),
+                weight_bytes=st["lab"][0].size, index_bytes=st["gap"][0].size,
                 codebook_bytes=4 * len(layer.codebook), table_bytes=extra,
                 bias_bytes=4 * layer.bias.size))
         return rows
@@ -870,7 +874,6 @@ class CompressedModel:
     def _operators(self):
         if self._cache is None or self._cache[0] != self.mode:
             if self.mode == "sparse":
-                from scipy import sparse
                 ops = []
                 for layer in self.layers:
                     rows, cols = np.divmod(layer.positions, layer.shape[1])
@@ -878,10 +881,11 @@ class CompressedModel:
                     M = sparse.csr_matrix(
                         (layer.codebook[layer.labels], (cols, rows)),
                         shape=(layer.shape[1], layer.shape[0]), dtype=np.float32)
-                    ops.append(M)
+                    # arrays only, so that the model stays plain data
+                    ops.append([M.data, M.indices, M.indptr])
             else:
                 ops = [layer.dense() for layer in self.layers]
-            self._cache = (self.mode, ops)
+            self._cache = [self.mode, ops]
         return self._cache[1]
 
     def _output(self, X):
@@ -892,7 +896,9 @@ class CompressedModel:
         H = np.ascontiguousarray(X, dtype=np.float32)
         for layer, op in zip(self.layers, self._operators()):
             if self.mode == "sparse":
-                Z = np.ascontiguousarray((op @ H.T).T)
+                M = sparse.csr_matrix(tuple(op), shape=(layer.shape[1], layer.shape[0]),
+                                      copy=False)
+                Z = np.ascontiguousarray((M @ H.T).T)
             else:
                 Z = H @ op
             Z += layer.bias

@@ -434,3 +434,17 @@ def test_errors(clf, digits):
         cm.predict(X[:, :10])
     with pytest.raises(AttributeError, match="transform"):
         cm.transform(X)
+
+
+def test_persistence_save_load(clf, digits, tmp_path):
+    from deepbelief import persistence
+
+    X, y = digits
+    cm = C.huffman_code(C.share_weights(clf, bits=3))
+    for mode in ("dense", "sparse"):
+        cm.mode = mode
+        cm.predict(X[:5])  # fills the operator cache, which is saved too
+        persistence.save(cm, tmp_path / "cm.npz")
+        back = persistence.load(tmp_path / "cm.npz")
+        np.testing.assert_array_equal(back.predict_proba(X), cm.predict_proba(X))
+        assert back.to_bytes() == cm.to_bytes()
