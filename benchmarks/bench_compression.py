@@ -10,17 +10,24 @@ Protocol, fixed before any run:
   0.2 on both hidden layers, 30 epochs, seed 0; cached under
   ``benchmarks/cache/``.
 - Pruning: three levels of kept weights per layer, the paper's
-  (8%, 9%, 26%) and that scaled by 0.7 and 0.5; three prune-retrain
-  rounds, 5 epochs of retraining each (Adam, constant learning rate 2e-4,
-  dropout rescaled by the square root of the kept fraction), relative
-  positions of 5 bits.
+  (8%, 9%, 26%) and that scaled by 0.7 and 0.5; six prune-retrain rounds
+  of 2 epochs each (Adam at the baseline's 1e-3, constant; dropout kept at
+  0.2), then 4 epochs at 1e-4 with the final mask; relative positions of
+  5 bits.
 - Weight sharing: 6, 5 or 4 bits per weight (all layers), linear
   initialisation, two epochs of centroid fine-tuning (Adam, 1e-4).
 
-A pilot run (24 epochs at a constant rate; two rounds of 3 epochs at 5e-4;
-one epoch of fine-tuning) was stopped before it read the test set: on
-validation its pruned networks stayed 0.3 points behind the baseline, so
-the retraining above is longer.
+Two pilot runs were stopped before they read the test set (24 epochs at
+a constant rate and 2 rounds of 3 epochs at 5e-4; then 3 rounds of 5
+epochs at 2e-4 with dropout rescaled): their pruned networks stayed 0.5
+points behind the baseline on validation. Retraining settings were then
+compared on validation only, at the paper's level (validation error after
+pruning): 3 rounds x 4 epochs at 5e-5 3.37%, at 3e-4 2.20%, at 1e-3
+1.96%; with dropout unchanged instead of rescaled 1.84%; 6 rounds x 2
+epochs 1.84%; 4 more epochs at a tenth of the rate gained 0.06-0.08.
+The settings above combine the better ones.
+- Stage table: the headline candidate, or if none is within 0.1 points,
+  the candidate of lowest validation error among those of at least 40x.
 - Huffman coding of indices and position gaps.
 - The error-versus-ratio table has all nine (level, bits) candidates. The
   headline row is the candidate of highest storage ratio whose validation
@@ -56,7 +63,8 @@ PAPER_KEPT = (0.08, 0.09, 0.26)
 LEVELS = (1.0, 0.7, 0.5)
 BITS = (6, 5, 4)
 INDEX_BITS = 5
-ROUNDS, RETRAIN_EPOCHS, RETRAIN_LR = 3, 5, 2e-4
+ROUNDS, RETRAIN_EPOCHS, RETRAIN_LR = 6, 2, 1e-3
+POLISH_EPOCHS, POLISH_LR = 4, 1e-4
 FINETUNE_EPOCHS, FINETUNE_LR = 2, 1e-4
 
 
@@ -85,7 +93,8 @@ def baseline(X, y, epochs):
 
 
 def pruned(clf, X, y, level, epochs):
-    path = CACHE / f"lenet-pruned-{level}-{epochs}-{ROUNDS}x{RETRAIN_EPOCHS}-{RETRAIN_LR}.pkl"
+    path = CACHE / (f"lenet-pruned-{level}-{epochs}-{ROUNDS}x{RETRAIN_EPOCHS}-"
+                    f"{RETRAIN_LR}-keepdrop-polish{POLISH_EPOCHS}.pkl")
     if path.exists():
         with open(path, "rb") as f:
             return pickle.load(f)
@@ -94,7 +103,11 @@ def pruned(clf, X, y, level, epochs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est, masks = C.prune(clf, X, y, sparsity=sparsity, n_rounds=ROUNDS,
-                             retrain_epochs=RETRAIN_EPOCHS, learning_rate=RETRAIN_LR)
+                             retrain_epochs=RETRAIN_EPOCHS, learning_rate=RETRAIN_LR,
+                             rescale_dropout=False)
+        est, masks = C.prune(est, X, y, sparsity=sparsity, n_rounds=1,
+                             retrain_epochs=POLISH_EPOCHS, learning_rate=POLISH_LR,
+                             rescale_dropout=False)
     out = (est, masks, time.perf_counter() - t0)
     with open(path, "wb") as f:
         pickle.dump(out, f)
@@ -158,7 +171,11 @@ def main():
                   f"validation error {val:.2f}%", flush=True)
 
     eligible = [c for c in candidates if c["val"] <= base_val + 0.1]
-    chosen = max(eligible, key=lambda c: c["storage"]) if eligible else None
+    if eligible:
+        chosen = max(eligible, key=lambda c: c["storage"])
+    else:
+        wide = [c for c in candidates if c["storage"] >= 40]
+        chosen = min(wide, key=lambda c: c["val"]) if wide else None
 
     # test set: once per reported row
     _, _, Xt, yt = mnist_split()
@@ -178,7 +195,7 @@ def main():
         f"{args.epochs} epochs, seed 0); choices on the last 10,000 (validation), "
         "test set read once per row. Pruning: kept fractions per layer as listed, "
         f"{ROUNDS} prune-retrain rounds of {RETRAIN_EPOCHS} epochs (Adam {RETRAIN_LR}, "
-        "dropout rescaled); k-means weight sharing with linear initialisation and "
+        f"dropout kept) then {POLISH_EPOCHS} epochs at {POLISH_LR}; k-means weight sharing with linear initialisation and "
         f"{FINETUNE_EPOCHS} epochs of centroid fine-tuning; Huffman coding of "
         f"indices and {INDEX_BITS}-bit position gaps. Storage ratio: dense float32 "
         "weights and biases over every byte of `to_bytes()` (header, codebooks, "
@@ -206,8 +223,11 @@ def main():
              f"{c['params']:.1f}x", f"{c['test']:.2f}%", f"{c['h_s']:.2f}"],
         ]
         lines += [
-            f"Chosen on validation (highest storage ratio within 0.1 points of the "
-            f"baseline's validation error): kept {100 * c['level'] * PAPER_KEPT[0]:.1f}"
+            ("Chosen on validation (highest storage ratio within 0.1 points of the "
+             "baseline's validation error)" if eligible else
+             "No candidate came within 0.1 points of the baseline on validation; "
+             "shown: the lowest validation error among those of at least 40x") +
+            f": kept {100 * c['level'] * PAPER_KEPT[0]:.1f}"
             f"% / {100 * c['level'] * PAPER_KEPT[1]:.1f}% / "
             f"{100 * c['level'] * PAPER_KEPT[2]:.1f}%, {c['bits']} bits.", "",
             markdown_table(["stage", "bytes", "storage ratio", "parameter ratio",

@@ -82,9 +82,11 @@ from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from .nn.optimizers import get_optimizer
 from .training import gather_rows, make_generator, minibatch_indices
 
-__all__ = ["prune", "share_weights", "huffman_code", "compress", "CompressedModel",
-           "huffman_code_lengths", "canonical_codes", "huffman_encode",
-           "huffman_decode", "kmeans_1d", "centroid_gradients"]
+__all__ = ["CompressedModel", "canonical_codes", "centroid_gradients", "compress",
+           "decode_positions", "encode_positions", "huffman_code",
+           "huffman_code_lengths", "huffman_decode", "huffman_encode", "kmeans_1d",
+           "magnitude_masks", "nearest_centroid", "prune", "share_weights",
+           "sparse_nbytes"]
 
 _MAGIC = b"DBCM"
 _VERSION = 1
@@ -286,7 +288,8 @@ def magnitude_masks(coefs, sparsities, masks=None):
 
 
 def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
-          retrain_epochs=5, learning_rate=None, batch_size=None, random_state=None):
+          retrain_epochs=5, learning_rate=None, rescale_dropout=True, batch_size=None,
+          random_state=None):
     """Magnitude pruning with retraining, on a copy of ``model``.
 
     Parameters
@@ -311,6 +314,9 @@ def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
         (a tenth of it for the deep autoencoder's SGD), constant through the
         retraining (a schedule of the model would otherwise continue from
         its last epoch). Han et al. lower it for retraining.
+    rescale_dropout : bool, default=True
+        Retrain with the MLP's dropout rates scaled by the square root of
+        each layer's kept fraction (Han et al. 2015), or unchanged.
     batch_size : int or None
         Used for the autoencoder's retraining (None: its own batch_size).
     random_state : int, Generator or None
@@ -341,11 +347,12 @@ def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
             W *= keep
         if retrain_epochs:
             _retrain(est, X, y, masks, retrain_epochs, learning_rate, batch_size,
-                     random_state)
+                     random_state, rescale_dropout)
     return est, masks
 
 
-def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state):
+def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state,
+             rescale_dropout=True):
     if isinstance(est, DeepAutoencoder):
         lr = est.learning_rate_init / 10 if learning_rate is None else learning_rate
         net, Xc, Y, _ = _training_network(est, X, None)
@@ -362,7 +369,8 @@ def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state):
     saved = est.get_params(deep=False)
     n_hidden = len(est.coefs_) - 1
     drop = est.dropout if isinstance(est.dropout, (list, tuple)) else [est.dropout] * n_hidden
-    kept = [float(m.mean()) for m in masks] + [1.0] * (len(est.coefs_) - len(masks))
+    kept = [float(m.mean()) if rescale_dropout else 1.0 for m in masks]
+    kept += [1.0] * (len(est.coefs_) - len(masks))
     # dropout after hidden layer i thins the units that layer i produces
     new_drop = [float(p) * math.sqrt(kept[i]) for i, p in enumerate(drop)]
     est.set_params(
@@ -710,7 +718,7 @@ class CompressedModel:
     """
 
     def __init__(self, layers, *, kind, coding, n_features_in, classes=None,
-                 y_type=None, y_ndim=None, uncompressed=()):
+                 y_type=None, y_ndim=None):
         self.layers = list(layers)
         self.kind = kind
         self.coding = coding
@@ -997,7 +1005,7 @@ def sparse_nbytes(model, masks, index_bits=5):
     spec = _spec(model)
     total = 0.0
     for W, b, keep in zip(spec["coefs"], spec["intercepts"], masks):
-        gaps, is_fill = encode_positions(np.flatnonzero(np.ravel(keep)), index_bits)
+        gaps, _ = encode_positions(np.flatnonzero(np.ravel(keep)), index_bits)
         total += (32 * len(gaps) + index_bits * len(gaps)) / 8 + 4 * b.size
     return int(math.ceil(total))
 

@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sklearn.datasets import load_digits
 from sklearn.exceptions import NotFittedError
 
-from deepbelief import (DBN, DBNClassifier, DeepAutoencoder, MLPClassifier, MLPRegressor,
-                        compression as C)
+from deepbelief import DBN, DBNClassifier, DeepAutoencoder, MLPClassifier, MLPRegressor
+from deepbelief import compression as C
 
 
 @pytest.fixture(autouse=True)
@@ -439,7 +439,7 @@ def test_errors(clf, digits):
 def test_persistence_save_load(clf, digits, tmp_path):
     from deepbelief import persistence
 
-    X, y = digits
+    X, _ = digits
     cm = C.huffman_code(C.share_weights(clf, bits=3))
     for mode in ("dense", "sparse"):
         cm.mode = mode
@@ -448,3 +448,28 @@ def test_persistence_save_load(clf, digits, tmp_path):
         back = persistence.load(tmp_path / "cm.npz")
         np.testing.assert_array_equal(back.predict_proba(X), cm.predict_proba(X))
         assert back.to_bytes() == cm.to_bytes()
+
+
+@pytest.mark.parametrize("rescale", [True, False])
+def test_retraining_rescales_dropout(monkeypatch, rescale):
+    X, y = small_data()
+    model = MLPClassifier((12, 8), max_iter=3, dropout=[0.5, 0.4], input_dropout=0.2,
+                          random_state=0).fit(X, y)
+    seen = []
+    original = MLPClassifier._fit
+
+    def spy(self, *args, **kwargs):
+        seen.append((list(self.dropout), self.input_dropout, self.learning_rate))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(MLPClassifier, "_fit", spy)
+    pruned, masks = C.prune(model, X, y, sparsity=[0.75, 0.75, 0.0], retrain_epochs=1,
+                            rescale_dropout=rescale)
+    drop, inp, lr = seen[0]
+    if rescale:  # p * sqrt(kept fraction of the layer producing the units)
+        np.testing.assert_allclose(drop, [0.5 * 0.5, 0.4 * 0.5], rtol=1e-12)
+        assert inp == pytest.approx(0.2 * 0.5, rel=1e-3)
+    else:
+        assert drop == [0.5, 0.4] and inp == 0.2
+    assert lr == "constant"
+    assert pruned.dropout == [0.5, 0.4] and pruned.input_dropout == 0.2
