@@ -157,11 +157,8 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
                 self.slots[i] = (range(pos, pos + len(layer.params)), norm_buf)
                 pos += len(layer.params)
         # Weights held at zero (pruning, see compression.py): one boolean
-        # keep-mask per entry of coefs_, or None; applied after every step.
-        masks = getattr(est, "_weight_masks", None)
-        self.masks = None if masks is None else [
-            (W, np.asarray(m, dtype=W.dtype)) for W, m in zip(dense_w, masks)
-            if m is not None]
+        # keep-mask per entry of coefs_, or None; the loop applies them.
+        self.masks = training.estimator_masks(est, dense_w)
         names = {}
         for attr in ("coefs_", "intercepts_", "activation_params_"):
             for i, a in enumerate(getattr(est, attr)):
@@ -182,6 +179,9 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
     def params(self):
         return self._params
 
+    def weight_masks(self):
+        return self.masks
+
     def begin_epoch(self, epoch):
         self.err_sum = 0.0
 
@@ -199,9 +199,6 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
         optimizer.begin_step(self.net.params)
         loss, errors = self.net.train_batch(xb, yb, rng=self.rng,
                                             on_layer=self.update_layer)
-        if self.masks is not None:
-            for W, keep in self.masks:
-                np.multiply(W, keep, out=W)
         self.err_sum += errors
         return loss
 
