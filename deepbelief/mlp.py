@@ -43,6 +43,8 @@ from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
 from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, Schedule,
                            get_schedule)
+from .stack import check_layer_sizes
+from .stack import per_layer as _per_layer
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -89,15 +91,6 @@ def _stable_repr(value):
     return text
 
 
-def _per_layer(value, n_layers, name):
-    if isinstance(value, (list, tuple)):
-        if len(value) != n_layers:
-            raise ValueError(f"{name} must be a single value or a list of one per "
-                             f"hidden layer ({n_layers}); got {len(value)} values.")
-        return list(value)
-    return [value] * n_layers
-
-
 def _check_fraction(name, value, high_open=True):
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
@@ -127,6 +120,8 @@ class _BaseMLP(BaseEstimator):
     """Shared parameters, network construction and the training loop."""
 
     _loss_class = None
+    # Strings that stand for a pretrainer (_resolve_pretrainer builds it).
+    _pretrainer_options = ()
 
     def __init__(
         self,
@@ -201,21 +196,7 @@ class _BaseMLP(BaseEstimator):
     # parameter validation
 
     def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, Integral) and not isinstance(sizes, bool):
-            sizes = [sizes]
-        try:
-            sizes = list(sizes)
-        except TypeError:
-            raise TypeError("hidden_layer_sizes must be an int or a sequence of ints; "
-                            f"got {type(sizes).__name__}.") from None
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, Integral):
-                raise TypeError("hidden_layer_sizes must hold ints; got "
-                                f"{type(s).__name__} {s!r}.")
-            if s < 1:
-                raise ValueError(f"hidden_layer_sizes must be > 0; got {s}.")
-        return [int(s) for s in sizes]
+        return check_layer_sizes(self.hidden_layer_sizes, allow_empty=True)
 
     def _check_params(self):
         self._sizes = self._hidden_sizes()
@@ -270,7 +251,9 @@ class _BaseMLP(BaseEstimator):
         if self.augment is not None and not callable(self.augment):
             raise TypeError("augment must be a callable augment(X, random_state=rng) "
                             f"or None; got {type(self.augment).__name__}.")
-        if self.pretrainer is not None and not hasattr(self.pretrainer, "fit"):
+        pre = self.pretrainer
+        if not (pre is None or hasattr(pre, "fit")
+                or (isinstance(pre, str) and pre in self._pretrainer_options)):
             raise TypeError("pretrainer must be an estimator with fit and "
                             f"layer_weights_; got {type(self.pretrainer).__name__}.")
         key = self.dtype if isinstance(self.dtype, str) else np.dtype(self.dtype).name
@@ -343,8 +326,18 @@ class _BaseMLP(BaseEstimator):
         if self.out_activation_ == "sigmoid":
             self.out_activation_ = "logistic"
 
-    def _apply_pretrainer(self, X, replace_constant=False):
-        pre = clone(self.pretrainer)
+    def _resolve_pretrainer(self):
+        """The unfitted pretrainer of this fit (a clone of the parameter, or
+        None); the ``pretrainer`` parameter itself is never changed."""
+        return None if self.pretrainer is None else clone(self.pretrainer)
+
+    def _apply_pretrainer(self, X):
+        """Fit the pretrainer to ``X`` and copy its ``layer_weights_`` into
+        the hidden layers. A pretrainer the estimator chose itself (a string
+        option such as the DBN classes' "auto") gives way to random
+        initialisation above a layer whose features come out constant."""
+        pre = self._resolve_pretrainer()
+        replace_constant = isinstance(self.pretrainer, str)
         pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
         weights = getattr(pre, "layer_weights_", None)
         if weights is None:

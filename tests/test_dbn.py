@@ -264,3 +264,58 @@ def test_dbn_regressor_defaults_fit_a_small_regression_data_set():
     # Measured training R² 0.49-0.54 over seeds 0-2 (ordinary least squares:
     # 0.52); the earlier defaults predicted a constant (R² about 0).
     assert reg.score(X, y) > 0.4
+
+
+@pytest.mark.parametrize("given", ["auto", "unseeded DBN"])
+def test_dbn_classifier_fit_builds_one_dbn_and_leaves_its_parameters(digits, monkeypatch,
+                                                                     given):
+    import functools
+    X, y = digits
+    pretrainer = "auto" if given == "auto" else DBN((8,), n_iter=1)
+    clf = DBNClassifier((8,), pretrainer=pretrainer, max_iter=2, random_state=3)
+    built, seen_during_fit = [], []
+    original_init, original_fit = DBN.__init__, DBN.fit
+
+    @functools.wraps(original_init)
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        original_init(self, *args, **kwargs)
+
+    def recording_fit(self, X, y=None):
+        seen_during_fit.append(clf.get_params(deep=False)["pretrainer"])
+        return original_fit(self, X, y)
+
+    before = clf.get_params(deep=True)
+    monkeypatch.setattr(DBN, "__init__", counting_init)
+    monkeypatch.setattr(DBN, "fit", recording_fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    after = clf.get_params(deep=True)
+    assert after.keys() == before.keys()
+    assert all(after[k] is before[k] or after[k] == before[k] for k in before), after
+    assert seen_during_fit == [pretrainer]  # not rebound while pretraining either
+    assert len(built) == 1 and clf.pretrainer_ is built[0]
+    assert clf.pretrainer_.random_state == 3
+    if given != "auto":
+        assert pretrainer.random_state is None and not hasattr(pretrainer, "rbms_")
+
+
+def test_dbn_classifier_pretraining_leaves_a_given_generator_alone(digits):
+    # The pretrainer works on a copy of random_state, as a clone of it
+    # would: the caller's RandomState advances only by the MLP's own draw.
+    X, y = digits
+    rs_a, rs_b = np.random.RandomState(7), np.random.RandomState(7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        DBNClassifier((8,), max_iter=1, random_state=rs_a).fit(X, y)
+        MLPClassifier((8,), max_iter=1, random_state=rs_b).fit(X, y)
+    assert rs_a.randint(0, 2**31 - 1) == rs_b.randint(0, 2**31 - 1)
+
+
+def test_an_mlp_refuses_the_dbn_classes_auto_pretrainer(digits):
+    X, y = digits
+    with pytest.raises(TypeError, match="pretrainer must be an estimator with fit"):
+        MLPClassifier((4,), pretrainer="auto").fit(X, y)
+    with pytest.raises(TypeError, match="pretrainer must be an estimator with fit"):
+        DBNClassifier((4,), pretrainer="dbn").fit(X, y)
