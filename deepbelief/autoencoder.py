@@ -565,6 +565,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
 
     _PER_LAYER = _AE_PER_LAYER
     _layers_attr = "autoencoders_"
+    _layer_class = Autoencoder
 
     def _make_layer(self, i, n_units, params, below, n_samples):
         # Each decoder's output matches what it reconstructs: the data, or

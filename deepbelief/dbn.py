@@ -116,6 +116,10 @@ class DBN(_LayerwiseStack):
     MNIST the batches are smaller and the epochs more, so that every layer
     gets enough updates (``batch_size="auto"``, ``n_iter="auto"``).
 
+    For data that arrives in chunks or does not fit in memory,
+    :meth:`partial_fit` trains every layer for one pass over each chunk,
+    the chunk carried up through the layers just updated.
+
     Parameters
     ----------
     hidden_layer_sizes : int or tuple of int, default=(500, 500, 2000)
@@ -267,6 +271,7 @@ class DBN(_LayerwiseStack):
 
     _PER_LAYER = _PER_LAYER
     _layers_attr = "rbms_"
+    _layer_class = BernoulliRBM
     _accept_sparse = "csr"
 
     def _check_stack_params(self):
@@ -520,6 +525,12 @@ _DBN_DOC = """
         so that one seed makes the whole fit reproducible. A fitted DBN
         wrapped in ``sklearn.frozen.FrozenEstimator`` is used without
         refitting. None trains from random initialisation.
+        ``partial_fit`` does not pretrain, with a warning, unless the
+        pretrainer is such a frozen DBN: pretraining on the first chunk
+        alone would leave the network initialised from a fraction of the
+        data. For data in chunks, train ``DBN(...).partial_fit`` on every
+        chunk, then fine-tune ``DBNClassifier(pretrainer=FrozenEstimator(dbn))``
+        by ``partial_fit``.
     activation : str or list, default="sigmoid"
     solver : str, default="sgd"
     batch_size : "auto", int or "full", default="auto"

@@ -29,6 +29,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
@@ -331,11 +332,28 @@ class _BaseMLP(BaseEstimator):
         None); the ``pretrainer`` parameter itself is never changed."""
         return None if self.pretrainer is None else clone(self.pretrainer)
 
-    def _apply_pretrainer(self, X):
+    def _apply_pretrainer(self, X, incremental=False):
         """Fit the pretrainer to ``X`` and copy its ``layer_weights_`` into
         the hidden layers. A pretrainer the estimator chose itself (a string
         option such as the DBN classes' "auto") gives way to random
-        initialisation above a layer whose features come out constant."""
+        initialisation above a layer whose features come out constant.
+
+        Under ``partial_fit`` (``incremental``) only a pretrainer that needs
+        no data, a fitted one in ``sklearn.frozen.FrozenEstimator``, is
+        used: any other would be fitted to the first chunk alone and never
+        again, so pretraining is skipped, with a warning saying how to
+        pretrain on streamed data."""
+        if incremental and not isinstance(self.pretrainer, FrozenEstimator):
+            name = type(self).__name__
+            warnings.warn(
+                f"{name}.partial_fit does not pretrain: fitted to the first chunk alone, "
+                "the pretrainer would see a fraction of the data and never change, so "
+                "the hidden layers start from random initialisation. To pretrain on "
+                "data that arrives in chunks, train a DBN with DBN.partial_fit over "
+                "every chunk and pass pretrainer=FrozenEstimator(dbn); or call fit on "
+                "the whole data. pretrainer=None trains from random initialisation "
+                "without this warning.", UserWarning, stacklevel=4)
+            return
         pre = self._resolve_pretrainer()
         replace_constant = isinstance(self.pretrainer, str)
         pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
@@ -505,7 +523,7 @@ class _BaseMLP(BaseEstimator):
                 rng, aug_rng, train_idx, val_idx = resumed
                 start_epoch = self.n_iter_
         if first and self.pretrainer is not None and start_epoch == 0:
-            self._apply_pretrainer(X[train_idx] if early else X)
+            self._apply_pretrainer(X[train_idx] if early else X, incremental)
 
         Xv = X[val_idx] if early else None
         Yv = Y[val_idx] if early else None
@@ -913,7 +931,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Nested parameters are reachable as ``pretrainer__<name>``. A fitted
         pretrainer wrapped in ``sklearn.frozen.FrozenEstimator`` is used as
         it is, not refitted: one pretraining can then serve several
-        fine-tunings.
+        fine-tunings. ``partial_fit`` uses only such a frozen pretrainer and
+        otherwise skips pretraining with a warning (it would see the first
+        chunk only): for streamed data, fit a DBN by ``partial_fit`` over
+        the chunks first and pass ``FrozenEstimator(dbn)``.
     checkpoint_dir : str, path or None, default=None
         Save the parameters and the training state after every epoch
         (atomically; the best epoch also as ``best.npz``). ``fit`` resumes

@@ -6,7 +6,7 @@ trained on the features of the layers below it. :class:`_LayerwiseStack`
 holds everything but the kind of layer: the per-layer fan-out of settings
 (one value for all layers or a list of one per layer), the construction of
 the layers with errors prefixed "layer i:", the greedy bottom-up ``fit``,
-``partial_fit``, ``transform``, ``layer_weights_`` and ``decoder_weights_``.
+``partial_fit`` (every layer one pass per chunk), ``transform``, ``layer_weights_`` and ``decoder_weights_``.
 A subclass names its settings and says how to build one layer, how to read
 its weights and how to compute its features.
 
@@ -26,6 +26,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .training import layer_warnings, make_generator
@@ -70,14 +71,17 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     """A stack of one-layer estimators trained greedily, bottom to top.
 
     Subclasses set ``_PER_LAYER`` (the settings given once or per layer),
-    ``_layers_attr`` (the fitted attribute holding the layers) and
-    ``_accept_sparse``, and implement ``_make_layer``, ``_layer_features``,
-    ``_encoder_weights`` and ``_decoder_weights``. They have the parameters
-    ``hidden_layer_sizes``, ``verbose`` and ``random_state``.
+    ``_layers_attr`` (the fitted attribute holding the layers),
+    ``_layer_class`` (the layers' base class: the stack has ``partial_fit``
+    when it does) and ``_accept_sparse``, and implement ``_make_layer``,
+    ``_layer_features``, ``_encoder_weights`` and ``_decoder_weights``.
+    They have the parameters ``hidden_layer_sizes``, ``verbose`` and
+    ``random_state``.
     """
 
     _PER_LAYER = ()
     _layers_attr = None
+    _layer_class = None
     _accept_sparse = False
 
     # ------------------------------------------------------------ hooks
@@ -117,7 +121,7 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             raise ValueError(f"verbose must be >= 0; got {self.verbose}.")
 
     def _validate_X(self, X, reset):
-        X = validate_data(self, X, accept_sparse=self._accept_sparse or False,
+        X = validate_data(self, X, accept_sparse=self._accept_sparse,
                           reset=reset, dtype=(np.float64, np.float32))
         if reset and X.shape[0] == 0:
             raise ValueError("X has 0 samples; at least one is needed to fit.")
@@ -179,6 +183,56 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                 err = err[-1] if len(err) else float("nan")
                 print(f"[{name}] layer {i}: {H.shape[1]} -> {layer.n_components} units, "
                       f"{layer.n_iter_} epochs, reconstruction error {err:.4f}")
+            if i + 1 < len(layers):
+                H = self._layer_features(layer, H)
+        setattr(self, self._layers_attr, layers)
+        return self
+
+    def _layers_stream(self):
+        return hasattr(self._layer_class, "partial_fit")
+
+    @available_if(_layers_stream)
+    def partial_fit(self, X, y=None):
+        """Train every layer for one pass over the chunk ``X``, bottom to top.
+
+        Layer 0 takes one epoch of mini-batches over ``X`` (its own
+        ``partial_fit``); the features of ``X`` through the layer just
+        updated then train layer 1 for one epoch, and so on up the stack.
+        All layers thus advance together, one chunk at a time, and a layer
+        always learns from the current features of the layers below; each
+        chunk is read once per call. ``n_iter`` does not apply: the passes
+        are the calls (call it once per chunk, over the chunks as many times
+        as ``fit`` would run epochs). A layer's epoch counter, and with it
+        the momentum and learning-rate schedules, advances once per call.
+
+        The first call builds the layers from the parameters as they are
+        then, "auto" settings resolved for the size of that first chunk,
+        and each layer starts from that chunk (a centred RBM takes its
+        offsets from it); later calls continue them and need X with the
+        same features. After ``fit``, calls continue the fitted layers.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            One chunk of training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The updated model.
+        """
+        first = not hasattr(self, self._layers_attr)
+        if first:
+            X, layers = self._new_layers(X)
+        else:
+            X, layers = self._validate_X(X, reset=False), self._layers()
+        name = type(self).__name__
+        H = X
+        for i, layer in enumerate(layers):
+            with layer_warnings(f"{name} layer {i}"):
+                layer.partial_fit(H)
             if i + 1 < len(layers):
                 H = self._layer_features(layer, H)
         setattr(self, self._layers_attr, layers)

@@ -319,3 +319,48 @@ def test_an_mlp_refuses_the_dbn_classes_auto_pretrainer(digits):
         MLPClassifier((4,), pretrainer="auto").fit(X, y)
     with pytest.raises(TypeError, match="pretrainer must be an estimator with fit"):
         DBNClassifier((4,), pretrainer="dbn").fit(X, y)
+
+
+def _pretraining_warnings(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [str(w.message) for w in caught if "does not pretrain" in str(w.message)]
+
+
+def test_partial_fit_does_not_pretrain_on_the_first_chunk_and_says_so(digits):
+    X, y = digits
+    classes = np.unique(y)
+    clf = DBNClassifier((8,), random_state=0)
+    messages = _pretraining_warnings(lambda: clf.partial_fit(X[:100], y[:100], classes=classes))
+    assert len(messages) == 1 and messages[0].startswith("DBNClassifier.partial_fit does not")
+    assert "FrozenEstimator" in messages[0] and "fit" in messages[0]
+    assert not hasattr(clf, "pretrainer_")
+    # The network starts where one without a pretrainer starts.
+    plain = DBNClassifier((8,), pretrainer=None, random_state=0)
+    assert _pretraining_warnings(
+        lambda: plain.partial_fit(X[:100], y[:100], classes=classes)) == []
+    for W, W0 in zip(clf.coefs_, plain.coefs_):
+        np.testing.assert_array_equal(W, W0)
+    assert _pretraining_warnings(lambda: clf.partial_fit(X[100:], y[100:])) == []
+    mlp = MLPClassifier((8,), pretrainer=DBN((8,), n_iter=1), random_state=0)
+    messages = _pretraining_warnings(lambda: mlp.partial_fit(X, y, classes=classes))
+    assert len(messages) == 1 and messages[0].startswith("MLPClassifier.partial_fit")
+    reg = DBNRegressor((8,), random_state=0)
+    assert len(_pretraining_warnings(lambda: reg.partial_fit(X, y / 9.0))) == 1
+
+
+def test_partial_fit_fine_tunes_from_a_dbn_streamed_and_frozen(digits):
+    from sklearn.frozen import FrozenEstimator
+    X, y = digits
+    dbn = DBN((8,), batch_size=10, random_state=1)
+    for chunk in np.array_split(X, 4):
+        dbn.partial_fit(chunk)
+    clf = DBNClassifier((8,), pretrainer=FrozenEstimator(dbn), learning_rate_init=1e-12,
+                        momentum=0.0, dtype="float64", random_state=0)
+    assert _pretraining_warnings(
+        lambda: clf.partial_fit(X[:100], y[:100], classes=np.unique(y))) == []
+    assert clf.pretrainer_.estimator is dbn
+    W, b = dbn.layer_weights_[0]
+    np.testing.assert_allclose(clf.coefs_[0], W, atol=1e-9)
+    np.testing.assert_allclose(clf.intercepts_[0], b, atol=1e-9)
