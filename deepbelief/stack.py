@@ -12,14 +12,6 @@ its weights and how to compute its features.
 
 This module imports no estimator, so that :mod:`deepbelief.mlp` may take
 its layer-size and per-layer checks from it.
-
-References
-----------
-Hinton, G. E., Osindero, S. & Teh, Y.-W. (2006). A fast learning algorithm
-for deep belief nets. Neural Computation 18(7).
-
-Bengio, Y., Lamblin, P., Popovici, D. & Larochelle, H. (2007). Greedy
-layer-wise training of deep networks. NIPS.
 """
 
 from numbers import Integral
