@@ -452,3 +452,16 @@ def test_float32_learned_variances_resume_bit_identically(tmp_path, digits):
     resumed = GaussianBernoulliRBM(**params, n_iter=4, checkpoint_dir=tmp_path).fit(X)
     assert resumed.sigma_.dtype == np.float32
     _assert_same(whole, resumed)
+
+
+def test_verbose_shows_a_progress_bar_on_a_terminal(monkeypatch, capsys):
+    pytest.importorskip("tqdm")
+    X, t = _problem()
+    monkeypatch.setenv("DEEPBELIEF_PROGRESS", "1")
+    _run(LeastSquares(X, t), 2, verbose=1)
+    captured = capsys.readouterr()
+    assert "LeastSquares epoch 2" in captured.err and "batch" in captured.err
+    assert "[LeastSquares] Iteration 2, loss = " in captured.out
+    monkeypatch.setenv("DEEPBELIEF_PROGRESS", "0")
+    _run(LeastSquares(X, t), 2, verbose=1)
+    assert "epoch" not in capsys.readouterr().err
