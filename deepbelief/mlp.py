@@ -21,8 +21,6 @@ Thread counts: the products use numpy's OpenBLAS thread pool (set it with
 ``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
 """
 
-import hashlib
-import json
 import warnings
 from numbers import Integral, Real
 
