@@ -10,8 +10,8 @@ exposes ``layer_weights_`` to initialise a multilayer perceptron.
 mirror-image decoder and fine-tunes the whole network on reconstruction
 (Hinton & Salakhutdinov 2006).
 
-The matrix products run on scipy's BLAS into buffers allocated once per
-fit; activations, losses and optimizers are those of :mod:`deepbelief.nn`,
+The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, as
+every estimator's do) into buffers allocated once per fit; activations, losses and optimizers are those of :mod:`deepbelief.nn`,
 and the deep autoencoder is trained by its :class:`~deepbelief.nn.layers.Network`
 engine.
 
@@ -33,10 +33,11 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transf
                           clone)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._kernels.blas import gemm
 from .dbn import DBN, check_layer_sizes, per_layer
 from .nn.activations import get_activation
 from .nn.initializers import get_initializer
-from .nn.layers import ActivationLayer, Dense, Network, gemm
+from .nn.layers import ActivationLayer, Dense, Network
 from .nn.losses import BinaryCrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
 from .training import (EpochTimer, FitHealth, History, check_batch_size, check_finite,

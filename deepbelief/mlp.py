@@ -10,13 +10,13 @@ parametric activations (``"prelu"``, ``"maxout"``), ``augment``,
 stacked autoencoder whose weights initialise the hidden layers) and a
 ``dtype`` (float32 by default).
 
-The matrix products run on numpy's BLAS into preallocated buffers, the
-elementwise work in fused single-threaded Numba kernels or in-place numpy
-ufuncs; each layer is updated as soon as its gradient is known, while its
+The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, the
+package's one product function) into preallocated buffers, the elementwise
+work in fused single-threaded Numba kernels or in-place numpy ufuncs; each layer is updated as soon as its gradient is known, while its
 weights are in cache; an epoch does not copy the training data
 (mini-batches are gathered into one reused buffer).
 
-Thread counts: the products use numpy's OpenBLAS thread pool (set it with
+Thread counts: the products use scipy's OpenBLAS thread pool (set it with
 ``threadpoolctl.threadpool_limits(n, user_api="blas")`` or
 ``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
 """
@@ -34,6 +34,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import training
+from ._kernels import blas
 from ._kernels import mlp as _k
 from .nn.activations import Activation, get_activation
 from .nn.initializers import get_initializer
@@ -386,7 +387,8 @@ class _BaseMLP(BaseEstimator):
             if not isinstance(spec, (str, Activation)) or spec in ACTIVATION_LAYERS:
                 return len(weights)  # parametric units: no plain forward to check
             with np.errstate(over="ignore", invalid="ignore"):
-                H = get_activation(spec).forward(H @ W + b)
+                Z = blas.gemm(H, W, np.empty((H.shape[0], W.shape[1])))
+                H = get_activation(spec).forward(Z + b)
             if training.mostly_constant(H):
                 std = float(np.median(H.std(axis=0)))
                 if not replace_constant:

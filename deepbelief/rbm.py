@@ -6,10 +6,12 @@ attributes, methods, shapes and dtypes), several times faster, with the
 training options of the RBM literature as keyword-only extras.
 ``GaussianBernoulliRBM`` has real-valued visible units.
 
-The training loop follows STYLE.md's three tiers: ``fit`` validates; the
-driver (``_Trainer``) owns the mini-batch buffers and calls BLAS for the
-five matrix products of a CD-1 step; Numba kernels fuse everything between
-the products (bias adds, logistic, sampling, the gradient's reductions).
+Training has three tiers: ``fit`` validates; the driver (``_train``, with
+its ``_Workspace`` of mini-batch buffers, and ``_cd_step``) calls scipy's
+BLAS through ``deepbelief._kernels.blas`` for the four matrix products of a
+CD-1 step (``v W^T``, ``h W``, ``v' W^T`` and one weight update for both
+phases' statistics); Numba kernels fuse everything between the products
+(bias adds, logistic, sampling, the gradient's reductions).
 """
 
 import warnings
@@ -406,8 +408,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.hidden_offset_ = np.full(self.n_components, 0.5)
         p = np.clip(mean, 1e-3, 1.0 - 1e-3)
         W = self.components_.astype(np.float64)
-        self.intercept_visible_[...] = np.log(p / (1.0 - p)) - self.hidden_offset_ @ W
-        self.intercept_hidden_[...] = -(W @ mean)
+        self.intercept_visible_[...] = np.log(p / (1.0 - p)) - blas.vecmat(self.hidden_offset_, W)
+        self.intercept_hidden_[...] = -blas.matvec(W, mean)
 
     def _initialize_extra(self, n_features, dtype):
         """Hook for subclasses with more parameters."""
@@ -562,10 +564,10 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         W = self.components_
         mu, lam = self.visible_offset_, self.hidden_offset_
         mu_w, lam_w = mu.astype(W.dtype), lam.astype(W.dtype)
-        before_c, before_b = W @ mu_w, lam_w @ W
+        before_c, before_b = blas.matvec(W, mu_w), blas.vecmat(lam_w, W)
         grad_b = self._visible_bias_gradient(ws.grad_b)
         self._update_weights(ws, rows, lr, momentum, centred=(grad_c, grad_b))
-        return W @ mu_w - before_c, lam_w @ W - before_b
+        return blas.matvec(W, mu_w) - before_c, blas.vecmat(lam_w, W) - before_b
 
     # ------------------------------------------------------------ samplers
     #

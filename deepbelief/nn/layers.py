@@ -10,9 +10,10 @@ that training allocates nothing per step. Interface:
 - ``backward(dY, need_input_grad=True)``: fills ``grads`` and returns the
   gradient with respect to the layer's input (``dY`` may be overwritten).
 
-The matrix products run on BLAS writing straight into the layer's buffers
-(:func:`gemm`), and every other pass is either a numpy ufunc in place or a
-fused Numba kernel.
+The matrix products run on scipy's BLAS writing straight into the layer's
+buffers (:func:`gemm`, the package's one product function, from
+``deepbelief._kernels.blas``), and every other pass is either a numpy ufunc
+in place or a fused Numba kernel.
 
 References
 ----------
@@ -30,24 +31,11 @@ from numbers import Integral, Real
 import numpy as np
 
 from .._kernels import mlp as _k
+from .._kernels.blas import gemm
 from .activations import ACTIVATIONS, Activation, get_activation
 
 __all__ = ["gemm", "Dense", "ActivationLayer", "PReLU", "Maxout", "Dropout",
            "Network", "ACTIVATION_LAYERS", "make_activation_layer"]
-
-def gemm(A, B, out):
-    """``out <- A @ B`` in place, without temporaries.
-
-    ``A`` and ``B`` may be C- or F-contiguous (a transposed view costs
-    nothing: BLAS is told to transpose); ``out`` must be C-contiguous. All
-    the products of a training loop go through this one function, hence
-    through one BLAS library, numpy's: two OpenBLAS thread pools side by side
-    (numpy and scipy each bundle one) spin against each other, and numpy's
-    build measured 15-30% faster than scipy's on these shapes.
-    """
-    if not out.flags.c_contiguous:
-        raise ValueError("out must be C-contiguous.")
-    return np.matmul(A, B, out=out)
 
 
 class Layer:
