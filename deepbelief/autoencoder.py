@@ -40,17 +40,15 @@ from .nn.initializers import get_initializer
 from .nn.layers import ActivationLayer, Dense, Network
 from .nn.losses import BinaryCrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
-from .training import (EpochTimer, FitHealth, History, check_batch_size, check_finite,
-                       gather_rows, layer_warnings, make_generator, minibatch_indices,
-                       print_epoch)
+from .training import (N_MONITOR, EpochTimer, FitHealth, History, check_batch_size,
+                       check_finite, gather_rows, layer_warnings, make_generator,
+                       minibatch_indices, print_epoch, row_chunks)
 
 __all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
 
 # Output activation -> the loss it is trained with.
 _OUTPUT_LOSSES = {"sigmoid": BinaryCrossEntropy, "identity": SquaredError}
 _CORRUPTIONS = (None, "masking", "gaussian")
-_N_MONITOR = 1000
-_CHUNK = 4096
 
 
 def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
@@ -90,9 +88,9 @@ def _check_solver(solver, momentum):
 def _apply(X, W, b, activation):
     """``activation(X @ W + b)`` for any number of rows, in bounded memory."""
     out = np.empty((X.shape[0], W.shape[1]), dtype=W.dtype)
-    for start in range(0, X.shape[0], _CHUNK):
-        Z = out[start:start + _CHUNK]
-        gemm(np.ascontiguousarray(X[start:start + _CHUNK], dtype=W.dtype), W, Z)
+    for rows, block in row_chunks(X, dtype=W.dtype):
+        Z = out[rows]
+        gemm(block, W, Z)
         Z += b
         get_activation(activation).forward(Z, out=Z)
     return out
@@ -327,7 +325,7 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         grads = [gW1, gb1, gb2] if self.tied_weights else [gW1, gb1, gW2, gb2]
         l2 = [self.alpha if p.ndim == 2 else 0.0 for p in params]
         optimizer = _make_optimizer(self.solver, self.learning_rate, self.momentum)
-        monitor = X[np.sort(rng.choice(n_samples, min(n_samples, _N_MONITOR),
+        monitor = X[np.sort(rng.choice(n_samples, min(n_samples, N_MONITOR),
                                        replace=False))]
         rho, beta = float(self.sparsity_target), float(self.sparsity_cost)
         self.history_ = History()
@@ -913,7 +911,7 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         params, grads = net.params, net.grads
         l2 = [self.alpha if p.ndim == 2 else 0.0 for p in params]
         optimizer = _make_optimizer(self.solver, self.learning_rate_init, self.momentum)
-        monitor = X[np.sort(rng.choice(n_samples, min(n_samples, _N_MONITOR),
+        monitor = X[np.sort(rng.choice(n_samples, min(n_samples, N_MONITOR),
                                        replace=False))]
         x_buf = np.empty((batch_size, n_features), dtype=dtype)
         self.pretrained_reconstruction_error_ = self._reconstruction_error(monitor)

@@ -447,13 +447,10 @@ class _BaseMLP(BaseEstimator):
     def _evaluate(self, net, X, Y, chunk=1024):
         """(summed loss, errors) of the network on ``X`` without dropout."""
         net.allocate(min(chunk, max(1, X.shape[0])), self._dtype)
-        step = net._batch_size
         loss = errors = 0.0
-        for start in range(0, X.shape[0], step):
-            xb = X[start:start + step]
-            xb = xb.toarray() if hasattr(xb, "toarray") else xb
-            Z = net.forward(np.ascontiguousarray(xb, dtype=self._dtype))
-            yb = np.ascontiguousarray(Y[start:start + step], dtype=self._dtype)
+        for rows, xb in training.row_chunks(X, net._batch_size, self._dtype):
+            Z = net.forward(xb)
+            yb = np.ascontiguousarray(Y[rows], dtype=self._dtype)
             l_b, e_b = net.loss.delta(Z, yb, 1.0)
             loss += l_b
             errors += e_b
@@ -813,18 +810,7 @@ class _BaseMLP(BaseEstimator):
         if hasattr(X, "tocsr"):
             X = X.tocsr()
         self._dtype = self.coefs_[0].dtype
-        net = self._build_network(self._dtype)
-        n = X.shape[0]
-        chunk = 1024
-        net.allocate(min(chunk, max(n, 1)), self._dtype)
-        out = np.empty((n, self.n_outputs_), dtype=self._dtype)
-        step = net._batch_size
-        for start in range(0, n, step):
-            xb = X[start:start + step]
-            xb = xb.toarray() if hasattr(xb, "toarray") else xb
-            Z = net.forward(np.ascontiguousarray(xb, dtype=self._dtype))
-            net.loss.output(Z, out=out[start:start + step])
-        return out
+        return self._build_network(self._dtype).predict(X, chunk_size=1024)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -27,6 +27,7 @@ from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
 from .nn.initializers import get_initializer
 from .training import (
+    N_MONITOR,
     Checkpointer,
     EarlyStopping,
     EpochTimer,
@@ -40,19 +41,11 @@ from .training import (
     make_generator,
     minibatch_indices,
     print_epoch,
+    row_chunks,
 )
 from .units import BernoulliUnits, GaussianUnits, get_units
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
-
-# Rows of training data used to monitor reconstruction error, pseudo-
-# likelihood and free energy each epoch: enough for a stable average,
-# few enough to cost a small fraction of an epoch.
-_N_MONITOR = 1000
-# Rows processed at once by transform, free_energy and the like, so that
-# memory stays bounded on large (or sparse) inputs.
-_CHUNK = 4096
-
 
 # How the visible units of the negative phase's last Gibbs step are set.
 _RECONSTRUCTIONS = ("sample", "mean")
@@ -416,7 +409,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _prepare_monitor(self, X_train, X_val, rng):
         n = X_train.shape[0]
-        idx = np.sort(rng.choice(n, size=min(n, _N_MONITOR), replace=False))
+        idx = np.sort(rng.choice(n, size=min(n, N_MONITOR), replace=False))
         self._monitor = self._dense(X_train[idx])
         self._validation = None if X_val is None else self._dense(X_val)
         n_features = X_train.shape[1]
@@ -858,8 +851,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return -V.shape[1] * np.logaddexp(0, -(fe_flipped - fe))
 
     def _chunks(self, X):
-        for start in range(0, X.shape[0], _CHUNK):
-            yield self._dense(X[start : start + _CHUNK])
+        return (block for _, block in row_chunks(X, dtype=self.components_.dtype))
 
     # ------------------------------------------------------------ public
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from .._kernels import mlp as _k
 from .._kernels.blas import gemm
+from ..training import row_chunks
 from .activations import ACTIVATIONS, Activation, get_activation
 
 __all__ = ["gemm", "Dense", "ActivationLayer", "PReLU", "Maxout", "Dropout",
@@ -351,16 +352,16 @@ class Network:
         return loss, errors
 
     def predict(self, X, chunk_size=1024):
-        """Outputs (after the output activation) for any number of rows."""
+        """Outputs (after the output activation) for any number of rows of
+        ``X`` (dense or sparse), ``chunk_size`` rows (or the allocated batch
+        size, if larger) at a time."""
         n = X.shape[0]
-        dtype = self._dtype or X.dtype
+        dtype = self._dtype if self._dtype is not None else X.dtype
         out = None
         self.allocate(min(max(n, 1), max(chunk_size, self._batch_size)), dtype)
-        step = self._batch_size
-        for start in range(0, n, step):
-            xb = np.ascontiguousarray(X[start:start + step], dtype=dtype)
+        for rows, xb in row_chunks(X, self._batch_size, dtype):
             Z = self.forward(xb)
             if out is None:
                 out = np.empty((n, Z.shape[1]), dtype=dtype)
-            self.loss.output(Z, out=out[start:start + step])
+            self.loss.output(Z, out=out[rows])
         return out
