@@ -13,9 +13,8 @@ from deepbelief.datasets import load_digits
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits()
-    return X[:400], y[:400]
+def digits(unit_digits):
+    return unit_digits[0][:400].copy(), unit_digits[1][:400]
 
 
 def _tiny():

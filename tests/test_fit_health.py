@@ -14,9 +14,8 @@ from deepbelief.training import DegenerateFitWarning, FitHealth
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
+def digits(unit_digits):
+    return unit_digits[0].copy(), unit_digits[1]
 
 
 def dense_digits(seed, n=1000):

@@ -24,8 +24,8 @@ def test_sklearn_estimator_checks(estimator, check):
 
 
 @pytest.fixture(scope="module")
-def digits():
-    return load_digits().data / 16.0
+def digits(unit_digits):
+    return unit_digits[0].copy()
 
 
 def test_same_constructor_parameters_and_defaults():

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from deepbelief._kernels import mlp as kernels
 from deepbelief.nn import layers as Ly
@@ -88,17 +89,8 @@ def test_network_backward_matches_finite_differences(sizes, acts, loss, dropout)
 
     net.train_batch(X.copy(), Y, rng=None)
     grads = [g.copy() for g in net.grads]
-    eps = 1e-6
     for p, g in zip(net.params, grads):
-        num = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            fp = mean_loss()
-            p[idx] = old - eps
-            fm = mean_loss()
-            p[idx] = old
-            num[idx] = (fp - fm) / (2 * eps)
+        num = numerical_gradient(lambda _: mean_loss(), p)
         np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-7)
 
 
@@ -109,6 +101,14 @@ def test_prediction_ignores_dropout_and_chunks():
     P_all = net.predict(X, chunk_size=100)
     np.testing.assert_allclose(P, P_all, rtol=1e-12)
     np.testing.assert_allclose(P.sum(1), 1)
+
+
+def test_prediction_of_sparse_rows_equals_dense():
+    net = _build([6, 5, 3], ["tanh"], CrossEntropy())
+    X = np.random.default_rng(1).normal(size=(20, 6))
+    X[X < 0.3] = 0.0
+    np.testing.assert_array_equal(net.predict(sp.csr_matrix(X), chunk_size=7),
+                                  net.predict(X, chunk_size=7))
 
 
 def test_dropout_layer_mask_statistics_and_scaling():
