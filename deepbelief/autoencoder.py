@@ -11,9 +11,9 @@ mirror-image decoder and fine-tunes the whole network on reconstruction
 (Hinton & Salakhutdinov 2006).
 
 The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, as
-every estimator's do) into buffers allocated once per fit; activations, losses and optimizers are those of :mod:`deepbelief.nn`,
-and the deep autoencoder is trained by its :class:`~deepbelief.nn.layers.Network`
-engine.
+every estimator's do) into buffers allocated once per fit; activations,
+losses and optimizers are those of :mod:`deepbelief.nn`, and the deep
+autoencoder is trained by its :class:`~deepbelief.nn.layers.Network` engine.
 
 References
 ----------

@@ -11,10 +11,11 @@ stacked autoencoder whose weights initialise the hidden layers) and a
 ``dtype`` (float32 by default).
 
 The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, the
-package's one product function) into preallocated buffers, the elementwise
-work in fused single-threaded Numba kernels or in-place numpy ufuncs; each layer is updated as soon as its gradient is known, while its
-weights are in cache; an epoch does not copy the training data
-(mini-batches are gathered into one reused buffer).
+estimators' one product function) into preallocated buffers, the
+elementwise work in fused single-threaded Numba kernels or in-place numpy
+ufuncs; each layer is updated as soon as its gradient is known, while its
+weights are in cache; an epoch does not copy the training data (mini-batches
+are gathered into one reused buffer).
 
 Thread counts: the products use scipy's OpenBLAS thread pool (set it with
 ``threadpoolctl.threadpool_limits(n, user_api="blas")`` or

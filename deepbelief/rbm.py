@@ -401,7 +401,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.hidden_offset_ = np.full(self.n_components, 0.5)
         p = np.clip(mean, 1e-3, 1.0 - 1e-3)
         W = self.components_.astype(np.float64)
-        self.intercept_visible_[...] = np.log(p / (1.0 - p)) - blas.vecmat(self.hidden_offset_, W)
+        self.intercept_visible_[...] = (np.log(p / (1.0 - p))
+                                        - blas.vecmat(self.hidden_offset_, W))
         self.intercept_hidden_[...] = -blas.matvec(W, mean)
 
     def _initialize_extra(self, n_features, dtype):

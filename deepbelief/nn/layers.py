@@ -11,7 +11,7 @@ that training allocates nothing per step. Interface:
   gradient with respect to the layer's input (``dY`` may be overwritten).
 
 The matrix products run on scipy's BLAS writing straight into the layer's
-buffers (:func:`gemm`, the package's one product function, from
+buffers (:func:`gemm`, the estimators' one product function, from
 ``deepbelief._kernels.blas``), and every other pass is either a numpy ufunc
 in place or a fused Numba kernel.
 
