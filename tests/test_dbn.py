@@ -185,6 +185,9 @@ def test_dbn_classifier_defaults_and_auto_pretrainer(digits):
     assert clf.score(X, y) > 0.9
 
 
+# slow (two worker processes); the nested pretrainer__ parameters are also
+# set by the CLI test and listed by test_mlp's get_params test
+@pytest.mark.slow
 def test_grid_search_over_pretraining_and_fine_tuning(digits):
     X, y = digits
     clf = DBNClassifier((10,), pretrainer=DBN((10,), batch_size=20), max_iter=3,
