@@ -165,7 +165,11 @@ def main():
     text = markdown_table(header, table)
     print(text)
 
-    libs = "; ".join(f"{i.get('filepath', '?').split('/')[-1]} {i.get('version')}"
+    def owner(path):
+        return ("numpy's" if "numpy" in path else "scipy's" if "scipy.libs" in path
+                else "other")
+
+    libs = "; ".join(f"{owner(i.get('filepath', ''))} OpenBLAS {i.get('version')}"
                      for i in blas_libraries())
     body = (
         f"Each product into a preallocated buffer, {args.threads} BLAS thread(s), median "
