@@ -25,6 +25,7 @@ from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
 from .engine import RBMEngine
 from .nn.initializers import get_initializer
+from .samplers import SAMPLERS as _SAMPLERS
 from .training import (
     Checkpointer,
     EarlyStopping,
@@ -40,7 +41,6 @@ from .training import (
     minibatch_indices,
     print_epoch,
 )
-from .samplers import SAMPLERS as _SAMPLERS
 from .units import BernoulliUnits, GaussianUnits, get_units
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
@@ -519,9 +519,15 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         """An RBMEngine that trains the fitted arrays in place, with buffers
         for mini-batches of ``batch_size`` rows. The sampler is rebuilt from
         the current parameters and takes over the previous one's state."""
-        previous = self._sampler
+        previous = self.__dict__.get("_sampler")
+        if previous is not None:
+            state = previous.state_arrays()
+        else:  # a model saved before samplers were objects kept their state here
+            state = {name: value for name, value in vars(self).items()
+                     if name in ("_fast_W", "_fast_b", "_fast_c", "_pt_hidden")
+                     and value is not None}
         self._sampler = self._make_sampler()
-        self._sampler.load_state(previous.state_arrays())
+        self._sampler.load_state(state)
         if self._velocity is None and not (isinstance(self.momentum, Real)
                                            and self.momentum == 0):
             self._velocity = np.zeros_like(self.components_)

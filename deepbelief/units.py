@@ -24,7 +24,7 @@ The free energy of a visible vector is then
 
 A unit type may also own a scale, as paysage's Gaussian layer does: the
 states that multiply the weights are then ``v / sigma`` rather than ``v``.
-Four more operations carry it, and are identities for unscaled units, so
+The operations below carry it, and are identities for unscaled units, so
 the CD step, the samplers and the likelihood never ask which they hold:
 
 ``rescale(X)`` / ``rescale_in_place(V)``
