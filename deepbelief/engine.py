@@ -206,33 +206,8 @@ class RBMEngine:
                                    W.shape[0], W.dtype)
         return self.workspace
 
-    def gibbs_chain(self, ws, n, chain, seeds, W, b, c):
-        """``sampler.k`` steps h -> v -> h of the chains ``chain`` under
-        (W, b, c), into ``ws.SV[n:n + m]`` and ``ws.SH[n:n + m]``; returns m.
-
-        With ``reconstruction == "mean"`` the last visible states are their
-        conditional means (chains started at the data, under the model's
-        own parameters).
-        """
-        visible, hidden = self.visible, self.hidden
-        k = self.sampler.k
-        last_mean = self.sampler.reconstruction == "mean"
-        m = chain.shape[0]
-        Vn = ws.SV[n : n + m]
-        Hn = ws.SH[n : n + m]
-        for step in range(k):
-            blas.dot_nn(chain, W, Vn)
-            if last_mean and step == k - 1:
-                visible.mean(Vn, b, Vn)
-            else:
-                visible.sample(Vn, b, Vn, Vn, seeds())
-            visible.rescale_in_place(Vn)
-            blas.dot_nt(Vn, W, Hn)
-            hidden.sample(Hn, c, Hn, chain, seeds())
-        return m
-
     def step(self, V, lr, momentum, seeds):
-        """One CD update from the data rows ``V`` (n, n_visible).
+        """One CD update from the data rows ``V`` (n, n_visible), after ``start``.
 
         ``V`` may be ``workspace.SV[:n]`` itself (a loop that gathers the
         batch there saves a copy). The sampler fills the negative phase;

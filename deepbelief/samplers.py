@@ -65,6 +65,31 @@ class Sampler:
     def after_update(self, engine, ws, rows, grad_b, grad_c):
         """Called once the parameters have taken the step; nothing here."""
 
+    def gibbs_chain(self, engine, ws, n, chain, seeds, W, b, c):
+        """``k`` steps h -> v -> h of the chains ``chain`` under (W, b, c),
+        with the engine's unit types, into ``ws.SV[n:n + m]`` (rescaled
+        visible states) and ``ws.SH[n:n + m]`` (hidden means); returns m.
+
+        With ``reconstruction="mean"`` the last visible states are their
+        conditional means (for chains started at the data, under the
+        model's own parameters).
+        """
+        visible, hidden = engine.visible, engine.hidden
+        last_mean = self.reconstruction == "mean"
+        m = chain.shape[0]
+        Vn = ws.SV[n : n + m]
+        Hn = ws.SH[n : n + m]
+        for step in range(self.k):
+            blas.dot_nn(chain, W, Vn)
+            if last_mean and step == self.k - 1:
+                visible.mean(Vn, b, Vn)
+            else:
+                visible.sample(Vn, b, Vn, Vn, seeds())
+            visible.rescale_in_place(Vn)
+            blas.dot_nt(Vn, W, Hn)
+            hidden.sample(Hn, c, Hn, chain, seeds())
+        return m
+
     def state_arrays(self):
         """The arrays a checkpoint must hold, by name."""
         return {"h_samples_": self.chains}
@@ -88,7 +113,8 @@ class CD(Sampler):
         H0 = ws.SH[:n]
         chain = ws.chain[:n]
         engine.hidden.sample(H0, engine.c, H0, chain, seeds())
-        return engine.gibbs_chain(ws, n, chain, seeds, engine.W, engine.b, engine.c)
+        return self.gibbs_chain(engine, ws, n, chain, seeds, engine.W, engine.b,
+                                engine.c)
 
 
 class PCD(Sampler):
@@ -99,8 +125,8 @@ class PCD(Sampler):
     def negative_phase(self, engine, ws, n, seeds):
         H0 = ws.SH[:n]
         engine.hidden.mean(H0, engine.c, H0)
-        return engine.gibbs_chain(ws, n, self.chains, seeds, engine.W, engine.b,
-                                  engine.c)
+        return self.gibbs_chain(engine, ws, n, self.chains, seeds, engine.W, engine.b,
+                                engine.c)
 
 
 class FastPCD(PCD):
@@ -145,7 +171,7 @@ class FastPCD(PCD):
         np.add(W, self.fast_W, out=W_neg)
         b = (engine.b + self.fast_b).astype(W.dtype)
         c = (engine.c + self.fast_c).astype(W.dtype)
-        return engine.gibbs_chain(ws, n, self.chains, seeds, W_neg, b, c)
+        return self.gibbs_chain(engine, ws, n, self.chains, seeds, W_neg, b, c)
 
     def after_update(self, engine, ws, rows, grad_b, grad_c):
         # fast = fast_decay * fast + fast_learning_rate * gradient, the
