@@ -174,6 +174,9 @@ class SGD(Optimizer):
         self.momentum = _check("momentum", momentum, 0.0, 1.0)
         self.nesterov = bool(nesterov)
 
+    # every buffer this optimizer may hold (a checkpoint may carry them)
+    all_slots = ("velocity",)
+
     @property
     def _slots(self):
         # once created (begin_step), the velocity stays in the state

@@ -15,7 +15,8 @@ import math
 from numbers import Integral, Real
 
 __all__ = ["Schedule", "Constant", "Step", "Exponential", "InverseTime",
-           "ReduceOnPlateau", "LinearRamp", "SCHEDULES", "get_schedule"]
+           "ReduceOnPlateau", "LinearRamp", "ClassicMomentum", "SCHEDULES",
+           "get_schedule", "get_momentum_schedule"]
 
 
 def _check(name, value, low=0.0, low_open=True, integer=False):
@@ -192,3 +193,43 @@ def get_schedule(schedule):
         f"schedule must be a str, a Schedule or a callable; got "
         f"{type(schedule).__name__}."
     )
+
+
+class ClassicMomentum:
+    """Hinton's momentum schedule (A Practical Guide to Training RBMs,
+    section 9): ``initial`` while the parameters settle, then ``final``
+    from epoch ``switch`` on (0.5, 0.9 and 5 there)."""
+
+    def __init__(self, initial=0.5, final=0.9, switch=5):
+        self.initial = float(initial)
+        self.final = float(final)
+        self.switch = int(switch)
+
+    def __call__(self, epoch):
+        return self.initial if epoch < self.switch else self.final
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(initial={self.initial!r}, final={self.final!r}, "
+                f"switch={self.switch!r})")
+
+
+def get_momentum_schedule(momentum):
+    """``epoch -> momentum`` from a momentum parameter: a number (constant),
+    ``"classic"`` (:class:`ClassicMomentum`) or a callable, whose values are
+    checked to lie in [0, 1) as they are produced."""
+    if isinstance(momentum, str):
+        if momentum == "classic":
+            return ClassicMomentum()
+        raise ValueError(f'momentum must be a number in [0, 1), "classic" or a callable; '
+                         f"got {momentum!r}.")
+    if callable(momentum):
+        def checked(epoch):
+            value = momentum(epoch)
+            if (isinstance(value, bool) or not isinstance(value, Real)
+                    or not 0 <= value < 1):
+                raise ValueError(f"momentum schedule must give a number in [0, 1); got "
+                                 f"{value!r} at epoch {epoch}.")
+            return float(value)
+        return checked
+    value = float(momentum)
+    return lambda epoch: value
