@@ -33,7 +33,6 @@ import scipy.sparse as sp
 from sklearn.utils.validation import _num_features, _num_samples, check_is_fitted
 
 from ._docs import inherit_parameters
-from ._kernels import blas
 from ._kernels.random import draw_seed
 from .mlp import MLPClassifier, MLPRegressor
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
@@ -310,13 +309,14 @@ class DBN(_LayerwiseStack):
         """What ``rbm.transform(X)`` gives, without validating ``X`` again:
         the hidden means, chunk by chunk into one array."""
         dtype = rbm.components_.dtype
+        engine = rbm._engine()
         if sp.issparse(X):  # only below the first layer; its features are dense
-            H = rbm._hidden_means(X.astype(dtype))
+            H = engine.hidden_means(X.astype(dtype))
         else:
             H = np.empty((X.shape[0], rbm.n_components), dtype=dtype)
             start = 0
             for chunk in rbm._chunks(X):
-                H[start:start + chunk.shape[0]] = rbm._hidden_means(chunk)
+                H[start:start + chunk.shape[0]] = engine.hidden_means(chunk)
                 start += chunk.shape[0]
         return H.astype(X.dtype, copy=False)
 
@@ -372,26 +372,15 @@ class DBN(_LayerwiseStack):
             raise ValueError(f"downward must be one of {list(_DOWNWARD)}; "
                              f"got {downward!r}.")
         rng = make_generator(random_state)
-        top = self.rbms_[-1]
-        W = top.components_
-        H = (rng.random((n_samples, W.shape[0])) < 0.5).astype(W.dtype)
-        V = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
-        A = np.empty_like(H)
-        for _ in range(n_gibbs):
-            blas.dot_nn(H, W, V)
-            top._sample_visible(V, V, draw_seed(rng))
-            blas.dot_nt(top._scaled_visible(V), W, A)
-            top._hidden.sample(A, top.intercept_hidden_, A, H, draw_seed(rng))
-        for rbm in reversed(self.rbms_):
-            W = rbm.components_
-            V = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
+        engines = [rbm._engine() for rbm in self.rbms_]
+        top = engines[-1]
+        H = (rng.random((n_samples, top.W.shape[0])) < 0.5).astype(top.dtype)
+        top.run_chains(H, n_gibbs, rng)
+        for engine in reversed(engines):
             if downward == "mean":
-                blas.dot_nn(H, W, V)
-                rbm._visible_mean(V, V)
+                H = engine.visible_means(H)
             else:
-                blas.dot_nn(H, W, V)
-                rbm._sample_visible(V, V, draw_seed(rng))
-            H = V
+                H = engine.visible_sample(H, draw_seed(rng))
         return H
 
 
