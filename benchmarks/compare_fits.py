@@ -37,6 +37,10 @@ CASES = {
                               "momentum=0.5, random_state=0)"),
     "rbm_early": ("digits", "BernoulliRBM(16, n_iter=8, early_stopping=True, "
                             "n_iter_no_change=2, random_state=0)"),
+    "rbm_validation": ("digits", "BernoulliRBM(16, n_iter=3, validation_fraction=0.2, "
+                                 "random_state=0)"),
+    "rbm_centred_validation": ("digits", "BernoulliRBM(16, n_iter=3, centering=True, "
+                                         "validation_fraction=0.2, random_state=0)"),
     "rbm_schedule": ("digits", "BernoulliRBM(16, n_iter=4, learning_rate_schedule='step', "
                                "random_state=0)"),
     "grbm": ("digits", "GaussianBernoulliRBM(16, n_iter=3, learning_rate=0.001, "

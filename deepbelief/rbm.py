@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docs import inherit_parameters
 from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
@@ -36,8 +37,9 @@ from .training import (
     fit_loop,
     gather_rows,
     make_generator,
+    column_means,
     resume,
-    split_validation,
+    split_rows,
 )
 from .units import BernoulliUnits, GaussianUnits, get_units
 
@@ -113,8 +115,8 @@ class _RBMTask(TrainingTask):
 
     verbose_keys = ("pseudo_likelihood", "reconstruction_error", "free_energy_gap")
 
-    def __init__(self, rbm, X, batch_size, monitor):
-        self.rbm, self.X, self.monitor = rbm, X, monitor
+    def __init__(self, rbm, X, batch_size, monitor, rows=None):
+        self.rbm, self.X, self.monitor, self.rows = rbm, X, monitor, rows
         self.name = type(rbm).__name__
         self.learning_rate = rbm.learning_rate
         n_chains = rbm.h_samples_.shape[0]
@@ -131,7 +133,7 @@ class _RBMTask(TrainingTask):
         self.seeds = SeedStream(self.rbm.random_state_)
 
     def step(self, idx, learning_rate, momentum):
-        V = gather_rows(self.X, idx, self.ws.SV)
+        V = gather_rows(self.X, idx if self.rows is None else self.rows[idx], self.ws.SV)
         self.rbm._cd_step(self.ws, V.shape[0], learning_rate, momentum, self.seeds)
 
     def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
@@ -363,13 +365,16 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._validate_params()
         X = self._validate_input(X, reset=True)
         rng = make_generator(self.random_state)
-        X_train, X_val = split_validation(X, self.validation_fraction,
+        # held-out rows by index: the training rows are gathered per batch,
+        # never copied (a memmap stays on disk)
+        train_rows, val_rows = split_rows(X.shape[0], self.validation_fraction,
                                           self.early_stopping, rng)
-        self._initialize(*X_train.shape, X.dtype, rng)
-        self._initialize_offsets(X_train)
-        self._prepare_monitor(X_train, X_val, rng)
+        n_train = X.shape[0] if train_rows is None else len(train_rows)
+        self._initialize(n_train, X.shape[1], X.dtype, rng)
+        self._initialize_offsets(X, train_rows)
+        self._prepare_monitor(X, train_rows, val_rows, rng)
         self.random_state_ = rng
-        self._train(X_train, 0, self.n_iter, data=X)
+        self._train(X, 0, self.n_iter, data=X, rows=train_rows)
         del self._monitor, self._validation  # only needed while training
         return self
 
@@ -423,13 +428,13 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._n_epochs_done = 0
         self._initialize_extra(n_features, dtype)
 
-    def _initialize_offsets(self, X):
+    def _initialize_offsets(self, X, rows=None):
         """A centred RBM's offsets and starting biases (Melchior et al. 2016):
         the visible offsets are the data's column means, the hidden ones
         start at 0.5, the visible biases at the log-odds of the means."""
         if not self.centering:
             return
-        mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+        mean = column_means(X, rows)
         self.visible_offset_ = mean
         self.hidden_offset_ = np.full(self.n_components, 0.5)
         p = np.clip(mean, 1e-3, 1.0 - 1e-3)
@@ -440,12 +445,12 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _initialize_extra(self, n_features, dtype):
         """Hook for subclasses with more parameters."""
 
-    def _prepare_monitor(self, X_train, X_val, rng):
-        n = X_train.shape[0]
+    def _prepare_monitor(self, X, train_rows, val_rows, rng):
+        n = X.shape[0] if train_rows is None else len(train_rows)
         idx = np.sort(rng.choice(n, size=min(n, _N_MONITOR), replace=False))
-        self._monitor = self._dense(X_train[idx])
-        self._validation = None if X_val is None else self._dense(X_val)
-        n_features = X_train.shape[1]
+        self._monitor = self._dense(X[idx if train_rows is None else train_rows[idx]])
+        self._validation = None if val_rows is None else self._dense(X[val_rows])
+        n_features = X.shape[1]
         self._flip_monitor = rng.integers(0, n_features, self._monitor.shape[0])
         if self._validation is not None:
             self._flip_validation = rng.integers(0, n_features, self._validation.shape[0])
@@ -455,16 +460,16 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = X.toarray() if sp.issparse(X) else X
         return np.ascontiguousarray(X, dtype=self.components_.dtype)
 
-    def _train(self, X, start, stop, monitor=True, data=None):
-        """Epochs ``start`` to ``stop`` on X through the shared loop;
-        ``data`` (the whole fit input) enables checkpoints and their
-        fingerprint."""
-        n_samples = X.shape[0]
+    def _train(self, X, start, stop, monitor=True, data=None, rows=None):
+        """Epochs ``start`` to ``stop`` on the ``rows`` of X (all when None)
+        through the shared loop; ``data`` (the whole fit input) enables
+        checkpoints and their fingerprint."""
+        n_samples = X.shape[0] if rows is None else len(rows)
         if self.batch_size == "full":
             batch_size = n_samples
         else:
             batch_size = check_batch_size(self.batch_size, n_samples)
-        task = _RBMTask(self, X, batch_size, monitor)
+        task = _RBMTask(self, X, batch_size, monitor, rows)
         stopper = None
         if monitor and self.early_stopping:
             stopper = EarlyStopping(self.n_iter_no_change, self.tol, greater_is_better=True)
@@ -1258,6 +1263,12 @@ class GaussianBernoulliRBM(_BaseRBM):
     default is 0.01; lower it further if ``fit`` reports divergence, and
     prefer larger batches (e.g. 100) with ``momentum``.
 
+    Every parameter of :class:`BernoulliRBM` means the same here, except:
+    ``sampler="pt"`` needs binary visible units; ``centering`` must stay
+    False (standardised data has zero means); ``score_samples`` is the
+    negative free energy (an unnormalised log-density); and early stopping
+    watches the validation reconstruction error.
+
     Parameters
     ----------
     n_components : int, default=256
@@ -1266,19 +1277,7 @@ class GaussianBernoulliRBM(_BaseRBM):
         Step size (smaller than BernoulliRBM's; see above).
     learn_variance : bool, default=False
         Also learn each visible unit's variance.
-    **other : see BernoulliRBM
-        ``batch_size``, ``n_iter``, ``verbose``, ``random_state``, ``k``,
-        ``persistent``, ``momentum``, ``weight_decay``, ``l1``,
-        ``sparsity_target``, ``sparsity_cost``, ``init``,
-        ``learning_rate_schedule``, ``hidden_unit``, ``validation_fraction``,
-        ``early_stopping``, ``n_iter_no_change``, ``tol``,
-        ``checkpoint_dir``, ``sampler`` (not "pt", which needs binary
-        visible units), ``fast_learning_rate``, ``fast_decay``,
-        ``pt_betas``, ``reconstruction`` mean the same as there;
-        ``centering`` must stay False (standardised data has zero means).
-        ``score_samples`` is the negative free energy (an unnormalised
-        log-density), and early stopping watches the validation
-        reconstruction error.
+    <inherited parameters>
 
     Attributes
     ----------
@@ -1435,3 +1434,6 @@ class GaussianBernoulliRBM(_BaseRBM):
         score : ndarray of shape (n_samples,)
         """
         return -self.free_energy(X)
+
+
+inherit_parameters(GaussianBernoulliRBM, BernoulliRBM)

@@ -39,9 +39,12 @@ __all__ = [
     "Checkpointer",
     "TrainingTask",
     "fit_loop",
+    "estimator_masks",
     "resume",
     "fingerprint",
+    "split_rows",
     "split_validation",
+    "column_means",
     "EpochTimer",
     "print_epoch",
 ]
@@ -673,23 +676,46 @@ def check_index_array(name, a, n):
     return a
 
 
-def split_validation(X, fraction, early_stopping, rng):
-    """``(X_train, X_val)``: a random ``fraction`` of the rows held out, in
-    their original order (``fraction=None`` is 0.1 with early stopping, 0
-    without; ``X_val`` is None when nothing is held out)."""
+def split_rows(n_samples, fraction, early_stopping, rng):
+    """``(train_idx, val_idx)``: a random ``fraction`` of ``n_samples`` rows
+    held out, each index array sorted (``fraction=None`` is 0.1 with early
+    stopping, 0 without). ``(None, None)`` when nothing is held out, so that
+    training reads the data as it is. Only indices are made: the training
+    rows are gathered batch by batch, never copied as a whole (a memmap
+    stays on disk)."""
     if fraction is None:
         fraction = 0.1 if early_stopping else 0.0
-    n = X.shape[0]
-    n_val = int(round(fraction * n))
-    if fraction > 0 and (n_val < 1 or n_val >= n):
+    n_val = int(round(fraction * n_samples))
+    if fraction > 0 and (n_val < 1 or n_val >= n_samples):
         raise ValueError(
             f"validation_fraction={fraction} leaves {n_val} validation samples "
-            f"of {n}; at least one must be held out and one kept for training."
+            f"of {n_samples}; at least one must be held out and one kept for training."
         )
     if n_val == 0:
+        return None, None
+    order = rng.permutation(n_samples)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def split_validation(X, fraction, early_stopping, rng):
+    """``(X_train, X_val)`` by :func:`split_rows` (``X_val`` None when nothing
+    is held out); for models whose training data is small."""
+    train, val = split_rows(X.shape[0], fraction, early_stopping, rng)
+    if val is None:
         return X, None
-    order = rng.permutation(n)
-    return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
+    return X[train], X[val]
+
+
+def column_means(X, rows=None, chunk=4096):
+    """Column means of ``X`` (dense or sparse), or of its ``rows``, in float64,
+    reading at most ``chunk`` rows at a time."""
+    if rows is None:
+        return np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+    total = np.zeros(X.shape[1])
+    for start in range(0, len(rows), chunk):
+        part = X[rows[start:start + chunk]]
+        total += np.asarray(part.sum(axis=0), dtype=np.float64).ravel()
+    return total / max(len(rows), 1)
 
 
 class TrainingTask:
@@ -751,6 +777,32 @@ class TrainingTask:
     def generators(self):
         """Dict name -> numpy Generator whose states a checkpoint keeps."""
         return {}
+
+    def weight_masks(self):
+        """``[(W, keep), ...]``: weights the loop holds at zero after every
+        step (``keep`` is 0 where pruned, see compression.py), or None."""
+        return None
+
+
+def estimator_masks(est, weights):
+    """The loop's masks from ``est._weight_masks`` (one boolean keep-mask per
+    entry of ``weights``, or None), cast to each weight's dtype."""
+    masks = getattr(est, "_weight_masks", None)
+    if masks is None:
+        return None
+    if len(masks) != len(weights):
+        raise ValueError(f"_weight_masks has {len(masks)} entries for {len(weights)} "
+                         "weight matrices.")
+    pairs = []
+    for W, keep in zip(weights, masks):
+        if keep is None:
+            continue
+        keep = np.asarray(keep)
+        if keep.shape != W.shape:
+            raise ValueError(f"a weight mask of shape {keep.shape} does not fit weights "
+                             f"of shape {W.shape}.")
+        pairs.append((W, keep.astype(W.dtype)))
+    return pairs or None
 
 
 class OptimizerStateMixin:
@@ -869,6 +921,23 @@ def _save(checkpointer, task, epoch, fingerprint, history, stopper, best):
     checkpointer.save(epoch, arrays, meta, best=best)
 
 
+def _progress_bar(total, description, verbose):
+    """A tqdm bar over one epoch's mini-batches when ``verbose`` and a
+    terminal is attached (or ``DEEPBELIEF_PROGRESS=1``) and tqdm is
+    installed (the ``[progress]`` extra); otherwise None."""
+    if not verbose:
+        return None
+    forced = os.environ.get("DEEPBELIEF_PROGRESS")
+    if forced == "0" or (forced != "1" and not sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=description, unit="batch", leave=False,
+                file=sys.stderr, dynamic_ncols=True)
+
+
 def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
              schedule, history, schedule_key="loss", momentum=None, shuffle=True,
              stopper=None, checkpointer=None, fingerprint=None, verbose=0,
@@ -880,7 +949,9 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
     given); ``task.begin_epoch``; mini-batches of row indices (a fresh
     permutation from ``rng`` when ``shuffle``) passed to ``task.step``; the
     record from ``task.end_epoch``, with the epoch's seconds, appended to
-    ``history``; one verbose line; the early-stopping rule on
+    ``history``; one verbose line (and, with ``verbose`` on a terminal and
+    tqdm installed, a live bar over the epoch's batches); the early-stopping
+    rule on
     ``record[stopper.monitor]``; a checkpoint.
 
     Divergence has one policy: a non-finite batch loss or parameter at the
@@ -895,6 +966,7 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
     """
     live = task.params()
     snapshot = {k: np.array(v, copy=True) for k, v in live.items()}
+    masks = task.weight_masks()
     done, stopped = start, False
     for epoch in range(start, stop):
         lr = float(schedule(learning_rate, epoch, history.get(schedule_key, [])))
@@ -902,13 +974,24 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
         loss_sum = 0.0
         with EpochTimer() as timer:
             task.begin_epoch(epoch)
-            for idx in minibatch_indices(n_samples, batch_size, rng, shuffle):
+            batches = minibatch_indices(n_samples, batch_size, rng, shuffle)
+            bar = _progress_bar(len(batches), f"{task.name} epoch {epoch + 1}", verbose)
+            for idx in batches:
                 loss = task.step(idx, lr, mom)
+                if masks is not None:
+                    for W, keep in masks:
+                        np.multiply(W, keep, out=W)
+                if bar is not None:
+                    bar.update()
                 if loss is not None:
                     if not np.isfinite(loss):
                         _restore(live, snapshot)
+                        if bar is not None:
+                            bar.close()
                         check_finite(f"epoch {epoch + 1}", lr, loss=loss)
                     loss_sum += loss
+            if bar is not None:
+                bar.close()
             try:
                 check_finite(f"epoch {epoch + 1}", lr, **live)
             except DivergenceError:
