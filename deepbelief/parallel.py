@@ -27,7 +27,9 @@ import threading
 import numba
 from threadpoolctl import threadpool_info, threadpool_limits
 
-__all__ = ["worker_env", "limit_threads", "thread_counts", "ThreadLimits"]
+# ThreadLimits, defined when first asked for (it needs distributed), is left
+# out so that a star import works without the extra.
+__all__ = ["limit_threads", "thread_counts", "worker_env"]
 
 # The variables that BLAS builds, OpenMP and Numba read when they start.
 _THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
@@ -140,6 +142,7 @@ def _make_plugin_class():
                 future.result()
 
     ThreadLimits.__module__ = __name__
+    ThreadLimits.__qualname__ = "ThreadLimits"
     return ThreadLimits
 
 

@@ -12,7 +12,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import RandomizedSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 
-from deepbelief import DBN, BernoulliRBM, GaussianBernoulliRBM, MLPClassifier, MLPRegressor
+from deepbelief import (
+    DBN,
+    BernoulliRBM,
+    GaussianBernoulliRBM,
+    MLPClassifier,
+    MLPRegressor,
+)
 from deepbelief.parallel import limit_threads, thread_counts, worker_env
 
 joblib = pytest.importorskip("joblib")
@@ -65,6 +71,17 @@ def test_limit_threads_in_a_fresh_process():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, timeout=300, check=True).stdout.split()
     assert out == ["2", "2", "1", "1"]
+
+
+def test_thread_limits_pickles_by_name():
+    import pickle
+    pytest.importorskip("distributed")
+    from deepbelief.parallel import ThreadLimits
+    blob = pickle.dumps(ThreadLimits(3))
+    assert b"deepbelief.parallel" in blob and b"ThreadLimits" in blob
+    assert pickle.loads(blob).n_threads == 3
+    with pytest.raises(ValueError, match="n_threads must be an integer >= 1; got 0"):
+        ThreadLimits(0)
 
 
 def test_thread_limits_plugin_reaches_the_task_threads(dask_client):
@@ -180,7 +197,7 @@ def test_incremental_matches_partial_fit_by_hand(dask_client, digits, which):
     wrappers = pytest.importorskip("dask_ml.wrappers")
     from sklearn.base import clone
     X, y = digits
-    name, est, X, y, kwargs = next(c for c in _cases(X, y) if c[0] == which)
+    _, est, X, y, kwargs = next(c for c in _cases(X, y) if c[0] == which)
     chunk = 60  # three chunks
     Xd = da.from_array(X, chunks=(chunk, X.shape[1]))
     yd = None if y is None else da.from_array(y, chunks=chunk)
