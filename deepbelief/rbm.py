@@ -117,7 +117,7 @@ class _RBMTask(TrainingTask):
 
     def __init__(self, rbm, X, batch_size, monitor, rows=None):
         self.rbm, self.X, self.monitor, self.rows = rbm, X, monitor, rows
-        self.name = type(rbm).__name__
+        self.name = getattr(rbm, "_log_name", type(rbm).__name__)
         self.learning_rate = rbm.learning_rate
         n_chains = rbm.h_samples_.shape[0]
         self.ws = _Workspace(batch_size, max(n_chains, batch_size), X.shape[1],
