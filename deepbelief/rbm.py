@@ -6,10 +6,12 @@ attributes, methods, shapes and dtypes), several times faster, with the
 training options of the RBM literature as keyword-only extras.
 ``GaussianBernoulliRBM`` has real-valued visible units.
 
-The training loop follows STYLE.md's three tiers: ``fit`` validates; the
-driver (``_Trainer``) owns the mini-batch buffers and calls BLAS for the
-five matrix products of a CD-1 step; Numba kernels fuse everything between
-the products (bias adds, logistic, sampling, the gradient's reductions).
+Training has three tiers: ``fit`` validates; the driver (``_train``, with
+its ``_Workspace`` of mini-batch buffers, and ``_cd_step``) calls scipy's
+BLAS through ``deepbelief._kernels.blas`` for the four matrix products of a
+CD-1 step (``v W^T``, ``h W``, ``v' W^T`` and one weight update for both
+phases' statistics); Numba kernels fuse everything between the products
+(bias adds, logistic, sampling, the gradient's reductions).
 """
 
 import warnings
@@ -27,6 +29,7 @@ from ._kernels.random import SeedStream, draw_seed
 from .nn.initializers import get_initializer
 from .nn.schedules import get_momentum_schedule
 from .training import (
+    N_MONITOR,
     Checkpointer,
     EarlyStopping,
     FitHealth,
@@ -39,20 +42,12 @@ from .training import (
     make_generator,
     column_means,
     resume,
+    row_chunks,
     split_rows,
 )
 from .units import BernoulliUnits, GaussianUnits, get_units
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
-
-# Rows of training data used to monitor reconstruction error, pseudo-
-# likelihood and free energy each epoch: enough for a stable average,
-# few enough to cost a small fraction of an epoch.
-_N_MONITOR = 1000
-# Rows processed at once by transform, free_energy and the like, so that
-# memory stays bounded on large (or sparse) inputs.
-_CHUNK = 4096
-
 
 # How the visible units of the negative phase's last Gibbs step are set.
 _RECONSTRUCTIONS = ("sample", "mean")
@@ -439,15 +434,16 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.hidden_offset_ = np.full(self.n_components, 0.5)
         p = np.clip(mean, 1e-3, 1.0 - 1e-3)
         W = self.components_.astype(np.float64)
-        self.intercept_visible_[...] = np.log(p / (1.0 - p)) - self.hidden_offset_ @ W
-        self.intercept_hidden_[...] = -(W @ mean)
+        self.intercept_visible_[...] = (np.log(p / (1.0 - p))
+                                        - blas.vecmat(self.hidden_offset_, W))
+        self.intercept_hidden_[...] = -blas.matvec(W, mean)
 
     def _initialize_extra(self, n_features, dtype):
         """Hook for subclasses with more parameters."""
 
     def _prepare_monitor(self, X, train_rows, val_rows, rng):
         n = X.shape[0] if train_rows is None else len(train_rows)
-        idx = np.sort(rng.choice(n, size=min(n, _N_MONITOR), replace=False))
+        idx = np.sort(rng.choice(n, size=min(n, N_MONITOR), replace=False))
         self._monitor = self._dense(X[idx if train_rows is None else train_rows[idx]])
         self._validation = None if val_rows is None else self._dense(X[val_rows])
         n_features = X.shape[1]
@@ -564,10 +560,10 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         W = self.components_
         mu, lam = self.visible_offset_, self.hidden_offset_
         mu_w, lam_w = mu.astype(W.dtype), lam.astype(W.dtype)
-        before_c, before_b = W @ mu_w, lam_w @ W
+        before_c, before_b = blas.matvec(W, mu_w), blas.vecmat(lam_w, W)
         grad_b = self._visible_bias_gradient(ws.grad_b)
         self._update_weights(ws, rows, lr, momentum, centred=(grad_c, grad_b))
-        return W @ mu_w - before_c, lam_w @ W - before_b
+        return blas.matvec(W, mu_w) - before_c, blas.vecmat(lam_w, W) - before_b
 
     # ------------------------------------------------------------ samplers
     #
@@ -835,8 +831,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return -V.shape[1] * np.logaddexp(0, -(fe_flipped - fe))
 
     def _chunks(self, X):
-        for start in range(0, X.shape[0], _CHUNK):
-            yield self._dense(X[start : start + _CHUNK])
+        return (block for _, block in row_chunks(X, dtype=self.components_.dtype))
 
     # ------------------------------------------------------------ public
 
