@@ -36,9 +36,11 @@ from sklearn.utils.validation import (_num_features, _num_samples, check_is_fitt
 
 from ._kernels import blas
 from ._kernels.random import draw_seed
+from ._param_validation import (BOOL, RANDOM_STATE, Callable, Interval, LayerSizes,
+                                Options, PerLayer, check, nested_validation, validate_params)
 from .mlp import MLPClassifier, MLPRegressor
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
-from .nn.initializers import Normal
+from .nn.initializers import INITIALIZERS, Normal
 from .training import layer_warnings, make_generator
 
 __all__ = ["DBN", "DBNClassifier", "DBNRegressor"]
@@ -104,21 +106,7 @@ def auto_layer_sizes(n_samples, n_features=0):
 
 def check_layer_sizes(sizes, name="hidden_layer_sizes"):
     """``sizes`` as a list of positive ints, with errors naming ``name``."""
-    if isinstance(sizes, Integral) and not isinstance(sizes, bool):
-        sizes = [sizes]
-    try:
-        sizes = list(sizes)
-    except TypeError:
-        raise TypeError(f"{name} must be an int or a sequence of ints; "
-                        f"got {type(sizes).__name__}.") from None
-    if not sizes:
-        raise ValueError(f"{name} must name at least one layer; got {sizes!r}.")
-    for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, Integral):
-            raise TypeError(f"{name} must hold ints; got {type(s).__name__} {s!r}.")
-        if s < 1:
-            raise ValueError(f"{name} must hold sizes > 0; got {s}.")
-    return [int(s) for s in sizes]
+    return LayerSizes().resolve(sizes, name)
 
 
 def per_layer(value, n_layers, name):
@@ -295,15 +283,25 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.verbose = verbose
         self.random_state = random_state
 
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerSizes()],
+        "first_layer": [Options(str, set(_FIRST_LAYERS))],
+        **{name: [PerLayer(*BernoulliRBM._parameter_constraints[name])]
+           for name in _PER_LAYER},
+        "batch_size": [PerLayer(Interval(Integral, 1, None),
+                                Options(str, {"full", "auto"}))],
+        "n_iter": [PerLayer(Interval(Integral, 0, None), Options(str, {"auto"}))],
+        "init": [PerLayer(Options(str, set(INITIALIZERS) | {"auto"}), Callable())],
+        "learn_variance": [BOOL],
+        "verbose": [Interval(Integral, 0, None), BOOL],
+        "random_state": RANDOM_STATE,
+    }
+
     def _make_rbms(self, seeds, n_samples):
-        """Unfitted RBMs, one per layer, with their parameters validated and
-        the "auto" batch sizes and epochs resolved for ``n_samples``."""
+        """Unfitted RBMs, one per layer, with the "auto" batch sizes and epochs
+        resolved for ``n_samples``; the table has checked each setting, and
+        each RBM's combinations of settings are checked here."""
         sizes = check_layer_sizes(self.hidden_layer_sizes)
-        if not isinstance(self.first_layer, str) or self.first_layer not in _FIRST_LAYERS:
-            raise ValueError(f"first_layer must be one of {sorted(_FIRST_LAYERS)}; "
-                             f"got {self.first_layer!r}.")
-        if not isinstance(self.learn_variance, (bool, np.bool_)):
-            raise TypeError(f"learn_variance must be a bool; got {self.learn_variance!r}.")
         settings = {name: per_layer(getattr(self, name), len(sizes), name)
                     for name in _PER_LAYER}
         rbms = []
@@ -325,7 +323,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             rbm = cls(n_hidden, verbose=max(0, int(self.verbose) - 1),
                       random_state=int(seeds[i]), **params)
             try:
-                rbm._validate_params()
+                rbm._check_param_combinations()
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"layer {i}: {exc}") from None
             rbms.append(rbm)
@@ -347,8 +345,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self : DBN
             The fitted model.
         """
-        if isinstance(self.verbose, bool) or not isinstance(self.verbose, Integral):
-            raise TypeError(f"verbose must be an int; got {self.verbose!r}.")
+        validate_params(self)
         rng = make_generator(self.random_state)
         n_layers = len(check_layer_sizes(self.hidden_layer_sizes))
         seeds = rng.integers(0, 2**31 - 1, size=n_layers)
@@ -358,7 +355,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         rbms = self._make_rbms(seeds, X.shape[0])
         H = X
         for i, rbm in enumerate(rbms):
-            with layer_warnings(f"DBN layer {i}"):
+            with layer_warnings(f"DBN layer {i}"), nested_validation():
                 rbm.fit(H)
             if self.verbose:
                 err = rbm.history_.get("reconstruction_error", [float("nan")])[-1]
@@ -441,15 +438,9 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         X : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self, "rbms_")
-        for name, value in (("n_samples", n_samples), ("n_gibbs", n_gibbs)):
-            if isinstance(value, bool) or not isinstance(value, Integral):
-                raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-            if value < (1 if name == "n_samples" else 0):
-                raise ValueError(f"{name} must be >= {1 if name == 'n_samples' else 0}; "
-                                 f"got {value}.")
-        if downward not in _DOWNWARD:
-            raise ValueError(f"downward must be one of {list(_DOWNWARD)}; "
-                             f"got {downward!r}.")
+        check("n_samples", n_samples, [Interval(Integral, 1, None)])
+        check("n_gibbs", n_gibbs, [Interval(Integral, 0, None)])
+        check("downward", downward, [Options(str, _DOWNWARD)])
         rng = make_generator(random_state)
         top = self.rbms_[-1]
         W = top.components_
