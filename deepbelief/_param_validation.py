@@ -14,6 +14,7 @@ after the table.
 """
 
 import contextvars
+import math
 import os
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -21,7 +22,8 @@ from numbers import Integral, Real
 import numpy as np
 
 __all__ = ["Interval", "Options", "InstanceOf", "Callable", "HasMethods", "Rule",
-           "PerLayer", "LayerSizes", "BOOL", "RANDOM_STATE", "PATH", "check", "validate_params", "nested_validation"]
+           "PerLayer", "LayerSizes", "BOOL", "RANDOM_STATE", "PATH", "check", "resolve",
+           "validate_params", "nested_validation"]
 
 _SKIP = contextvars.ContextVar("deepbelief_skip_validation", default=False)
 
@@ -94,6 +96,8 @@ class Interval(Constraint):
     def rule(self):
         left = self.closed in ("left", "both")
         right = self.closed in ("right", "both")
+        if self.high == math.inf and not right:  # "finite", said as a one-sided rule
+            return f"{'>=' if left else '>'} {_number(self.low)}"
         if self.low is not None and self.high is not None:
             return (f"in {'[' if left else '('}{_number(self.low)}, "
                     f"{_number(self.high)}{']' if right else ')'}")
@@ -111,7 +115,10 @@ class Options(Constraint):
         self.type = type
         self.options = sorted(options, key=repr) if isinstance(options, (set, frozenset)) \
             else list(options)
-        self.kind = "a str" if type is str else f"a {type.__name__}"
+        if type is str:
+            self.kind = repr(self.options[0]) if len(self.options) == 1 else "a str"
+        else:
+            self.kind = f"a {type.__name__}"
 
     def accepts_type(self, value):
         return isinstance(value, self.type) and not isinstance(value, (bool, np.bool_))
@@ -212,7 +219,7 @@ class PerLayer(Constraint):
 
     def __init__(self, *constraints):
         self.constraints = [_as_constraint(c) for c in constraints]
-        self.kind = " or ".join(dict.fromkeys(c.kind for c in self.constraints))
+        self.kind = _join(c.kind for c in self.constraints)
 
     def accepts_type(self, value):
         return True
@@ -245,21 +252,24 @@ def _as_constraint(c):
     return _NoneConstraint() if c is None else c
 
 
+def _join(words):
+    words = list(dict.fromkeys(words))
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
 def _error(name, value, constraints):
     """The error for ``value`` under ``constraints``, or None when one holds."""
     if any(c.is_satisfied_by(value) for c in constraints):
         return None
     typed = [c for c in constraints if c.accepts_type(value)]
     if not typed:
-        kinds = " or ".join(dict.fromkeys(c.kind for c in constraints))
-        return TypeError(f"{name} must be {kinds}; got {type(value).__name__} "
+        return TypeError(f"{name} must be {_join(c.kind for c in constraints)}; got {type(value).__name__} "
                          f"{_show(value)}.")
     for c in typed:
         exc = c.error(name, value)
         if exc is not None:
             return exc
-    rules = " or ".join(dict.fromkeys(c.rule() for c in typed))
-    return ValueError(f"{name} must be {rules}; got {_show(value)}.")
+    return ValueError(f"{name} must be {_join(c.rule() for c in typed)}; got {_show(value)}.")
 
 
 def check(name, value, constraints):
@@ -292,3 +302,22 @@ def validate_params(estimator):
     combinations = getattr(estimator, "_check_param_combinations", None)
     if combinations is not None:
         combinations()
+
+
+def resolve(value, registry, kind, base, *, wrap_callable=None, **kwargs):
+    """The object a registry parameter stands for: a name in ``registry``
+    (built with ``kwargs``), an instance of ``base`` (returned as it is) or,
+    with ``wrap_callable``, any callable (returned wrapped by it; ``True``
+    returns it as it is). ``kind`` names the parameter in errors."""
+    article = "an" if base.__name__[0] in "AEIOU" else "a"
+    others = f"{article} {base.__name__}" + (" or a callable" if wrap_callable else "")
+    if isinstance(value, str):
+        if value not in registry:
+            raise ValueError(f"{kind} must be one of {sorted(registry)}, {others}; "
+                             f"got {value!r}.")
+        return registry[value](**kwargs)
+    if isinstance(value, base):
+        return value
+    if wrap_callable is not None and callable(value):
+        return value if wrap_callable is True else wrap_callable(value)
+    raise TypeError(f"{kind} must be a str, {others}; got {type(value).__name__}.")

@@ -33,9 +33,12 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transf
                           clone)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._param_validation import (BOOL, RANDOM_STATE, Callable, HasMethods, InstanceOf,
+                                Interval, LayerSizes, Options, PerLayer, nested_validation,
+                                validate_params)
 from .dbn import DBN, check_layer_sizes, per_layer
-from .nn.activations import get_activation
-from .nn.initializers import get_initializer
+from .nn.activations import ACTIVATIONS, Activation, get_activation
+from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import ActivationLayer, Dense, Network, gemm
 from .nn.losses import BinaryCrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
@@ -47,30 +50,13 @@ __all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
 
 # Output activation -> the loss it is trained with.
 _OUTPUT_LOSSES = {"sigmoid": BinaryCrossEntropy, "identity": SquaredError}
-_CORRUPTIONS = (None, "masking", "gaussian")
 _N_MONITOR = 1000
 _CHUNK = 4096
 
 
-def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number; got {type(value).__name__} {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value}.")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {value}.")
-
-
-def _check_int(name, value, low=1):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}.")
-
-
-def _check_choice(name, value, choices):
-    if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
+_ACTIVATION = [Options(str, set(ACTIVATIONS)), InstanceOf(Activation)]
+_INIT = [Options(str, set(INITIALIZERS)), Callable()]
+_VERBOSE = [Interval(Integral, 0, None), BOOL]
 
 
 def _make_optimizer(solver, learning_rate, momentum):
@@ -78,12 +64,6 @@ def _make_optimizer(solver, learning_rate, momentum):
     if solver == "sgd":
         kwargs.update(momentum=momentum, nesterov=False)
     return get_optimizer(solver, **kwargs)
-
-
-def _check_solver(solver, momentum):
-    if not isinstance(solver, str) or solver not in OPTIMIZERS:
-        raise ValueError(f"solver must be one of {sorted(OPTIMIZERS)}; got {solver!r}.")
-    _check_real("momentum", momentum, low=0, high=1, high_open=True)
 
 
 def _apply(X, W, b, activation):
@@ -244,27 +224,30 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         self.verbose = verbose
         self.random_state = random_state
 
-    def _validate_params(self):
-        _check_int("n_components", self.n_components)
-        get_activation(self.activation)
-        _check_choice("output_activation", self.output_activation, list(_OUTPUT_LOSSES))
-        if not isinstance(self.tied_weights, (bool, np.bool_)):
-            raise TypeError(f"tied_weights must be a bool; got {self.tied_weights!r}.")
-        _check_choice("corruption", self.corruption, _CORRUPTIONS)
-        _check_real("corruption_level", self.corruption_level, low=0)
-        if self.corruption == "masking":
-            _check_real("corruption_level", self.corruption_level, low=0, high=1,
-                        high_open=True)
-        _check_real("sparsity_target", self.sparsity_target, low=0, high=1,
-                    low_open=True, high_open=True)
-        _check_real("sparsity_cost", self.sparsity_cost, low=0)
-        _check_real("alpha", self.alpha, low=0)
-        _check_solver(self.solver, self.momentum)
-        _check_real("learning_rate", self.learning_rate, low=0, low_open=True)
-        _check_int("batch_size", self.batch_size)
-        _check_int("n_iter", self.n_iter, low=0)
-        _check_int("verbose", self.verbose, low=0)
-        get_initializer(self.init)
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None)],
+        "activation": _ACTIVATION,
+        "output_activation": [Options(str, list(_OUTPUT_LOSSES))],
+        "tied_weights": [BOOL],
+        "corruption": [Options(str, ["masking", "gaussian"]), None],
+        "corruption_level": [Interval(Real, 0, None)],
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
+        "sparsity_cost": [Interval(Real, 0, None)],
+        "alpha": [Interval(Real, 0, None)],
+        "solver": [Options(str, set(OPTIMIZERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None)],
+        "n_iter": [Interval(Integral, 0, None)],
+        "init": _INIT,
+        "verbose": _VERBOSE,
+        "random_state": RANDOM_STATE,
+    }
+
+    def _check_param_combinations(self):
+        if self.corruption == "masking" and self.corruption_level >= 1:
+            raise ValueError("corruption_level must be < 1 with corruption='masking' (the "
+                             f"fraction of inputs set to 0); got {self.corruption_level}.")
 
     # ------------------------------------------------------------ fitting
 
@@ -281,7 +264,7 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         -------
         self : Autoencoder
         """
-        self._validate_params()
+        validate_params(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32))
         X = np.ascontiguousarray(X)
         if X.shape[0] == 0:
@@ -564,6 +547,15 @@ class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMi
         self.verbose = verbose
         self.random_state = random_state
 
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerSizes()],
+        **{name: [PerLayer(*Autoencoder._parameter_constraints[name])]
+           for name in _AE_PER_LAYER},
+        **{name: Autoencoder._parameter_constraints[name]
+           for name in ("output_activation", "solver", "momentum", "verbose",
+                        "random_state")},
+    }
+
     def _make_autoencoders(self, seeds):
         sizes = check_layer_sizes(self.hidden_layer_sizes)
         settings = {name: per_layer(getattr(self, name), len(sizes), name)
@@ -579,7 +571,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMi
                              verbose=max(0, int(self.verbose) - 1),
                              random_state=int(seeds[i]), **params)
             try:
-                ae._validate_params()
+                ae._check_param_combinations()
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"layer {i}: {exc}") from None
             out.append(ae)
@@ -598,7 +590,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMi
         -------
         self : StackedAutoencoder
         """
-        _check_int("verbose", self.verbose, low=0)
+        validate_params(self)
         rng = make_generator(self.random_state)
         n_layers = len(check_layer_sizes(self.hidden_layer_sizes))
         aes = self._make_autoencoders(rng.integers(0, 2**31 - 1, size=n_layers))
@@ -607,7 +599,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMi
             raise ValueError("X has 0 samples; at least one is needed to fit.")
         H = X
         for i, ae in enumerate(aes):
-            with layer_warnings(f"StackedAutoencoder layer {i}"):
+            with layer_warnings(f"StackedAutoencoder layer {i}"), nested_validation():
                 ae.fit(H)
             if self.verbose:
                 print(f"[StackedAutoencoder] layer {i}: {H.shape[1]} -> "
@@ -781,24 +773,23 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         self.verbose = verbose
         self.random_state = random_state
 
-    def _validate_params(self):
-        sizes = check_layer_sizes(self.hidden_layer_sizes)
-        pre = self.pretrainer
-        if not (pre is None or (isinstance(pre, str) and pre == "auto")
-                or hasattr(pre, "fit")):
-            raise TypeError("pretrainer must be 'auto', None or an estimator with fit "
-                            f"and layer_weights_; got {pre!r}.")
-        get_activation(self.activation)
-        get_activation(self.code_activation)
-        _check_choice("output_activation", self.output_activation, list(_OUTPUT_LOSSES))
-        _check_solver(self.solver, self.momentum)
-        _check_real("learning_rate_init", self.learning_rate_init, low=0, low_open=True)
-        _check_int("batch_size", self.batch_size)
-        _check_int("max_iter", self.max_iter, low=0)
-        _check_real("alpha", self.alpha, low=0)
-        _check_int("verbose", self.verbose, low=0)
-        get_initializer(self.init)
-        return sizes
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerSizes()],
+        "pretrainer": [Options(str, {"auto"}), None,
+                       HasMethods("fit", kind="an estimator with fit and layer_weights_")],
+        "activation": _ACTIVATION,
+        "code_activation": _ACTIVATION,
+        "output_activation": [Options(str, list(_OUTPUT_LOSSES))],
+        "solver": [Options(str, set(OPTIMIZERS))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None)],
+        "max_iter": [Interval(Integral, 0, None)],
+        "alpha": [Interval(Real, 0, None)],
+        "init": _INIT,
+        "verbose": _VERBOSE,
+        "random_state": RANDOM_STATE,
+    }
 
     def _auto_pretrainer(self, sizes):
         linear_code = self.code_activation == "identity"
@@ -831,7 +822,8 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         -------
         self : DeepAutoencoder
         """
-        sizes = self._validate_params()
+        validate_params(self)
+        sizes = check_layer_sizes(self.hidden_layer_sizes)
         X = validate_data(self, X, dtype=(np.float64, np.float32))
         X = np.ascontiguousarray(X)
         if X.shape[0] == 0:

@@ -36,7 +36,8 @@ from sklearn.utils.validation import (_num_features, _num_samples, check_is_fitt
 
 from ._kernels import blas
 from ._kernels.random import draw_seed
-from ._param_validation import (BOOL, RANDOM_STATE, Callable, Interval, LayerSizes,
+from ._param_validation import (BOOL, RANDOM_STATE, Callable, HasMethods, Interval,
+                                LayerSizes,
                                 Options, PerLayer, check, nested_validation, validate_params)
 from .mlp import MLPClassifier, MLPRegressor
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
@@ -501,6 +502,13 @@ def _swap_pretrainer(est):
 class _DBNDefaults:
     """The MLP's parameters with defaults from the DBN literature."""
 
+    _parameter_constraints = {
+        **MLPClassifier._parameter_constraints,
+        "hidden_layer_sizes": [Options(str, {"auto"}), LayerSizes(allow_empty=True)],
+        "pretrainer": [None, Options(str, {"auto"}),
+                       HasMethods("fit", kind="an estimator with fit")],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes="auto",
@@ -565,17 +573,9 @@ class _DBNDefaults:
         return super()._resolve_batch_size(n_train)
 
     def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, str):
-            if sizes != "auto":
-                raise ValueError('hidden_layer_sizes must be "auto", an int or a '
-                                 f"sequence of ints; got {sizes!r}.")
+        if isinstance(self.hidden_layer_sizes, str):  # "auto", as the table checked
             return list(auto_layer_sizes(self._auto_n_samples, self._auto_n_features))
         return super()._hidden_sizes()
-
-    def _check_params(self):
-        with _swap_pretrainer(self):
-            super()._check_params()
 
     def _apply_pretrainer(self, X, replace_constant=False):
         automatic = isinstance(self.pretrainer, str) and self.pretrainer == "auto"

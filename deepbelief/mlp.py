@@ -34,15 +34,17 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import training
+from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
+                                Interval, LayerSizes, Options, PerLayer, Rule,
+                                validate_params)
 from ._kernels import mlp as _k
-from .nn.activations import Activation, get_activation
-from .nn.initializers import get_initializer
+from .nn.activations import ACTIVATIONS, Activation, get_activation
+from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import (ACTIVATION_LAYERS, Dense, Dropout, Maxout, Network, PReLU,
                         make_activation_layer)
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
-from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, Schedule,
-                           get_schedule)
+from .nn.schedules import SCHEDULES, InverseTime, ReduceOnPlateau, get_schedule
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -98,29 +100,11 @@ def _per_layer(value, n_layers, name):
     return [value] * n_layers
 
 
-def _check_fraction(name, value, high_open=True):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    if not (0 <= value < 1 if high_open else 0 <= value <= 1):
-        raise ValueError(f"{name} must be in [0, 1); got {value}.")
-    return float(value)
+def _dtype_key(dtype):
+    return dtype if isinstance(dtype, str) else np.dtype(dtype).name
 
 
-def _check_real(name, value, low=0.0, low_open=False):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    if (value <= low) if low_open else (value < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; "
-                         f"got {value}.")
-    return float(value)
-
-
-def _check_int(name, value, low=1):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}.")
-    return int(value)
+_FRACTION = Interval(Real, 0, 1, closed="left")
 
 
 class _BaseMLP(BaseEstimator):
@@ -200,83 +184,84 @@ class _BaseMLP(BaseEstimator):
     # ------------------------------------------------------------------
     # parameter validation
 
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, Integral) and not isinstance(sizes, bool):
-            sizes = [sizes]
-        try:
-            sizes = list(sizes)
-        except TypeError:
-            raise TypeError("hidden_layer_sizes must be an int or a sequence of ints; "
-                            f"got {type(sizes).__name__}.") from None
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, Integral):
-                raise TypeError("hidden_layer_sizes must hold ints; got "
-                                f"{type(s).__name__} {s!r}.")
-            if s < 1:
-                raise ValueError(f"hidden_layer_sizes must be > 0; got {s}.")
-        return [int(s) for s in sizes]
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerSizes(allow_empty=True)],
+        "activation": [PerLayer(Options(str, set(ACTIVATIONS) | set(ACTIVATION_LAYERS)),
+                                InstanceOf((Activation, PReLU, Maxout),
+                                           "an Activation, PReLU or Maxout"))],
+        "solver": [Options(str, set(_SOLVER_ARGS))],
+        "alpha": [Interval(Real, 0, None)],
+        "batch_size": [Interval(Integral, 1, None), Options(str, {"auto", "full"})],
+        "learning_rate": [Options(str, {"constant", "invscaling", "adaptive"}
+                                  | set(SCHEDULES)), Callable()],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None)],
+        "max_iter": [Interval(Integral, 1, None)],
+        "shuffle": [BOOL],
+        "random_state": RANDOM_STATE,
+        "tol": [Interval(Real, 0, None)],
+        "verbose": [Interval(Integral, 0, None), BOOL],
+        "warm_start": [BOOL],
+        "momentum": [_FRACTION, Callable()],
+        "nesterovs_momentum": [BOOL],
+        "early_stopping": [BOOL],
+        "validation_fraction": [_FRACTION],
+        "beta_1": [_FRACTION],
+        "beta_2": [_FRACTION],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        # np.inf: never stop for want of improvement, as in scikit-learn
+        "n_iter_no_change": [Interval(Integral, 1, None), Options(Real, {np.inf})],
+        "rho": [_FRACTION],
+        "init": [Options(str, set(INITIALIZERS) | {"auto"}), Callable()],
+        "l1": [Interval(Real, 0, None)],
+        "dropout": [PerLayer(_FRACTION)],
+        "input_dropout": [_FRACTION],
+        "max_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "augment": [None, Callable()],
+        "pretrainer": [None, HasMethods("fit", kind="an estimator with fit")],
+        "checkpoint_dir": PATH,
+        "dtype": [Rule(lambda v: _dtype_key(v) in _DTYPES, "'float32' or 'float64'")],
+    }
 
-    def _check_params(self):
-        self._sizes = self._hidden_sizes()
-        n_hidden = len(self._sizes)
-        if self.solver == "lbfgs":
+    def _validate_params(self):
+        if isinstance(self.solver, str) and self.solver == "lbfgs":
             raise ValueError(
                 f"solver must be one of {sorted(OPTIMIZERS)}; got 'lbfgs' (the "
                 "quasi-Newton solver is not provided: use 'adam' or 'sgd')."
             )
-        if not isinstance(self.solver, str) or self.solver not in _SOLVER_ARGS:
-            raise ValueError(f"solver must be one of {sorted(_SOLVER_ARGS)}; "
-                             f"got {self.solver!r}.")
-        _check_real("alpha", self.alpha)
-        _check_real("l1", self.l1)
-        _check_real("learning_rate_init", self.learning_rate_init, low_open=True)
-        _check_real("power_t", self.power_t)
-        _check_int("max_iter", self.max_iter)
-        _check_int("n_iter_no_change", self.n_iter_no_change)
-        _check_real("tol", self.tol)
-        if not callable(self.momentum):
-            _check_fraction("momentum", self.momentum)
-        _check_fraction("validation_fraction", self.validation_fraction)
+        validate_params(self)
+
+    def _check_param_combinations(self):
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError("validation_fraction must be > 0 when early_stopping "
                              "is True; got 0.")
-        for name in ("beta_1", "beta_2", "rho"):
-            _check_fraction(name, getattr(self, name))
-        _check_real("epsilon", self.epsilon, low_open=True)
-        self._dropouts = [_check_fraction("dropout", p)
-                          for p in _per_layer(self.dropout, n_hidden, "dropout")]
-        _check_fraction("input_dropout", self.input_dropout)
-        if self.max_norm is not None:
-            _check_real("max_norm", self.max_norm, low_open=True)
+
+    def _hidden_sizes(self):
+        return LayerSizes(allow_empty=True).resolve(self.hidden_layer_sizes)
+
+    def _resolve_layers(self):
+        """The per-layer settings of a fit, from the validated parameters; what
+        they give is kept with the fitted arrays, so that predicting reads it
+        and no parameter."""
+        self._sizes = self._hidden_sizes()
+        n_hidden = len(self._sizes)
+        self._dropouts = [float(p) for p in _per_layer(self.dropout, n_hidden, "dropout")]
         self._activations = _per_layer(self.activation, n_hidden, "activation")
-        for spec in self._activations:
-            make_activation_layer(spec)
+        self._dtype = np.dtype(_DTYPES[_dtype_key(self.dtype)])
+
+    def _initializers(self):
+        """(hidden layers' initialisers, output layer's initialiser)."""
+        n_hidden = len(self._sizes)
         if isinstance(self.init, str) and self.init == "auto":
-            self._inits = [get_initializer(_AUTO_INIT.get(_activation_name(a),
-                                                          "glorot_uniform"))
-                           for a in self._activations]
-            self._out_init = get_initializer("glorot_uniform")
-        else:
-            self._inits = [get_initializer(self.init)] * n_hidden
-            self._out_init = self._inits[0] if n_hidden else get_initializer(self.init)
-        lr = self.learning_rate
-        if not (isinstance(lr, Schedule) or callable(lr) or lr in
-                ("constant", "invscaling", "adaptive", *SCHEDULES)):
-            raise ValueError(
-                "learning_rate must be 'constant', 'invscaling', 'adaptive', one of "
-                f"{sorted(SCHEDULES)}, a Schedule or a callable; got {lr!r}."
-            )
-        if self.augment is not None and not callable(self.augment):
-            raise TypeError("augment must be a callable augment(X, random_state=rng) "
-                            f"or None; got {type(self.augment).__name__}.")
-        if self.pretrainer is not None and not hasattr(self.pretrainer, "fit"):
-            raise TypeError("pretrainer must be an estimator with fit and "
-                            f"layer_weights_; got {type(self.pretrainer).__name__}.")
-        key = self.dtype if isinstance(self.dtype, str) else np.dtype(self.dtype).name
-        if key not in _DTYPES:
-            raise ValueError(f"dtype must be 'float32' or 'float64'; got {self.dtype!r}.")
-        self._dtype = np.dtype(_DTYPES[key])
+            inits = [get_initializer(_AUTO_INIT.get(_activation_name(a), "glorot_uniform"))
+                     for a in self._activations]
+            return inits, get_initializer("glorot_uniform")
+        inits = [get_initializer(self.init)] * n_hidden
+        return inits, inits[0] if n_hidden else get_initializer(self.init)
+
+    def _loss_type(self):
+        """The loss class of the output layer."""
+        return self._loss_class
 
     def _momentum_at(self, epoch):
         """The momentum of one epoch: the float, or the schedule's value."""
@@ -318,16 +303,17 @@ class _BaseMLP(BaseEstimator):
             if self._dropouts[i]:
                 layers.append(Dropout(self._dropouts[i]))
         layers.append(Dense(self.coefs_[-1], self.intercepts_[-1]))
-        return Network(layers, self._loss_class())
+        return Network(layers, self._loss_type()())
 
     def _initialize(self, n_features, n_outputs, rng):
         dtype = self._dtype
+        inits, out_init = self._initializers()
         fan_in = n_features
         self.coefs_, self.intercepts_, self.activation_params_ = [], [], []
         for i, spec in enumerate(self._activations):
             act = make_activation_layer(spec)
             width = act.width_in(self._sizes[i])
-            self.coefs_.append(self._inits[i]((fan_in, width), rng, dtype=dtype))
+            self.coefs_.append(inits[i]((fan_in, width), rng, dtype=dtype))
             self.intercepts_.append(np.zeros(width, dtype=dtype))
             if isinstance(act, PReLU):
                 act.init_params(self._sizes[i], dtype)
@@ -335,11 +321,11 @@ class _BaseMLP(BaseEstimator):
             else:
                 self.activation_params_.append(np.zeros(0, dtype=dtype))
             fan_in = self._sizes[i]
-        self.coefs_.append(self._out_init((fan_in, n_outputs), rng, dtype=dtype))
+        self.coefs_.append(out_init((fan_in, n_outputs), rng, dtype=dtype))
         self.intercepts_.append(np.zeros(n_outputs, dtype=dtype))
         self.n_layers_ = len(self._sizes) + 2
         self.n_outputs_ = n_outputs
-        self.out_activation_ = self._loss_class.activation.name
+        self.out_activation_ = self._loss_type().activation.name
         if self.out_activation_ == "sigmoid":
             self.out_activation_ = "logistic"
 
@@ -458,7 +444,8 @@ class _BaseMLP(BaseEstimator):
         return loss, errors
 
     def _fit(self, X, y, incremental=False, classes=None):
-        self._check_params()
+        self._validate_params()
+        self._resolve_layers()
         first = not (incremental or self.warm_start) or not hasattr(self, "coefs_")
         X, y = self._validate_Xy(X, y, reset=first)
         Y = self._encode_targets(y, first, classes)
@@ -805,22 +792,20 @@ class _BaseMLP(BaseEstimator):
 
     def _forward(self, X):
         check_is_fitted(self, "coefs_")
-        self._check_params()
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=self.coefs_[0].dtype, reset=False)
+        dtype = self.coefs_[0].dtype
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=dtype, reset=False)
         if hasattr(X, "tocsr"):
             X = X.tocsr()
-        self._dtype = self.coefs_[0].dtype
-        net = self._build_network(self._dtype)
+        net = self._build_network(dtype)
         n = X.shape[0]
         chunk = 1024
-        net.allocate(min(chunk, max(n, 1)), self._dtype)
-        out = np.empty((n, self.n_outputs_), dtype=self._dtype)
+        net.allocate(min(chunk, max(n, 1)), dtype)
+        out = np.empty((n, self.n_outputs_), dtype=dtype)
         step = net._batch_size
         for start in range(0, n, step):
             xb = X[start:start + step]
             xb = xb.toarray() if hasattr(xb, "toarray") else xb
-            Z = net.forward(np.ascontiguousarray(xb, dtype=self._dtype))
+            Z = net.forward(np.ascontiguousarray(xb, dtype=dtype))
             net.loss.output(Z, out=out[start:start + step])
         return out
 
@@ -979,8 +964,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     True
     """
 
-    _loss_class = CrossEntropy
-
     def _encode_targets(self, y, first, classes=None):
         check_classification_targets(y)
         if first:
@@ -999,16 +982,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 raise ValueError(f"y has classes {sorted(set(labels) - set(self.classes_))}"
                                  f" not seen in the first fit (classes_ = "
                                  f"{list(self.classes_)}).")
-        self._loss_class = (CrossEntropy if self._label_binarizer.y_type_ == "multiclass"
-                            else BinaryCrossEntropy)
         return np.ascontiguousarray(self._label_binarizer.transform(y), dtype=self._dtype)
 
-    def _check_params(self):
-        super()._check_params()
-        if hasattr(self, "_label_binarizer"):
-            self._loss_class = (CrossEntropy
-                                if self._label_binarizer.y_type_ == "multiclass"
-                                else BinaryCrossEntropy)
+    def _loss_type(self):
+        """Softmax and cross-entropy for one label per sample; independent
+        sigmoids for binary and multilabel targets."""
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        return CrossEntropy if multiclass else BinaryCrossEntropy
 
     def fit(self, X, y):
         """Fit the network to ``X`` and labels ``y``.

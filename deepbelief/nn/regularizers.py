@@ -18,17 +18,14 @@ from numbers import Real
 import numpy as np
 
 from .._kernels import mlp as _k
+from .._param_validation import Interval, check
 
 __all__ = ["L1", "L2", "MaxNorm", "dropout_mask", "dropout_forward",
            "dropout_backward"]
 
 
 def _nonneg(name, value):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    if not value >= 0:
-        raise ValueError(f"{name} must be >= 0; got {value}.")
-    return float(value)
+    return float(check(name, value, [Interval(Real, 0, None)]))
 
 
 class L2:
@@ -87,10 +84,7 @@ class MaxNorm:
     """
 
     def __init__(self, c):
-        c = _nonneg("c", c)
-        if c == 0:
-            raise ValueError("c must be > 0; got 0.")
-        self.c = c
+        self.c = float(check("c", c, [Interval(Real, 0, None, closed="neither")]))
 
     def project(self, W, buffer=None):
         """Rescale the columns of ``W`` in place; return ``W``."""
@@ -115,9 +109,7 @@ def dropout_mask(shape, p, rng, dtype=np.float64, out=None):
     out : ndarray, optional
         Buffer of ``shape`` to fill (float32 or float64).
     """
-    p = _nonneg("p", p)
-    if p >= 1:
-        raise ValueError(f"p must be < 1; got {p}.")
+    p = float(check("p", p, [Interval(Real, 0, 1, closed="left")]))
     if out is None:
         out = np.empty(shape, dtype=dtype)
     rng.random(out=out, dtype=out.dtype)

@@ -142,7 +142,7 @@ def test_dropout_with_fixed_mask_gradient():
 def test_bad_values():
     with pytest.raises(ValueError, match="coef must be >= 0"):
         R.L2(-1)
-    with pytest.raises(ValueError, match="p must be < 1"):
+    with pytest.raises(ValueError, match=r"p must be in \[0, 1\)"):
         R.dropout_mask((2, 2), 1.0, np.random.default_rng())
     with pytest.raises(ValueError, match="loss must be one of"):
         L.get_loss("hinge")
