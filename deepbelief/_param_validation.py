@@ -76,7 +76,7 @@ class Interval(Constraint):
             raise ValueError(f"closed must be 'left', 'right', 'both' or 'neither'; "
                              f"got {closed!r}.")
         self.type, self.low, self.high, self.closed = type, low, high, closed
-        self.kind = "an int" if type is Integral else "a number"
+        self.kind = "an integer" if type is Integral else "a number"
 
     def accepts_type(self, value):
         return isinstance(value, self.type) and not isinstance(value, (bool, np.bool_))
@@ -96,6 +96,8 @@ class Interval(Constraint):
     def rule(self):
         left = self.closed in ("left", "both")
         right = self.closed in ("right", "both")
+        if self.low == -math.inf and self.high == math.inf and not (left or right):
+            return "finite"
         if self.high == math.inf and not right:  # "finite", said as a one-sided rule
             return f"{'>=' if left else '>'} {_number(self.low)}"
         if self.low is not None and self.high is not None:
@@ -263,8 +265,8 @@ def _error(name, value, constraints):
         return None
     typed = [c for c in constraints if c.accepts_type(value)]
     if not typed:
-        return TypeError(f"{name} must be {_join(c.kind for c in constraints)}; got {type(value).__name__} "
-                         f"{_show(value)}.")
+        return TypeError(f"{name} must be {_join(c.kind for c in constraints)}; "
+                         f"got {_show(value)}.")
     for c in typed:
         exc = c.error(name, value)
         if exc is not None:
