@@ -28,6 +28,9 @@ __all__ = ["Interval", "Options", "InstanceOf", "Callable", "HasMethods", "Rule"
 _SKIP = contextvars.ContextVar("deepbelief_skip_validation", default=False)
 
 
+_KINDS = {str: "a str", Real: "a number", Integral: "an integer"}
+
+
 def _show(value):
     if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)):
         return str(value)
@@ -76,7 +79,7 @@ class Interval(Constraint):
             raise ValueError(f"closed must be 'left', 'right', 'both' or 'neither'; "
                              f"got {closed!r}.")
         self.type, self.low, self.high, self.closed = type, low, high, closed
-        self.kind = "an integer" if type is Integral else "a number"
+        self.kind = _KINDS[type]
 
     def accepts_type(self, value):
         return isinstance(value, self.type) and not isinstance(value, (bool, np.bool_))
@@ -91,7 +94,7 @@ class Interval(Constraint):
                                           if self.closed in ("right", "both")
                                           else value < self.high):
             return False
-        return value == value  # NaN fails
+        return bool(value == value)  # NaN fails
 
     def rule(self):
         left = self.closed in ("left", "both")
@@ -117,10 +120,10 @@ class Options(Constraint):
         self.type = type
         self.options = sorted(options, key=repr) if isinstance(options, (set, frozenset)) \
             else list(options)
-        if type is str:
-            self.kind = repr(self.options[0]) if len(self.options) == 1 else "a str"
+        if type is str and len(self.options) == 1:
+            self.kind = repr(self.options[0])
         else:
-            self.kind = f"a {type.__name__}"
+            self.kind = _KINDS.get(type, f"a {type.__name__}")
 
     def accepts_type(self, value):
         return isinstance(value, self.type) and not isinstance(value, (bool, np.bool_))
