@@ -22,7 +22,7 @@ from numbers import Integral, Real
 import numpy as np
 
 __all__ = ["Interval", "Options", "InstanceOf", "Callable", "HasMethods", "Rule",
-           "PerLayer", "LayerSizes", "BOOL", "RANDOM_STATE", "PATH", "check", "resolve",
+           "PerLayer", "per_layer", "LayerSizes", "BOOL", "RANDOM_STATE", "PATH", "check", "resolve",
            "validate_params", "nested_validation"]
 
 _SKIP = contextvars.ContextVar("deepbelief_skip_validation", default=False)
@@ -251,6 +251,17 @@ RANDOM_STATE = [None, Interval(Integral, 0, None),
 """What ``random_state`` accepts."""
 PATH = [None, InstanceOf((str, os.PathLike), "a path")]
 """A folder or file name, or None."""
+
+
+def per_layer(value, n_layers, name):
+    """One value per layer from a :class:`PerLayer` parameter: a list or
+    tuple of ``n_layers`` values, or one value repeated."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_layers:
+            raise ValueError(f"{name} must be one value or a list of one per layer "
+                             f"({n_layers}); got {len(value)} values.")
+        return list(value)
+    return [value] * n_layers
 
 
 def _as_constraint(c):

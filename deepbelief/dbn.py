@@ -38,7 +38,8 @@ from ._kernels import blas
 from ._kernels.random import draw_seed
 from ._param_validation import (BOOL, RANDOM_STATE, Callable, HasMethods, Interval,
                                 LayerSizes,
-                                Options, PerLayer, check, nested_validation, validate_params)
+                                Options, PerLayer, check, nested_validation, per_layer,
+                                validate_params)
 from .mlp import MLPClassifier, MLPRegressor
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
 from .nn.initializers import INITIALIZERS, Normal
@@ -108,16 +109,6 @@ def auto_layer_sizes(n_samples, n_features=0):
 def check_layer_sizes(sizes, name="hidden_layer_sizes"):
     """``sizes`` as a list of positive ints, with errors naming ``name``."""
     return LayerSizes().resolve(sizes, name)
-
-
-def per_layer(value, n_layers, name):
-    """One value per layer from a scalar or a list/tuple of ``n_layers`` values."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != n_layers:
-            raise ValueError(f"{name} must be one value or a list of one per layer "
-                             f"({n_layers}); got {len(value)} values.")
-        return list(value)
-    return [value] * n_layers
 
 
 class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):

@@ -35,7 +35,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import training
 from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
-                                Interval, LayerSizes, Options, PerLayer, Rule,
+                                Interval, LayerSizes, Options, PerLayer, Rule, per_layer,
                                 validate_params)
 from ._kernels import mlp as _k
 from .nn.activations import ACTIVATIONS, Activation, get_activation
@@ -89,15 +89,6 @@ def _stable_repr(value):
     if " at 0x" in text:
         return getattr(value, "__qualname__", type(value).__qualname__)
     return text
-
-
-def _per_layer(value, n_layers, name):
-    if isinstance(value, (list, tuple)):
-        if len(value) != n_layers:
-            raise ValueError(f"{name} must be a single value or a list of one per "
-                             f"hidden layer ({n_layers}); got {len(value)} values.")
-        return list(value)
-    return [value] * n_layers
 
 
 def _dtype_key(dtype):
@@ -245,8 +236,8 @@ class _BaseMLP(BaseEstimator):
         and no parameter."""
         self._sizes = self._hidden_sizes()
         n_hidden = len(self._sizes)
-        self._dropouts = [float(p) for p in _per_layer(self.dropout, n_hidden, "dropout")]
-        self._activations = _per_layer(self.activation, n_hidden, "activation")
+        self._dropouts = [float(p) for p in per_layer(self.dropout, n_hidden, "dropout")]
+        self._activations = per_layer(self.activation, n_hidden, "activation")
         self._dtype = np.dtype(_DTYPES[_dtype_key(self.dtype)])
 
     def _initializers(self):

@@ -26,7 +26,7 @@ from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, InstanceOf, 
 from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
 from .nn.initializers import INITIALIZERS, get_initializer
-from .nn.schedules import SCHEDULES
+from .nn.schedules import SCHEDULES, get_schedule
 from .training import (
     Checkpointer,
     EarlyStopping,
@@ -85,12 +85,7 @@ UNIT_TYPES = [Options(str, set(_UNITS)), InstanceOf(Units)]
 
 def _resolve_schedule(schedule):
     """``schedule(learning_rate_init, epoch, losses) -> rate`` from the parameter."""
-    from .nn.schedules import get_schedule
-
-    try:
-        return get_schedule(schedule)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"learning_rate_schedule: {exc}") from None
+    return get_schedule(schedule)
 
 
 def _momentum_at(momentum, epoch):
