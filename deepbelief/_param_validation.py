@@ -22,8 +22,8 @@ from numbers import Integral, Real
 import numpy as np
 
 __all__ = ["Interval", "Options", "InstanceOf", "Callable", "HasMethods", "Rule",
-           "PerLayer", "per_layer", "LayerSizes", "BOOL", "RANDOM_STATE", "PATH", "check", "resolve",
-           "validate_params", "nested_validation"]
+           "PerLayer", "per_layer", "LayerSizes", "BOOL", "RANDOM_STATE", "PATH", "check",
+           "resolve", "validate_params", "nested_validation"]
 
 _SKIP = contextvars.ContextVar("deepbelief_skip_validation", default=False)
 
@@ -84,33 +84,27 @@ class Interval(Constraint):
     def accepts_type(self, value):
         return isinstance(value, self.type) and not isinstance(value, (bool, np.bool_))
 
+    def _closed(self):
+        return self.closed in ("left", "both"), self.closed in ("right", "both")
+
     def is_satisfied_by(self, value):
-        if not self.accepts_type(value):
+        if not self.accepts_type(value) or value != value:  # NaN is never inside
             return False
-        if self.low is not None and not (value >= self.low if self.closed in ("left", "both")
-                                         else value > self.low):
-            return False
-        if self.high is not None and not (value <= self.high
-                                          if self.closed in ("right", "both")
-                                          else value < self.high):
-            return False
-        return bool(value == value)  # NaN fails
+        left, right = self._closed()
+        return ((self.low is None or (value >= self.low if left else value > self.low))
+                and (self.high is None or (value <= self.high if right else value < self.high)))
 
     def rule(self):
-        left = self.closed in ("left", "both")
-        right = self.closed in ("right", "both")
-        if self.low == -math.inf and self.high == math.inf and not (left or right):
-            return "finite"
-        if self.high == math.inf and not right:  # "finite", said as a one-sided rule
-            return f"{'>=' if left else '>'} {_number(self.low)}"
-        if self.low is not None and self.high is not None:
-            return (f"in {'[' if left else '('}{_number(self.low)}, "
-                    f"{_number(self.high)}{']' if right else ')'}")
-        if self.low is not None:
-            return f"{'>=' if left else '>'} {_number(self.low)}"
-        if self.high is not None:
-            return f"{'<=' if right else '<'} {_number(self.high)}"
-        return self.kind
+        # an infinite bound excludes only infinity: the rule reads one-sided
+        (left, right), inf = self._closed(), (None, -math.inf, math.inf)
+        low, high = _number(self.low), _number(self.high)
+        if self.low not in inf and self.high not in inf:
+            return f"in {'[' if left else '('}{low}, {high}{']' if right else ')'}"
+        if self.low not in inf:
+            return f"{'>=' if left else '>'} {low}"
+        if self.high not in inf:
+            return f"{'<=' if right else '<'} {high}"
+        return self.kind if self.low is None and self.high is None else "finite"
 
 
 class Options(Constraint):

@@ -148,7 +148,7 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         Epochs.
     init : str or callable, default="glorot_sigmoid"
         Weight initialiser (:mod:`deepbelief.nn.initializers`).
-    verbose : int, default=0
+    verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
 
     Attributes
@@ -478,7 +478,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMi
     init : str, callable or list, default="glorot_sigmoid"
     solver : {"sgd", "adam", "adagrad", "rmsprop"}, default="sgd"
     momentum : float, default=0.0
-    verbose : int, default=0
+    verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
         Layer ``i`` gets the ``i``-th integer drawn from it, recorded as
         ``autoencoders_[i].random_state``.
@@ -706,7 +706,7 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         L2 penalty on the weights.
     init : str or callable, default="glorot_sigmoid"
         Initialiser of the layers the pretrainer does not provide.
-    verbose : int, default=0
+    verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
 
     Attributes

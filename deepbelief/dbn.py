@@ -188,7 +188,7 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         Gaussian first layer is not centred: its data are standardised.
     learn_variance : bool, default=False
         Learn the visible variances of a Gaussian first layer.
-    verbose : int, default=0
+    verbose : int or bool, default=0
         One line per layer, and per epoch when > 1.
     random_state : int, RandomState instance, Generator or None, default=None
         Seeds every layer: layer ``i`` gets the ``i``-th integer drawn from

@@ -847,7 +847,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Shuffle the samples every epoch.
     random_state : int, RandomState, Generator or None, default=None
     tol : float, default=1e-4
-    verbose : bool, default=False
+    verbose : bool or int, default=False
         One line per epoch.
     warm_start : bool, default=False
     momentum : float or callable, default=0.9
@@ -867,7 +867,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     validation_fraction : float, default=0.1
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's parameters (``epsilon`` also Adagrad's and RMSProp's).
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        Epochs without improvement before stopping; ``np.inf`` never stops
+        early (nor lowers an ``"adaptive"`` rate), as in scikit-learn.
     rho : float, default=0.9
         RMSProp's decay.
     init : str, Initializer or callable, default="auto"

@@ -1082,7 +1082,7 @@ class BernoulliRBM(_BaseRBM):
         Examples per mini-batch (also the number of persistent chains).
     n_iter : int, default=10
         Epochs over the training data.
-    verbose : int, default=0
+    verbose : int or bool, default=0
         Print one line per epoch when > 0.
     random_state : int, RandomState instance, Generator or None, default=None
         Seeds initialisation, shuffling and sampling. The same seed gives
