@@ -34,10 +34,10 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import training
+from ._kernels import mlp as _k
 from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
                                 Interval, LayerSizes, Options, PerLayer, Rule, per_layer,
                                 validate_params)
-from ._kernels import mlp as _k
 from .nn.activations import ACTIVATIONS, Activation, get_activation
 from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import (ACTIVATION_LAYERS, Dense, Dropout, Maxout, Network, PReLU,

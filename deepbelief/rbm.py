@@ -21,10 +21,10 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels import blas
-from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, InstanceOf, Interval,
-                                Options, Rule, check, validate_params)
 from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
+from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, InstanceOf, Interval,
+                                Options, Rule, check, validate_params)
 from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.schedules import SCHEDULES, get_schedule
 from .training import (
@@ -78,9 +78,9 @@ def _decreasing_betas(betas):
             and np.all(np.diff(betas) < 0) and betas[-1] >= 0)
 
 
-INIT = [Options(str, set(INITIALIZERS)), Callable()]
-SCHEDULE = [Options(str, set(SCHEDULES)), Callable()]
-UNIT_TYPES = [Options(str, set(_UNITS)), InstanceOf(Units)]
+_INIT = [Options(str, set(INITIALIZERS)), Callable()]
+_SCHEDULE = [Options(str, set(SCHEDULES)), Callable()]
+_UNIT_TYPES = [Options(str, set(_UNITS)), InstanceOf(Units)]
 
 
 def _resolve_schedule(schedule):
@@ -192,9 +192,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         "l1": [Interval(Real, 0, None)],
         "sparsity_target": [Interval(Real, 0, 1, closed="right")],
         "sparsity_cost": [Interval(Real, 0, None)],
-        "init": INIT,
-        "learning_rate_schedule": SCHEDULE,
-        "hidden_unit": UNIT_TYPES,
+        "init": _INIT,
+        "learning_rate_schedule": _SCHEDULE,
+        "hidden_unit": _UNIT_TYPES,
         "validation_fraction": [None, Interval(Real, 0, 1, closed="left")],
         "early_stopping": [BOOL],
         "n_iter_no_change": [Interval(Integral, 1, None)],
