@@ -33,7 +33,7 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transf
                           clone)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._param_validation import (BOOL, RANDOM_STATE, Callable, HasMethods, InstanceOf,
+from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
                                 Interval, LayerSizes, Options, PerLayer, nested_validation,
                                 validate_params)
 from .dbn import DBN, check_layer_sizes, per_layer
@@ -42,9 +42,11 @@ from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import ActivationLayer, Dense, Network, gemm
 from .nn.losses import BinaryCrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
-from .training import (EpochTimer, FitHealth, History, check_batch_size, check_finite,
-                       gather_rows, layer_warnings, make_generator, minibatch_indices,
-                       print_epoch)
+from .nn.schedules import SCHEDULES, get_schedule
+from .training import (Checkpointer, EarlyStopping, FitHealth, History,
+                       OptimizerStateMixin, TrainingTask, check_batch_size, fingerprint,
+                       fit_loop, gather_rows, layer_warnings, make_generator, resume,
+                       split_validation)
 
 __all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
 
@@ -57,6 +59,15 @@ _CHUNK = 4096
 _ACTIVATION = [Options(str, set(ACTIVATIONS)), InstanceOf(Activation)]
 _INIT = [Options(str, set(INITIALIZERS)), Callable()]
 _VERBOSE = [Interval(Integral, 0, None), BOOL]
+_SCHEDULE = [Options(str, set(SCHEDULES)), Callable()]
+# the training-loop parameters both autoencoders share
+_LOOP = {
+    "early_stopping": [BOOL],
+    # np.inf: never stop for want of improvement, as in scikit-learn
+    "n_iter_no_change": [Interval(Integral, 1, None), Options(Real, {np.inf})],
+    "tol": [Interval(Real, 0, None)],
+    "checkpoint_dir": PATH,
+}
 
 
 def _make_optimizer(solver, learning_rate, momentum):
@@ -75,6 +86,101 @@ def _apply(X, W, b, activation):
         Z += b
         get_activation(activation).forward(Z, out=Z)
     return out
+
+
+class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
+    """An autoencoder's part in the shared training loop. ``step_fn(xb, rng)``
+    trains on one gathered batch and returns its summed loss; ``error(X)``
+    is the mean squared reconstruction error per row."""
+
+    verbose_keys = ("loss", "reconstruction_error", "validation_reconstruction_error")
+
+    def __init__(self, est, X, batch_size, params, optimizer, step_fn, error, monitor,
+                 X_val, rng, learning_rate):
+        self.est, self.X, self.optimizer, self.rng = est, X, optimizer, rng
+        self.step_fn, self.error, self.monitor, self.X_val = step_fn, error, monitor, X_val
+        self.name = type(est).__name__
+        self.learning_rate = learning_rate
+        self.x_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
+        self.param_list = params
+        names = {}
+        for attr in ("coefs_", "intercepts_"):
+            for i, a in enumerate(getattr(est, attr)):
+                names.setdefault(id(a), f"{attr}[{i}]")
+        self._params = {names.get(id(p), f"param_{j}"): p for j, p in enumerate(params)}
+
+    def params(self):
+        return self._params
+
+    def step(self, idx, learning_rate, momentum):
+        self.optimizer.learning_rate = learning_rate
+        if momentum is not None:
+            self.optimizer.momentum = momentum
+        return self.step_fn(gather_rows(self.X, idx, self.x_buf), self.rng)
+
+    def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
+        self.est.n_iter_ = epoch + 1
+        record = {"loss": loss_sum / self.X.shape[0],
+                  "reconstruction_error": self.error(self.monitor),
+                  "learning_rate": learning_rate}
+        if self.X_val is not None:
+            err = self.error(self.X_val)
+            record["validation_reconstruction_error"] = err
+            record["validation_score"] = -err
+        return record
+
+    def state_arrays(self):
+        return self._params | self.optimizer_arrays()
+
+    def lazy_arrays(self):
+        return self.optimizer_lazy(self.param_list)
+
+    def load_meta(self, meta):
+        self.load_optimizer()
+
+    def generators(self):
+        return {"rng": self.rng}
+
+
+def _monitor_rows(X, rng):
+    """Up to _N_MONITOR training rows, in order, for the per-epoch error."""
+    n = X.shape[0]
+    return X[np.sort(rng.choice(n, min(n, _N_MONITOR), replace=False))]
+
+
+def _train_reconstruction(est, X, data, rng, task_args, *, epochs, learning_rate,
+                          schedule, momentum, monitor=None):
+    """Run the shared loop for an autoencoder, with early stopping and
+    checkpoints; returns the monitoring rows."""
+    n_samples = X.shape[0]
+    if monitor is None:
+        monitor = _monitor_rows(X, rng)
+    batch_size, params, optimizer, step_fn, error, X_val = task_args
+    task = _ReconstructionTask(est, X, batch_size, params, optimizer, step_fn, error,
+                               monitor, X_val, rng, learning_rate)
+    est.history_ = History()
+    est.n_iter_ = 0
+    stopper = None
+    if est.early_stopping:
+        stopper = EarlyStopping(est.n_iter_no_change, est.tol, greater_is_better=True)
+    checkpointer = fp = None
+    start = 0
+    if est.checkpoint_dir is not None:
+        checkpointer = Checkpointer(est.checkpoint_dir)
+        fp = fingerprint(est, [data])
+        resumed = resume(checkpointer, task, fingerprint=fp, history=est.history_,
+                         stopper=stopper)
+        if resumed is not None:
+            start = est.n_iter_ = resumed
+    est.n_iter_, _ = fit_loop(
+        task, n_samples=n_samples, batch_size=batch_size, rng=rng, start=start,
+        stop=epochs, learning_rate=learning_rate, schedule=get_schedule(schedule),
+        history=est.history_, schedule_key="loss",
+        momentum=(lambda epoch: float(momentum)) if momentum is not None else None,
+        stopper=stopper, checkpointer=checkpointer, fingerprint=fp, verbose=est.verbose)
+    if stopper is not None and stopper.best_params is not None:
+        est.best_epoch_ = stopper.best_epoch + 1
+    return monitor
 
 
 class _ReconstructionScoreMixin:
@@ -148,6 +254,26 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         Epochs.
     init : str or callable, default="glorot_sigmoid"
         Weight initialiser (:mod:`deepbelief.nn.initializers`).
+    learning_rate_schedule : str, Schedule or callable, default="constant"
+        Learning-rate schedule (see :mod:`deepbelief.nn.schedules`), given
+        the loss curve.
+    validation_fraction : float in [0, 1) or None, default=None
+        Share of the rows held out to monitor the reconstruction error
+        (None: 0.1 with ``early_stopping``, else none).
+    early_stopping : bool, default=False
+        Stop when the held-out reconstruction error has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, and restore the best epoch.
+    n_iter_no_change : int, default=5
+    tol : float, default=1e-4
+    checkpoint_dir : str, path or None, default=None
+        Where to save the training state after every epoch (atomically, with
+        a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
+        resumes from the latest good checkpoint found there, after checking
+        that it belongs to this fit: the same parameters (all but the
+        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
+        the same data (shape, dtype and a sample of rows); otherwise it
+        raises ``CheckpointError`` naming what differs. Give each fit its
+        own folder: clones in a search that share one fail loudly.
     verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
 
@@ -163,7 +289,12 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
     history_ : dict of lists
         Per epoch: loss (the objective on the training batches),
         reconstruction_error (mean squared error per sample on up to 1000
-        clean training rows), seconds.
+        clean training rows), learning_rate, seconds; with held-out rows
+        also validation_reconstruction_error and validation_score (its
+        negative, the early-stopping criterion).
+    best_epoch_ : int
+        With ``early_stopping``: the epoch (1-based) whose parameters were
+        kept.
     n_iter_ : int
     n_features_in_ : int
 
@@ -203,6 +334,12 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         batch_size=20,
         n_iter=10,
         init="glorot_sigmoid",
+        learning_rate_schedule="constant",
+        validation_fraction=None,
+        early_stopping=False,
+        n_iter_no_change=5,
+        tol=1e-4,
+        checkpoint_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -221,6 +358,12 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         self.batch_size = batch_size
         self.n_iter = n_iter
         self.init = init
+        self.learning_rate_schedule = learning_rate_schedule
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.checkpoint_dir = checkpoint_dir
         self.verbose = verbose
         self.random_state = random_state
 
@@ -240,6 +383,9 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         "batch_size": [Interval(Integral, 1, None)],
         "n_iter": [Interval(Integral, 0, None)],
         "init": _INIT,
+        "learning_rate_schedule": _SCHEDULE,
+        "validation_fraction": [None, Interval(Real, 0, 1, closed="left")],
+        **_LOOP,
         "verbose": _VERBOSE,
         "random_state": RANDOM_STATE,
     }
@@ -285,12 +431,14 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
             params = [W1, b1, W2, b2]
         self.coefs_ = [W1, W2]
         self.intercepts_ = [b1, b2]
-        self._train(X, params, rng)
+        X_train, X_val = split_validation(X, self.validation_fraction,
+                                          self.early_stopping, rng)
+        self._train(X_train, X_val, X, params, rng)
         if self.tied_weights:
             self.coefs_[1] = np.ascontiguousarray(W1.T)
         return self
 
-    def _train(self, X, params, rng):
+    def _train(self, X, X_val, data, params, rng):
         n_samples, n_features = X.shape
         dtype = X.dtype
         W1, W2 = self.coefs_
@@ -298,65 +446,57 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         batch_size = check_batch_size(self.batch_size, n_samples)
         act = get_activation(self.activation)
         loss = _OUTPUT_LOSSES[self.output_activation]()
-        x_buf = np.empty((batch_size, n_features), dtype=dtype)
-        xc_buf = np.empty_like(x_buf)
+        xc_buf = np.empty((batch_size, n_features), dtype=dtype)
         H_buf = np.empty((batch_size, self.n_components), dtype=dtype)
         dH_buf = np.empty_like(H_buf)
-        Z_buf = np.empty_like(x_buf)
+        Z_buf = np.empty_like(xc_buf)
         gW1 = np.empty_like(W1)
         gW2 = np.empty((self.n_components, n_features), dtype=dtype)
         gb1, gb2 = np.empty_like(b1), np.empty_like(b2)
         grads = [gW1, gb1, gb2] if self.tied_weights else [gW1, gb1, gW2, gb2]
         l2 = [self.alpha if p.ndim == 2 else 0.0 for p in params]
         optimizer = _make_optimizer(self.solver, self.learning_rate, self.momentum)
-        monitor = X[np.sort(rng.choice(n_samples, min(n_samples, _N_MONITOR),
-                                       replace=False))]
         rho, beta = float(self.sparsity_target), float(self.sparsity_cost)
-        self.history_ = History()
-        self.n_iter_ = 0
-        for epoch in range(self.n_iter):
-            total = 0.0
-            with EpochTimer() as timer:
-                for idx in minibatch_indices(n_samples, batch_size, rng, shuffle=True):
-                    n = len(idx)
-                    xb = gather_rows(X, idx, x_buf)
-                    xc = self._corrupt(xb, xc_buf[:n], rng)
-                    H = H_buf[:n]
-                    gemm(xc, W1, H)
-                    H += b1
-                    act.forward(H, out=H)
-                    Z = Z_buf[:n]
-                    gemm(H, W2, Z)
-                    Z += b2
-                    batch_loss, _ = loss.delta(Z, xb, 1.0 / n)
-                    gemm(H.T, Z, gW2)
-                    np.sum(Z, axis=0, out=gb2)
-                    dH = dH_buf[:n]
-                    gemm(Z, W2.T, dH)
-                    if beta:
-                        rho_hat = np.clip(H.mean(axis=0, dtype=np.float64), 1e-6, 1 - 1e-6)
-                        batch_loss += n * beta * float(np.sum(
-                            rho * np.log(rho / rho_hat)
-                            + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))))
-                        dH += (beta / n * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
-                               ).astype(dtype)
-                    act.backward(H, dH)
-                    gemm(xc.T, dH, gW1)
-                    np.sum(dH, axis=0, out=gb1)
-                    if self.tied_weights:
-                        gW1 += gW2.T
-                    optimizer.update(params, grads, l2=l2)
-                    total += batch_loss
-            check_finite(f"epoch {epoch + 1}", self.learning_rate,
-                         **{f"param_{i}": p for i, p in enumerate(params)}, loss=total)
-            self.n_iter_ = epoch + 1
-            err = float(np.mean(np.sum((self.inverse_transform(self.transform(monitor))
-                                        - monitor) ** 2, axis=1)))
-            self.history_.record(loss=total / n_samples, reconstruction_error=err,
-                                 seconds=timer.seconds)
-            if self.verbose:
-                print_epoch(type(self).__name__, epoch + 1, loss=total / n_samples,
-                            reconstruction_error=err, time=f"{timer.seconds:.2f}s")
+
+        def step(xb, rng):
+            n = xb.shape[0]
+            xc = self._corrupt(xb, xc_buf[:n], rng)
+            H = H_buf[:n]
+            gemm(xc, W1, H)
+            H += b1
+            act.forward(H, out=H)
+            Z = Z_buf[:n]
+            gemm(H, W2, Z)
+            Z += b2
+            batch_loss, _ = loss.delta(Z, xb, 1.0 / n)
+            gemm(H.T, Z, gW2)
+            np.sum(Z, axis=0, out=gb2)
+            dH = dH_buf[:n]
+            gemm(Z, W2.T, dH)
+            if beta:
+                rho_hat = np.clip(H.mean(axis=0, dtype=np.float64), 1e-6, 1 - 1e-6)
+                batch_loss += n * beta * float(np.sum(
+                    rho * np.log(rho / rho_hat)
+                    + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))))
+                dH += (beta / n * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+                       ).astype(dtype)
+            act.backward(H, dH)
+            gemm(xc.T, dH, gW1)
+            np.sum(dH, axis=0, out=gb1)
+            if self.tied_weights:
+                np.add(gW1, gW2.T, out=gW1)
+            optimizer.update(params, grads, l2=l2)
+            return batch_loss
+
+        def error(V):
+            R = self.inverse_transform(self.transform(V))
+            return float(np.mean(np.sum((R - V) ** 2, axis=1)))
+
+        monitor = _train_reconstruction(
+            self, X, data, rng, (batch_size, params, optimizer, step, error, X_val),
+            epochs=self.n_iter, learning_rate=self.learning_rate,
+            schedule=self.learning_rate_schedule,
+            momentum=self.momentum if self.solver == "sgd" else None)
         if self.n_iter_:
             self._check_health(monitor, [W1, W2])
 
@@ -706,6 +846,25 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         L2 penalty on the weights.
     init : str or callable, default="glorot_sigmoid"
         Initialiser of the layers the pretrainer does not provide.
+    learning_rate : str, Schedule or callable, default="constant"
+        Learning-rate schedule of the fine-tuning (see
+        :mod:`deepbelief.nn.schedules`), given the loss curve.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows and stop when their
+        reconstruction error has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs, restoring the best epoch.
+    validation_fraction : float in (0, 1), default=0.1
+    n_iter_no_change : int, default=10
+    tol : float, default=1e-4
+    checkpoint_dir : str, path or None, default=None
+        Where to save the training state after every epoch (atomically, with
+        a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
+        resumes from the latest good checkpoint found there, after checking
+        that it belongs to this fit: the same parameters (all but the
+        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
+        the same data (shape, dtype and a sample of rows); otherwise it
+        raises ``CheckpointError`` naming what differs. Give each fit its
+        own folder: clones in a search that share one fail loudly.
     verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
 
@@ -719,7 +878,12 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         Mean squared reconstruction error per sample (on up to 1000
         training rows) of the unrolled network before fine-tuning.
     history_ : dict of lists
-        Per epoch: loss, reconstruction_error (as above), seconds.
+        Per epoch: loss, reconstruction_error (as above), learning_rate,
+        seconds; with ``early_stopping`` also validation_reconstruction_error
+        and validation_score.
+    best_epoch_ : int
+        With ``early_stopping``: the epoch (1-based) whose parameters were
+        kept.
     n_iter_ : int
     n_features_in_ : int
 
@@ -755,6 +919,12 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         max_iter=10,
         alpha=0.0,
         init="glorot_sigmoid",
+        learning_rate="constant",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        checkpoint_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -770,6 +940,12 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         self.max_iter = max_iter
         self.alpha = alpha
         self.init = init
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.checkpoint_dir = checkpoint_dir
         self.verbose = verbose
         self.random_state = random_state
 
@@ -787,6 +963,9 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         "max_iter": [Interval(Integral, 0, None)],
         "alpha": [Interval(Real, 0, None)],
         "init": _INIT,
+        "learning_rate": _SCHEDULE,
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        **_LOOP,
         "verbose": _VERBOSE,
         "random_state": RANDOM_STATE,
     }
@@ -852,7 +1031,9 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         self.pretrainer_ = pre
         self.coefs_ = [np.ascontiguousarray(W, dtype=dtype) for W in coefs]
         self.intercepts_ = [np.ascontiguousarray(b, dtype=dtype) for b in intercepts]
-        self._train(X, rng)
+        X_train, X_val = (split_validation(X, self.validation_fraction, True, rng)
+                          if self.early_stopping else (X, None))
+        self._train(X_train, X_val, X, rng)
         return self
 
     def _unroll(self, pre, coefs, intercepts):
@@ -895,39 +1076,29 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         R = self._decode(self._encode(X))
         return float(np.mean(np.sum((R - X) ** 2, axis=1)))
 
-    def _train(self, X, rng):
+    def _train(self, X, X_val, data, rng):
         n_samples, n_features = X.shape
-        dtype = X.dtype
         batch_size = check_batch_size(self.batch_size, n_samples)
         net = self._build_network()
-        net.allocate(batch_size, dtype)
+        net.allocate(batch_size, X.dtype)
         params, grads = net.params, net.grads
         l2 = [self.alpha if p.ndim == 2 else 0.0 for p in params]
         optimizer = _make_optimizer(self.solver, self.learning_rate_init, self.momentum)
-        monitor = X[np.sort(rng.choice(n_samples, min(n_samples, _N_MONITOR),
-                                       replace=False))]
-        x_buf = np.empty((batch_size, n_features), dtype=dtype)
+
+        def step(xb, rng):
+            loss, _ = net.train_batch(xb, xb)
+            if np.isfinite(loss):
+                optimizer.update(params, grads, l2=l2)
+            return loss
+
+        monitor = _monitor_rows(X, rng)
         self.pretrained_reconstruction_error_ = self._reconstruction_error(monitor)
-        self.history_ = History()
-        self.n_iter_ = 0
-        for epoch in range(self.max_iter):
-            total = 0.0
-            with EpochTimer() as timer:
-                for idx in minibatch_indices(n_samples, batch_size, rng, shuffle=True):
-                    xb = gather_rows(X, idx, x_buf)
-                    loss, _ = net.train_batch(xb, xb)
-                    check_finite(f"epoch {epoch + 1}", self.learning_rate_init, loss=loss)
-                    optimizer.update(params, grads, l2=l2)
-                    total += loss
-            check_finite(f"epoch {epoch + 1}", self.learning_rate_init,
-                         **{f"param_{i}": p for i, p in enumerate(params)})
-            self.n_iter_ = epoch + 1
-            err = self._reconstruction_error(monitor)
-            self.history_.record(loss=total / n_samples, reconstruction_error=err,
-                                 seconds=timer.seconds)
-            if self.verbose:
-                print_epoch(type(self).__name__, epoch + 1, loss=total / n_samples,
-                            reconstruction_error=err, time=f"{timer.seconds:.2f}s")
+        _train_reconstruction(
+            self, X, data, rng, (batch_size, params, optimizer, step,
+                                 self._reconstruction_error, X_val),
+            epochs=self.max_iter, learning_rate=self.learning_rate_init,
+            schedule=self.learning_rate,
+            momentum=self.momentum if self.solver == "sgd" else None, monitor=monitor)
         if self.n_iter_:
             health = FitHealth(type(self).__name__, self.learning_rate_init)
             with np.errstate(over="ignore", invalid="ignore"):

@@ -44,7 +44,8 @@ from .nn.layers import (ACTIVATION_LAYERS, Dense, Dropout, Maxout, Network, PReL
                         make_activation_layer)
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
-from .nn.schedules import SCHEDULES, InverseTime, ReduceOnPlateau, get_schedule
+from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, get_momentum_schedule,
+                           get_schedule)
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -96,6 +97,156 @@ def _dtype_key(dtype):
 
 
 _FRACTION = Interval(Real, 0, 1, closed="left")
+
+
+class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
+    """An MLP's part in the shared training loop: one backpropagation step
+    per mini-batch, each layer updated as soon as its gradient is known."""
+
+    def __init__(self, est, net, X, Y, train_idx, val_idx, Xv, Yv, optimizer, rng,
+                 aug_rng):
+        self.est, self.net, self.X, self.Y = est, net, X, Y
+        self.train_idx, self.val_idx, self.Xv, self.Yv = train_idx, val_idx, Xv, Yv
+        self.optimizer, self.rng, self.aug_rng = optimizer, rng, aug_rng
+        self.name = type(est).__name__
+        self.learning_rate = est.learning_rate_init
+        dtype = est._dtype
+        self.n_train = n_train = len(train_idx)
+        self.batch_size = batch_size = est._resolve_batch_size(n_train)
+        net.allocate(batch_size, dtype)
+        self.x_buf = np.empty((batch_size, X.shape[1]), dtype=dtype)
+        self.y_buf = np.empty((batch_size, Y.shape[1]), dtype=dtype)
+        # Train on the rows of X in train_idx without copying X: batches index
+        # train_idx, which is gathered through once per batch.
+        self.identity = n_train == X.shape[0]
+        self.l2, self.l1 = est._penalty_coefs(net)
+        self.dense_w = dense_w = [layer.W for layer in net.layers if isinstance(layer, Dense)]
+        # per layer: (its parameters' positions in net.params, max-norm buffer)
+        self.slots, pos = {}, 0
+        hidden_w = {id(W) for W in dense_w[:-1]}
+        for i, layer in enumerate(net.layers):
+            if layer.params:
+                norm_buf = (np.empty(layer.W.shape[1], dtype=dtype)
+                            if est.max_norm is not None and isinstance(layer, Dense)
+                            and id(layer.W) in hidden_w else None)
+                self.slots[i] = (range(pos, pos + len(layer.params)), norm_buf)
+                pos += len(layer.params)
+        # Weights held at zero (pruning, see compression.py): one boolean
+        # keep-mask per entry of coefs_, or None; applied after every step.
+        masks = getattr(est, "_weight_masks", None)
+        self.masks = None if masks is None else [
+            (W, np.asarray(m, dtype=W.dtype)) for W, m in zip(dense_w, masks)
+            if m is not None]
+        names = {}
+        for attr in ("coefs_", "intercepts_", "activation_params_"):
+            for i, a in enumerate(getattr(est, attr)):
+                names[id(a)] = f"{attr}[{i}]"
+        self._params = {names.get(id(p), f"param_{j}"): p for j, p in enumerate(net.params)}
+        self.is_classifier = isinstance(est, ClassifierMixin)
+        self.early = Xv is not None
+
+    def update_layer(self, i):
+        layer = self.net.layers[i]
+        idx, norm_buf = self.slots[i]
+        n = self.n_batch
+        for j, w, g in zip(idx, layer.params, layer.grads):
+            self.optimizer.update_one(j, w, g, self.l2[j] / n, self.l1[j] / n)
+        if norm_buf is not None:
+            _k.max_norm(layer.W, self.est.max_norm, norm_buf)
+
+    def params(self):
+        return self._params
+
+    def begin_epoch(self, epoch):
+        self.err_sum = 0.0
+
+    def step(self, idx, learning_rate, momentum):
+        est, optimizer = self.est, self.optimizer
+        optimizer.learning_rate = learning_rate
+        if momentum is not None:
+            optimizer.momentum = momentum
+        rows = idx if self.identity else self.train_idx[idx]
+        xb = training.gather_rows(self.X, rows, self.x_buf)
+        yb = training.gather_rows(self.Y, rows, self.y_buf)
+        if est.augment is not None:
+            xb = est._augment(xb, self.aug_rng)
+        self.n_batch = len(idx)
+        optimizer.begin_step(self.net.params)
+        loss, errors = self.net.train_batch(xb, yb, rng=self.rng,
+                                            on_layer=self.update_layer)
+        if self.masks is not None:
+            for W, keep in self.masks:
+                np.multiply(W, keep, out=W)
+        self.err_sum += errors
+        return loss
+
+    def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
+        est, n_train = self.est, self.n_train
+        est.t_ += n_train
+        penalty = 0.0
+        if est.alpha or est.l1:
+            for W in self.dense_w:
+                sq, ab = _k.sum_squares_abs(W)
+                penalty += 0.5 * est.alpha * sq + est.l1 * ab
+            penalty /= self.batch_size
+        loss = loss_sum / n_train + penalty
+        est.loss_ = loss
+        est.loss_curve_.append(loss)
+        n_out = self.Y.shape[1]
+        record = dict(loss=loss, train_error=self.err_sum / n_train if self.is_classifier
+                      else self.err_sum / (n_train * n_out), learning_rate=learning_rate)
+        if est.solver == "sgd" and callable(est.momentum):
+            record["momentum"] = self.optimizer.momentum
+        if self.early:
+            Xv, Yv = self.Xv, self.Yv
+            v_loss, v_err = est._evaluate(self.net, Xv, Yv)
+            self.net.allocate(self.batch_size, est._dtype)
+            n_val = Xv.shape[0]
+            if self.is_classifier:
+                score = 1.0 - v_err / n_val
+                record |= dict(val_loss=v_loss / n_val, val_error=v_err / n_val)
+            else:
+                sst = float(np.sum((Yv - Yv.mean(axis=0)) ** 2))
+                score = 1.0 - v_err / sst if sst > 0 else 0.0
+                record |= dict(val_loss=v_loss / n_val,
+                               val_error=v_err / (n_val * Yv.shape[1]))
+            est.validation_scores_.append(score)
+            record["validation_score"] = score
+        est.n_iter_ = epoch + 1
+        return record
+
+    def state_arrays(self):
+        return (self._params | {"train_idx": self.train_idx, "val_idx": self.val_idx}
+                | self.optimizer_arrays())
+
+    def lazy_arrays(self):
+        return self.optimizer_lazy(self.net.params)
+
+    def check_state(self, arrays):
+        n = self.X.shape[0]
+        train = training.check_index_array("train_idx", arrays["train_idx"], n)
+        val = training.check_index_array("val_idx", arrays["val_idx"], n)
+        if np.intersect1d(train, val).size:
+            raise training.CheckpointError("train_idx and val_idx overlap.")
+
+    def state_meta(self):
+        est = self.est
+        return dict(loss_curve=list(est.loss_curve_),
+                    validation_scores=est.validation_scores_, t=int(est.t_))
+
+    def load_meta(self, meta):
+        est = self.est
+        self.load_optimizer()
+        est.loss_curve_ = [float(v) for v in meta["loss_curve"]]
+        scores = meta["validation_scores"]
+        est.validation_scores_ = None if scores is None else [float(v) for v in scores]
+        est.t_ = int(meta["t"])
+
+    def generators(self):
+        gens = {"rng": self.rng}
+        if self.aug_rng is not None:
+            gens["aug_rng"] = self.aug_rng
+        return gens
 
 
 class _BaseMLP(BaseEstimator):
@@ -256,13 +407,7 @@ class _BaseMLP(BaseEstimator):
 
     def _momentum_at(self, epoch):
         """The momentum of one epoch: the float, or the schedule's value."""
-        if not callable(self.momentum):
-            return float(self.momentum)
-        value = self.momentum(epoch)
-        if isinstance(value, bool) or not isinstance(value, Real) or not 0 <= value < 1:
-            raise ValueError(f"momentum schedule must give a number in [0, 1); got "
-                             f"{value!r} at epoch {epoch}.")
-        return float(value)
+        return get_momentum_schedule(self.momentum)(epoch)
 
     def _schedule(self, n_samples):
         lr = self.learning_rate
@@ -399,13 +544,6 @@ class _BaseMLP(BaseEstimator):
         l1 = [self.l1 if id(p) in weights else 0.0 for p in net.params]
         return np.array(l2), np.array(l1)
 
-    def _fingerprint(self, n_features):
-        params = {k: v for k, v in self.get_params(deep=False).items()
-                  if k not in _RESUMABLE}
-        text = json.dumps({k: _stable_repr(v) for k, v in sorted(params.items())}
-                          | {"n_features": n_features})
-        return hashlib.sha256(text.encode()).hexdigest()
-
     # ------------------------------------------------------------------
     # fitting
 
@@ -474,27 +612,34 @@ class _BaseMLP(BaseEstimator):
             self.t_ = 0
             self.best_loss_ = np.inf if not early else None
             self.best_validation_score_ = -np.inf if early else None
-        self._no_improve = training.EarlyStopping(self.n_iter_no_change, self.tol,
-                                                  greater_is_better=early)
         if early:
-            self._no_improve.best_score = self.best_validation_score_
-        elif self.best_loss_ is not None:
-            self._no_improve.best_score = self.best_loss_
-
-        checkpointer = None
-        start_epoch = self.n_iter_
-        if self.checkpoint_dir is not None and not incremental:
-            checkpointer = training.Checkpointer(self.checkpoint_dir)
-            resumed = self._resume(checkpointer, n_features, optimizer, net)
-            if resumed is not None:
-                rng, aug_rng, train_idx, val_idx = resumed
-                start_epoch = self.n_iter_
-        if first and self.pretrainer is not None and start_epoch == 0:
-            self._apply_pretrainer(X[train_idx] if early else X)
+            stopper = training.EarlyStopping(self.n_iter_no_change, self.tol,
+                                             greater_is_better=True)
+            stopper.best_score = self.best_validation_score_
+        else:
+            stopper = training.EarlyStopping(self.n_iter_no_change, self.tol,
+                                             greater_is_better=False, monitor="loss",
+                                             restore_best=False)
+            if self.best_loss_ is not None:
+                stopper.best_score = self.best_loss_
 
         Xv = X[val_idx] if early else None
         Yv = Y[val_idx] if early else None
         self._rng = rng
+        task = _MLPTask(self, net, X, Y, train_idx, val_idx, Xv, Yv, optimizer, rng,
+                        aug_rng)
+        checkpointer = fp = None
+        start_epoch = self.n_iter_
+        if self.checkpoint_dir is not None and not incremental:
+            checkpointer = training.Checkpointer(self.checkpoint_dir)
+            fp = training.fingerprint(self, [X, Y])
+            resumed = training.resume(checkpointer, task, fingerprint=fp,
+                                      history=self.history_, stopper=stopper)
+            if resumed is not None:
+                start_epoch = self.n_iter_ = resumed
+        if first and self.pretrainer is not None and start_epoch == 0:
+            self._apply_pretrainer(X[train_idx] if early else X)
+
         if incremental:
             end_epoch = start_epoch + 1
         elif first or checkpointer is not None:
@@ -503,9 +648,28 @@ class _BaseMLP(BaseEstimator):
             end_epoch = start_epoch + self.max_iter
         # overflow is detected, and reported, by the divergence checks
         with np.errstate(over="ignore", invalid="ignore"):
-            self._train(net, X, Y, train_idx, Xv, Yv, rng, aug_rng, optimizer,
-                        schedule, start_epoch, end_epoch, checkpointer, early, val_idx,
-                        incremental)
+            self.n_iter_, stopped = training.fit_loop(
+                task, n_samples=len(train_idx), batch_size=task.batch_size, rng=rng,
+                start=start_epoch, stop=end_epoch, learning_rate=self.learning_rate_init,
+                schedule=schedule, history=self.history_, schedule_key="loss",
+                momentum=(get_momentum_schedule(self.momentum)
+                          if self.solver == "sgd" else None),
+                shuffle=self.shuffle, stopper=stopper, checkpointer=checkpointer,
+                fingerprint=fp, verbose=self.verbose,
+                keep_going=lambda lr: (self.learning_rate == "adaptive" and not early
+                                       and lr > 1e-6))
+            if early:
+                self.best_validation_score_ = float(stopper.best_score)
+            else:
+                self.best_loss_ = float(stopper.best_score)
+            if not stopped and not incremental and end_epoch > start_epoch:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+            if not incremental and end_epoch > start_epoch:
+                self._check_health(net, X, Y, train_idx, task.dense_w)
         return self
 
     def _split(self, y, n_samples, rng):
@@ -528,205 +692,6 @@ class _BaseMLP(BaseEstimator):
         mask = np.ones(n_samples, bool)
         mask[val_idx] = False
         return val_idx.astype(np.int64), np.flatnonzero(mask).astype(np.int64)
-
-    def _resume(self, checkpointer, n_features, optimizer, net):
-        latest = checkpointer.latest()
-        if latest is None:
-            return None
-        arrays, meta = latest
-        if meta.get("fingerprint") != self._fingerprint(n_features):
-            raise ValueError(
-                f"checkpoint_dir {self.checkpoint_dir!r} holds checkpoints of a model "
-                "with other parameters or data; use another folder or empty it."
-            )
-        for i, p in enumerate(self._params()):
-            p[...] = arrays[f"param_{i}"]
-        optimizer.set_state({k[4:]: v for k, v in arrays.items() if k.startswith("opt_")})
-        self.history_ = training.History({k: list(v) for k, v in meta["history"].items()})
-        self.loss_curve_ = list(meta["loss_curve"])
-        self.validation_scores_ = meta["validation_scores"]
-        self.n_iter_ = int(meta["epoch"]) + 1
-        self.t_ = int(meta["t"])
-        self.best_loss_ = meta["best_loss"]
-        self.best_validation_score_ = meta["best_validation_score"]
-        stop = self._no_improve
-        stop.best_score = meta["stop_best_score"]
-        stop.best_epoch = meta["stop_best_epoch"]
-        stop._bad_epochs = meta["stop_bad_epochs"]
-        if any(k.startswith("best_") for k in arrays):
-            stop.best_params = [arrays[f"best_{i}"] for i in range(len(self._params()))]
-        rng = training.generator_from_json(meta["rng"])
-        aug_rng = (training.generator_from_json(meta["aug_rng"])
-                   if meta.get("aug_rng") else None)
-        return rng, aug_rng, arrays["train_idx"], arrays["val_idx"]
-
-    def _checkpoint(self, checkpointer, epoch, optimizer, rng, aug_rng, train_idx,
-                    val_idx, best, n_features):
-        arrays = {f"param_{i}": p for i, p in enumerate(self._params())}
-        arrays |= {f"opt_{k}": v for k, v in optimizer.state().items()}
-        if self._no_improve.best_params is not None:
-            arrays |= {f"best_{i}": p for i, p in enumerate(self._no_improve.best_params)}
-        arrays["train_idx"] = train_idx
-        arrays["val_idx"] = val_idx
-        stop = self._no_improve
-        meta = dict(
-            fingerprint=self._fingerprint(n_features),
-            history={k: list(v) for k, v in self.history_.items()},
-            loss_curve=self.loss_curve_,
-            validation_scores=self.validation_scores_,
-            t=self.t_,
-            best_loss=self.best_loss_,
-            best_validation_score=self.best_validation_score_,
-            stop_best_score=float(stop.best_score),
-            stop_best_epoch=int(stop.best_epoch),
-            stop_bad_epochs=int(stop._bad_epochs),
-            rng=training.generator_state_to_json(rng),
-            aug_rng=None if aug_rng is None else training.generator_state_to_json(aug_rng),
-        )
-        checkpointer.save(epoch, arrays, meta, best=best)
-
-    def _train(self, net, X, Y, train_idx, Xv, Yv, rng, aug_rng, optimizer, schedule,
-               start_epoch, end_epoch, checkpointer, early, val_idx, incremental):
-        dtype = self._dtype
-        n_train = len(train_idx)
-        n_features = X.shape[1]
-        batch_size = self._resolve_batch_size(n_train)
-        net.allocate(batch_size, dtype)
-        x_buf = np.empty((batch_size, n_features), dtype=dtype)
-        y_buf = np.empty((batch_size, Y.shape[1]), dtype=dtype)
-        # Train on the rows of X in train_idx without copying X: batches index
-        # train_idx, which is gathered through once per batch.
-        identity = n_train == X.shape[0]
-        params = net.params
-        l2, l1 = self._penalty_coefs(net)
-        dense_w = [layer.W for layer in net.layers if isinstance(layer, Dense)]
-        # per layer: (its parameters' positions in params, max-norm buffer)
-        slots, pos = {}, 0
-        hidden_w = {id(W) for W in dense_w[:-1]}
-        for i, layer in enumerate(net.layers):
-            if layer.params:
-                norm_buf = (np.empty(layer.W.shape[1], dtype=dtype)
-                            if self.max_norm is not None and isinstance(layer, Dense)
-                            and id(layer.W) in hidden_w else None)
-                slots[i] = (range(pos, pos + len(layer.params)), norm_buf)
-                pos += len(layer.params)
-        step = {"n": 1}
-
-        def update_layer(i):
-            layer = net.layers[i]
-            idx, norm_buf = slots[i]
-            n = step["n"]
-            for j, w, g in zip(idx, layer.params, layer.grads):
-                optimizer.update_one(j, w, g, l2[j] / n, l1[j] / n)
-            if norm_buf is not None:
-                _k.max_norm(layer.W, self.max_norm, norm_buf)
-
-        # Weights held at zero (pruning, see compression.py): one boolean
-        # keep-mask per entry of coefs_, or None; applied after every step.
-        masks = getattr(self, "_weight_masks", None)
-        if masks is not None:
-            masks = [(W, np.asarray(m, dtype=W.dtype)) for W, m in zip(dense_w, masks)
-                     if m is not None]
-        last_good = [p.copy() for p in params]
-        is_classifier = isinstance(self, ClassifierMixin)
-
-        for epoch in range(start_epoch, end_epoch):
-            with training.EpochTimer() as timer:
-                lr = float(schedule(self.learning_rate_init, epoch, self.loss_curve_))
-                optimizer.learning_rate = lr
-                if self.solver == "sgd":
-                    optimizer.momentum = self._momentum_at(epoch)
-                loss_sum = err_sum = 0.0
-                for idx in training.minibatch_indices(n_train, batch_size, rng,
-                                                      self.shuffle):
-                    rows = idx if identity else train_idx[idx]
-                    xb = training.gather_rows(X, rows, x_buf)
-                    yb = training.gather_rows(Y, rows, y_buf)
-                    if self.augment is not None:
-                        xb = self._augment(xb, aug_rng)
-                    step["n"] = len(idx)
-                    optimizer.begin_step(params)
-                    loss, errors = net.train_batch(xb, yb, rng=rng,
-                                                   on_layer=update_layer)
-                    if masks is not None:
-                        for W, keep in masks:
-                            np.multiply(W, keep, out=W)
-                    if not np.isfinite(loss):
-                        self._restore(params, last_good)
-                        training.check_finite(f"epoch {epoch + 1}", lr, loss=loss)
-                    loss_sum += loss
-                    err_sum += errors
-                self.t_ += n_train
-                if not all(_k.all_finite(p) for p in params):
-                    self._restore(params, last_good)
-                    training.check_finite(f"epoch {epoch + 1}", lr,
-                                          weights=np.array([np.nan]))
-                for p, good in zip(params, last_good):
-                    np.copyto(good, p)
-                penalty = 0.0
-                if self.alpha or self.l1:
-                    for W in dense_w:
-                        sq, ab = _k.sum_squares_abs(W)
-                        penalty += 0.5 * self.alpha * sq + self.l1 * ab
-                    penalty /= batch_size
-                loss_ = loss_sum / n_train + penalty
-                self.loss_ = loss_
-                self.loss_curve_.append(loss_)
-                record = dict(loss=loss_, train_error=err_sum / n_train
-                              if is_classifier else err_sum / (n_train * Y.shape[1]),
-                              learning_rate=lr)
-                if self.solver == "sgd" and callable(self.momentum):
-                    record["momentum"] = optimizer.momentum
-                if early:
-                    v_loss, v_err = self._evaluate(net, Xv, Yv)
-                    net.allocate(batch_size, dtype)
-                    n_val = Xv.shape[0]
-                    if is_classifier:
-                        score = 1.0 - v_err / n_val
-                        record |= dict(val_loss=v_loss / n_val, val_error=v_err / n_val)
-                    else:
-                        sst = float(np.sum((Yv - Yv.mean(axis=0)) ** 2))
-                        score = 1.0 - v_err / sst if sst > 0 else 0.0
-                        record |= dict(val_loss=v_loss / n_val,
-                                       val_error=v_err / (n_val * Yv.shape[1]))
-                    self.validation_scores_.append(score)
-                else:
-                    score = loss_
-            self.n_iter_ = epoch + 1
-            stop = self._no_improve.update(score, epoch, params if early else [])
-            improved = self._no_improve.best_epoch == epoch
-            if early:
-                self.best_validation_score_ = float(self._no_improve.best_score)
-            else:
-                self.best_loss_ = float(self._no_improve.best_score)
-            self.history_.record(**record, seconds=timer.seconds)
-            if self.verbose:
-                training.print_epoch(type(self).__name__, epoch + 1,
-                                     **{k: float(v) for k, v in record.items()},
-                                     time=f"{timer.seconds:.2f}s")
-            if checkpointer is not None:
-                self._checkpoint(checkpointer, epoch, optimizer, rng, aug_rng,
-                                 train_idx, val_idx, improved, n_features)
-            if stop:
-                if self.learning_rate == "adaptive" and not early and lr > 1e-6:
-                    self._no_improve._bad_epochs = 0
-                    continue
-                if self.verbose:
-                    what = "Validation score" if early else "Training loss"
-                    print(f"{what} did not improve more than tol={self.tol} for "
-                          f"{self.n_iter_no_change} consecutive epochs. Stopping.")
-                break
-        else:
-            if not incremental and end_epoch > start_epoch:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
-        if early and self._no_improve.best_params is not None:
-            self._restore(params, self._no_improve.best_params)
-        if not incremental and end_epoch > start_epoch:
-            self._check_health(net, X, Y, train_idx, dense_w)
 
     def _resolve_batch_size(self, n_train):
         """Rows per mini-batch for ``n_train`` training rows ("auto" is
@@ -900,9 +865,14 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         it is, not refitted: one pretraining can then serve several
         fine-tunings.
     checkpoint_dir : str, path or None, default=None
-        Save the parameters and the training state after every epoch
-        (atomically; the best epoch also as ``best.npz``). ``fit`` resumes
-        from the latest checkpoint there when its parameters match.
+        Where to save the training state after every epoch (atomically, with
+        a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
+        resumes from the latest good checkpoint found there, after checking
+        that it belongs to this fit: the same parameters (all but the
+        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
+        the same data (shape, dtype and a sample of rows); otherwise it
+        raises ``CheckpointError`` naming what differs. Give each fit its
+        own folder: clones in a search that share one fail loudly.
     dtype : {"float32", "float64"}, default="float32"
         Precision of the weights and of the computation.
 

@@ -26,21 +26,21 @@ from ._kernels.random import SeedStream, draw_seed
 from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, InstanceOf, Interval,
                                 Options, Rule, check, validate_params)
 from .nn.initializers import INITIALIZERS, get_initializer
-from .nn.schedules import SCHEDULES, get_schedule
+from .nn.schedules import SCHEDULES, get_momentum_schedule, get_schedule
 from .training import (
     Checkpointer,
     EarlyStopping,
-    EpochTimer,
     FitHealth,
     History,
+    TrainingTask,
     check_batch_size,
-    check_finite,
+    fingerprint,
+    fit_loop,
     gather_rows,
-    generator_from_json,
-    generator_state_to_json,
     make_generator,
-    minibatch_indices,
-    print_epoch,
+    column_means,
+    resume,
+    split_rows,
 )
 from .units import _REGISTRY as _UNITS
 from .units import BernoulliUnits, GaussianUnits, Units, get_units
@@ -88,14 +88,6 @@ def _resolve_schedule(schedule):
     return get_schedule(schedule)
 
 
-def _momentum_at(momentum, epoch):
-    # Hinton's practical guide (section 9): 0.5 while the parameters settle,
-    # 0.9 once the reconstruction error has dropped (after ~5 epochs).
-    if momentum == "classic":
-        return 0.5 if epoch < 5 else 0.9
-    return float(momentum)
-
-
 class _Workspace:
     """Buffers for one CD step, allocated once per fit and reused."""
 
@@ -110,6 +102,60 @@ class _Workspace:
         # Made on first use by the samplers that need them.
         self.W_neg = None
         self.pt_V = self.pt_X = self.pt_A = self.pt_energy = self.pt_row_beta = None
+
+
+class _RBMTask(TrainingTask):
+    """An RBM's part in the shared training loop: one CD step per batch."""
+
+    verbose_keys = ("pseudo_likelihood", "reconstruction_error", "free_energy_gap")
+
+    def __init__(self, rbm, X, batch_size, monitor, rows=None):
+        self.rbm, self.X, self.monitor, self.rows = rbm, X, monitor, rows
+        self.name = type(rbm).__name__
+        self.learning_rate = rbm.learning_rate
+        n_chains = rbm.h_samples_.shape[0]
+        self.ws = _Workspace(batch_size, max(n_chains, batch_size), X.shape[1],
+                             rbm.n_components, rbm.components_.dtype)
+
+    def params(self):
+        return self.rbm._parameters()
+
+    def begin_epoch(self, epoch):
+        # A fresh seed stream per epoch: the generator's state at the end of
+        # an epoch then determines everything after it, which makes resuming
+        # from a checkpoint exact.
+        self.seeds = SeedStream(self.rbm.random_state_)
+
+    def step(self, idx, learning_rate, momentum):
+        V = gather_rows(self.X, idx if self.rows is None else self.rows[idx], self.ws.SV)
+        self.rbm._cd_step(self.ws, V.shape[0], learning_rate, momentum, self.seeds)
+
+    def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
+        self.rbm._n_epochs_done = epoch + 1
+        record = {"learning_rate": learning_rate, "momentum": momentum}
+        if self.monitor:
+            record.update(self.rbm._epoch_metrics())
+        return record
+
+    def state_arrays(self):
+        return self.rbm._state_arrays()
+
+    def lazy_arrays(self):
+        rbm = self.rbm
+        W = rbm.components_
+        n_hidden, n_visible = W.shape
+        lazy = {"_velocity": (W.shape, W.dtype), "_fast_W": (W.shape, W.dtype),
+                "_fast_b": ((n_visible,), np.float64), "_fast_c": ((n_hidden,), np.float64)}
+        if rbm._sampler_name() == "pt":
+            n_rows = rbm._pt_betas().shape[0] * rbm.h_samples_.shape[0]
+            lazy["_pt_hidden"] = ((n_rows, n_hidden), W.dtype)
+        return lazy
+
+    def set_lazy(self, name, value):
+        setattr(self.rbm, name, value)
+
+    def generators(self):
+        return {"rng": self.rbm.random_state_}
 
 
 class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -294,15 +340,16 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._validate_params()
         X = self._validate_input(X, reset=True)
         rng = make_generator(self.random_state)
-        X_train, X_val = self._split_validation(X, rng)
-        self._initialize(*X_train.shape, X.dtype, rng)
-        self._initialize_offsets(X_train)
-        self._prepare_monitor(X_train, X_val, rng)
-        start = 0
+        # held-out rows by index: the training rows are gathered per batch,
+        # never copied (a memmap stays on disk)
+        train_rows, val_rows = split_rows(X.shape[0], self.validation_fraction,
+                                          self.early_stopping, rng)
+        n_train = X.shape[0] if train_rows is None else len(train_rows)
+        self._initialize(n_train, X.shape[1], X.dtype, rng)
+        self._initialize_offsets(X, train_rows)
+        self._prepare_monitor(X, train_rows, val_rows, rng)
         self.random_state_ = rng
-        if self.checkpoint_dir is not None:
-            start = self._resume()
-        self._train(X_train, start, self.n_iter)
+        self._train(X, 0, self.n_iter, data=X, rows=train_rows)
         del self._monitor, self._validation  # only needed while training
         return self
 
@@ -337,22 +384,6 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._train(X, self._n_epochs_done, self._n_epochs_done + 1, monitor=False)
         return self
 
-    def _split_validation(self, X, rng):
-        fraction = self.validation_fraction
-        if fraction is None:
-            fraction = 0.1 if self.early_stopping else 0.0
-        n = X.shape[0]
-        n_val = int(round(fraction * n))
-        if fraction > 0 and (n_val < 1 or n_val >= n):
-            raise ValueError(
-                f"validation_fraction={fraction} leaves {n_val} validation samples "
-                f"of {n}; at least one must be held out and one kept for training."
-            )
-        if n_val == 0:
-            return X, None
-        order = rng.permutation(n)
-        return X[np.sort(order[n_val:])], X[np.sort(order[:n_val])]
-
     def _initialize(self, n_samples, n_features, dtype, rng):
         n_hidden = self.n_components
         init = get_initializer(self.init)
@@ -372,13 +403,13 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._n_epochs_done = 0
         self._initialize_extra(n_features, dtype)
 
-    def _initialize_offsets(self, X):
+    def _initialize_offsets(self, X, rows=None):
         """A centred RBM's offsets and starting biases (Melchior et al. 2016):
         the visible offsets are the data's column means, the hidden ones
         start at 0.5, the visible biases at the log-odds of the means."""
         if not self.centering:
             return
-        mean = np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+        mean = column_means(X, rows)
         self.visible_offset_ = mean
         self.hidden_offset_ = np.full(self.n_components, 0.5)
         p = np.clip(mean, 1e-3, 1.0 - 1e-3)
@@ -389,12 +420,12 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _initialize_extra(self, n_features, dtype):
         """Hook for subclasses with more parameters."""
 
-    def _prepare_monitor(self, X_train, X_val, rng):
-        n = X_train.shape[0]
+    def _prepare_monitor(self, X, train_rows, val_rows, rng):
+        n = X.shape[0] if train_rows is None else len(train_rows)
         idx = np.sort(rng.choice(n, size=min(n, _N_MONITOR), replace=False))
-        self._monitor = self._dense(X_train[idx])
-        self._validation = None if X_val is None else self._dense(X_val)
-        n_features = X_train.shape[1]
+        self._monitor = self._dense(X[idx if train_rows is None else train_rows[idx]])
+        self._validation = None if val_rows is None else self._dense(X[val_rows])
+        n_features = X.shape[1]
         self._flip_monitor = rng.integers(0, n_features, self._monitor.shape[0])
         if self._validation is not None:
             self._flip_validation = rng.integers(0, n_features, self._validation.shape[0])
@@ -404,68 +435,37 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = X.toarray() if sp.issparse(X) else X
         return np.ascontiguousarray(X, dtype=self.components_.dtype)
 
-    def _train(self, X, start, stop, monitor=True):
-        n_samples = X.shape[0]
+    def _train(self, X, start, stop, monitor=True, data=None, rows=None):
+        """Epochs ``start`` to ``stop`` on the ``rows`` of X (all when None)
+        through the shared loop; ``data`` (the whole fit input) enables
+        checkpoints and their fingerprint."""
+        n_samples = X.shape[0] if rows is None else len(rows)
         if self.batch_size == "full":
             batch_size = n_samples
         else:
             batch_size = check_batch_size(self.batch_size, n_samples)
-        n_chains = self.h_samples_.shape[0]
-        ws = _Workspace(batch_size, max(n_chains, batch_size), X.shape[1],
-                        self.n_components, self.components_.dtype)
-        rng = self.random_state_
-        schedule = _resolve_schedule(self.learning_rate_schedule)
+        task = _RBMTask(self, X, batch_size, monitor, rows)
         stopper = None
         if monitor and self.early_stopping:
             stopper = EarlyStopping(self.n_iter_no_change, self.tol, greater_is_better=True)
-        checkpoints = (
-            Checkpointer(self.checkpoint_dir) if self.checkpoint_dir is not None else None
-        )
-        for epoch in range(start, stop):
-            lr = float(schedule(self.learning_rate, epoch,
-                                self.history_.get("reconstruction_error", [])))
-            momentum = _momentum_at(self.momentum, epoch)
-            snapshot = self._parameters(copy=True)
-            with EpochTimer() as timer:
-                # A fresh seed stream per epoch: the generator's state at the
-                # end of an epoch then determines everything after it, which
-                # makes resuming from a checkpoint exact.
-                seeds = SeedStream(rng)
-                for idx in minibatch_indices(n_samples, batch_size, rng, shuffle=True):
-                    V = gather_rows(X, idx, ws.SV)
-                    self._cd_step(ws, V.shape[0], lr, momentum, seeds)
-            self._n_epochs_done = epoch + 1
-            try:
-                check_finite(f"epoch {epoch + 1}", self.learning_rate,
-                             **self._parameters())
-            except ArithmeticError:
-                self._set_parameters(snapshot)
-                raise
-            record = {"seconds": timer.seconds, "learning_rate": lr, "momentum": momentum}
-            if monitor:
-                record.update(self._epoch_metrics())
-            self.history_.record(**record)
-            if self.verbose:
-                shown = {k: v for k, v in record.items()
-                         if k in ("pseudo_likelihood", "reconstruction_error",
-                                  "free_energy_gap")}
-                print_epoch(type(self).__name__, epoch + 1, **shown,
-                            time=f"{timer.seconds:.2f}s")
-            stop_now = False
-            if stopper is not None:
-                stop_now = stopper.update(record["validation_score"], epoch,
-                                          self._parameters())
-            if checkpoints is not None:
-                best = stopper is not None and stopper.best_epoch == epoch
-                checkpoints.save(epoch + 1, self._state_arrays(),
-                                 {"rng": generator_state_to_json(rng),
-                                  "history": dict(self.history_)}, best=best)
-            if stop_now:
-                break
+        checkpointer = fp = None
+        if self.checkpoint_dir is not None and data is not None:
+            checkpointer = Checkpointer(self.checkpoint_dir)
+            fp = fingerprint(self, [data])
+            resumed = resume(checkpointer, task, fingerprint=fp,
+                             history=self.history_, stopper=stopper)
+            if resumed is not None:
+                start = self._n_epochs_done = resumed
+        done, _ = fit_loop(
+            task, n_samples=n_samples, batch_size=batch_size, rng=self.random_state_,
+            start=start, stop=stop, learning_rate=self.learning_rate,
+            schedule=_resolve_schedule(self.learning_rate_schedule),
+            schedule_key="reconstruction_error", history=self.history_,
+            momentum=get_momentum_schedule(self.momentum), stopper=stopper,
+            checkpointer=checkpointer, fingerprint=fp, verbose=self.verbose)
         if stopper is not None and stopper.best_params is not None:
-            self._set_parameters(stopper.best_params)
             self.best_epoch_ = stopper.best_epoch + 1
-        self.n_iter_ = self._n_epochs_done
+        self.n_iter_ = self._n_epochs_done = done
         if monitor and stop > start:
             self._check_health()
 
@@ -726,29 +726,6 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             if getattr(self, name, None) is not None:
                 state[name] = getattr(self, name)
         return state
-
-    def _resume(self):
-        latest = Checkpointer(self.checkpoint_dir).latest()
-        if latest is None:
-            return 0
-        arrays, meta = latest
-        if arrays["components_"].shape != self.components_.shape:
-            raise ValueError(
-                f"The checkpoint in {self.checkpoint_dir!r} holds weights of shape "
-                f"{arrays['components_'].shape}, but this model has "
-                f"{self.components_.shape}; use another checkpoint_dir."
-            )
-        for name, value in arrays.items():
-            if name == "_velocity":
-                self._velocity = value.astype(self.components_.dtype)
-            elif name in ("_q", "_velocity_b", "_velocity_c", "_fast_W", "_fast_b",
-                          "_fast_c", "_pt_hidden"):
-                setattr(self, name, value.copy())
-            else:
-                getattr(self, name)[...] = value
-        self.random_state_ = generator_from_json(meta["rng"])
-        self.history_ = History({k: list(v) for k, v in meta["history"].items()})
-        return int(meta["epoch"])
 
     # ------------------------------------------------------------ monitoring
 
@@ -1127,8 +1104,14 @@ class BernoulliRBM(_BaseRBM):
     tol : float, default=1e-4
         Improvement that resets the patience.
     checkpoint_dir : str, path or None, default=None
-        Where to save the training state after every epoch. ``fit`` resumes
-        from the latest checkpoint found there.
+        Where to save the training state after every epoch (atomically, with
+        a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
+        resumes from the latest good checkpoint found there, after checking
+        that it belongs to this fit: the same parameters (all but the
+        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
+        the same data (shape, dtype and a sample of rows); otherwise it
+        raises ``CheckpointError`` naming what differs. Give each fit its
+        own folder: clones in a search that share one fail loudly.
     sampler : {"cd", "pcd", "fpcd", "pt"} or None, default=None
         How the negative phase is sampled; when set it takes precedence
         over ``persistent``. None means "pcd" if ``persistent`` else "cd"
@@ -1408,11 +1391,6 @@ class GaussianBernoulliRBM(_BaseRBM):
         state["sigma_"] = self.sigma_
         state["_log_var"] = self._log_var
         return state
-
-    def _resume(self):
-        epoch = super()._resume()
-        self._log_var = np.log(self.sigma_.astype(np.float64) ** 2)
-        return epoch
 
     def _parameters(self, copy=False):
         params = super()._parameters(copy)

@@ -8,6 +8,7 @@ diverged. Those pieces live here, once.
 """
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -34,7 +35,15 @@ __all__ = [
     "History",
     "check_finite",
     "EarlyStopping",
+    "CheckpointError",
     "Checkpointer",
+    "TrainingTask",
+    "fit_loop",
+    "resume",
+    "fingerprint",
+    "split_rows",
+    "split_validation",
+    "column_means",
     "EpochTimer",
     "print_epoch",
 ]
@@ -336,31 +345,36 @@ def check_finite(where, learning_rate=None, **values):
             raise DivergenceError(
                 f"Training diverged at {where}: {name} is not finite. The learning "
                 f"rate{hint} is most likely too large; lower it (and check the "
-                "input scaling). The last finite parameters were kept."
+                "input scaling). The parameters of the last finite epoch were restored."
             )
 
 
 class EarlyStopping:
-    """Stop when a monitored score has not improved for a while.
+    """Stop when a monitored record of the history has not improved for a while.
 
     Parameters
     ----------
-    n_iter_no_change : int
+    n_iter_no_change : int or float
         Epochs without an improvement of more than ``tol`` after which
-        ``update`` returns True.
+        ``update`` returns True (``np.inf``: never).
     tol : float
         Minimum improvement that counts.
     greater_is_better : bool
         True for scores (accuracy, log-likelihood), False for losses.
-
-    The parameters of the best epoch are kept (as copies) in
-    ``best_params`` so that a fit can restore them.
+    monitor : str, default="validation_score"
+        The history key the training loop reads the score from.
+    restore_best : bool, default=True
+        Keep copies of the best epoch's parameters in ``best_params``, which
+        the loop restores at the end of training.
     """
 
-    def __init__(self, n_iter_no_change=10, tol=1e-4, greater_is_better=True):
+    def __init__(self, n_iter_no_change=10, tol=1e-4, greater_is_better=True,
+                 monitor="validation_score", restore_best=True):
         self.n_iter_no_change = n_iter_no_change
         self.tol = tol
         self.greater_is_better = greater_is_better
+        self.monitor = monitor
+        self.restore_best = restore_best
         self.best_score = -np.inf if greater_is_better else np.inf
         self.best_epoch = -1
         self.best_params = None
@@ -384,6 +398,16 @@ class EarlyStopping:
             self.best_score = score
         return self._bad_epochs >= self.n_iter_no_change
 
+    def state(self):
+        """The counters as plain JSON values (``best_params`` goes with the arrays)."""
+        return {"best_score": float(self.best_score), "best_epoch": int(self.best_epoch),
+                "bad_epochs": int(self._bad_epochs)}
+
+    def load_state(self, state):
+        self.best_score = float(state["best_score"])
+        self.best_epoch = int(state["best_epoch"])
+        self._bad_epochs = int(state["bad_epochs"])
+
 
 def _copy_params(params):
     if isinstance(params, dict):
@@ -391,16 +415,40 @@ def _copy_params(params):
     return [np.array(v, copy=True) for v in params]
 
 
-class Checkpointer:
-    """Write training state after every epoch, atomically; find the latest.
+class CheckpointError(ValueError):
+    """A checkpoint folder cannot be resumed from: it holds another fit's
+    state, or arrays that do not fit the model. The message names the
+    folder (or file) and what differs."""
 
-    Each checkpoint is one ``.npz`` file (loadable with
-    ``allow_pickle=False``) holding named arrays plus a JSON string of plain
-    metadata (epoch number, random generator state, scalars). A file is
-    written to a temporary name and renamed into place, so an interrupted
-    write never leaves a truncated checkpoint. ``keep`` bounds how many
-    per-epoch files are kept; the best epoch is also copied to
-    ``best.npz``.
+
+# Bumped when the layout of a checkpoint file changes.
+_FORMAT = 2
+
+
+def _digest(arrays, meta_json):
+    h = hashlib.sha256()
+    for name in sorted(arrays):
+        a = np.ascontiguousarray(arrays[name])
+        h.update(f"{name}|{a.dtype.str}|{a.shape}|".encode())
+        h.update(a.tobytes())
+    h.update(meta_json.encode())
+    return h.hexdigest()
+
+
+class Checkpointer:
+    """Write training state after every epoch, atomically; find the latest
+    good one.
+
+    Each checkpoint is one ``.npz`` file (read with ``allow_pickle=False``)
+    holding named arrays, a JSON string of plain metadata (epochs done,
+    random generator states, history, fingerprint) and a SHA-256 digest of
+    both. A file is written under a temporary name, flushed to disk and
+    renamed into place, so an interrupted write never leaves a truncated
+    checkpoint; temporary files left by a killed process are removed when
+    a fit next resumes from the folder. A file that fails its digest (truncated,
+    flipped bytes) is skipped with a warning naming it, and the previous
+    one is used. ``keep`` bounds how many per-epoch files are kept; the best
+    epoch is also copied to ``best.npz``.
     """
 
     _pattern = re.compile(r"^epoch_(\d+)\.npz$")
@@ -410,13 +458,26 @@ class Checkpointer:
         self.keep = keep
         os.makedirs(self.directory, exist_ok=True)
 
+    def remove_stale(self):
+        """Remove temporary files a killed writer left behind (called when a
+        fit opens the folder to resume; never while another fit writes)."""
+        for name in os.listdir(self.directory):
+            if name.endswith(".tmp"):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(self.directory, name))
+
     def _write(self, name, arrays, meta):
-        payload = {f"a_{k}": np.asarray(v) for k, v in arrays.items()}
-        payload["__meta__"] = np.array(json.dumps(meta))
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        meta_json = json.dumps(meta)
+        payload = {f"a_{k}": v for k, v in arrays.items()}
+        payload["__meta__"] = np.array(meta_json)
+        payload["__sha256__"] = np.array(_digest(arrays, meta_json))
         fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
                 np.savez(f, **payload)
+                f.flush()
+                os.fsync(f.fileno())
             os.replace(tmp, os.path.join(self.directory, name))
         except BaseException:
             if os.path.exists(tmp):
@@ -424,9 +485,11 @@ class Checkpointer:
             raise
 
     def save(self, epoch, arrays, meta=None, best=False):
-        """Save ``arrays`` (dict name -> ndarray) and ``meta`` for ``epoch``."""
+        """Save ``arrays`` (dict name -> ndarray) and ``meta`` after ``epoch``
+        epochs."""
         meta = dict(meta or {})
         meta["epoch"] = int(epoch)
+        meta["format"] = _FORMAT
         self._write(f"epoch_{epoch:05d}.npz", arrays, meta)
         if best:
             self._write("best.npz", arrays, meta)
@@ -445,23 +508,56 @@ class Checkpointer:
 
     @staticmethod
     def read(path):
-        """Return ``(arrays, meta)`` from a checkpoint file."""
-        with np.load(path, allow_pickle=False) as data:
-            meta = json.loads(str(data["__meta__"]))
-            arrays = {k[2:]: data[k] for k in data.files if k.startswith("a_")}
+        """Return ``(arrays, meta)`` from a checkpoint file.
+
+        Raises ``CheckpointError`` when the file is damaged (it cannot be
+        read, or its digest does not match its contents).
+        """
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                meta_json = str(data["__meta__"])
+                digest = str(data["__sha256__"])
+                arrays = {k[2:]: data[k] for k in data.files if k.startswith("a_")}
+            meta = json.loads(meta_json)
+        except Exception as exc:  # zip, CRC, JSON or missing-entry errors alike
+            raise CheckpointError(f"checkpoint {path!r} cannot be read "
+                                  f"({type(exc).__name__}: {exc}).") from None
+        if _digest(arrays, meta_json) != digest:
+            raise CheckpointError(f"checkpoint {path!r} does not match its "
+                                  "SHA-256 digest; it is damaged.")
+        if not isinstance(meta, dict) or meta.get("format") != _FORMAT:
+            raise CheckpointError(f"checkpoint {path!r} was written in another format "
+                                  "(by another version of deepbelief); use a new folder.")
         return arrays, meta
 
     def latest(self):
-        """``(arrays, meta)`` of the newest checkpoint, or None."""
-        epochs = self.epochs()
-        if not epochs:
-            return None
-        return self.read(os.path.join(self.directory, f"epoch_{epochs[-1]:05d}.npz"))
+        """``(arrays, meta)`` of the newest readable checkpoint, or None.
+
+        Damaged files are skipped with a warning naming them."""
+        for epoch in reversed(self.epochs()):
+            path = os.path.join(self.directory, f"epoch_{epoch:05d}.npz")
+            try:
+                return self.read(path)
+            except CheckpointError as exc:
+                warnings.warn(f"{exc} Falling back to the previous checkpoint.",
+                              RuntimeWarning, stacklevel=2)
+        return None
 
     def best(self):
         """``(arrays, meta)`` of the best checkpoint, or None."""
         path = os.path.join(self.directory, "best.npz")
         return self.read(path) if os.path.exists(path) else None
+
+
+# Bit generators a checkpoint may name; nothing read from a file is looked
+# up as an attribute and called.
+_BIT_GENERATORS = {
+    "PCG64": np.random.PCG64,
+    "PCG64DXSM": np.random.PCG64DXSM,
+    "MT19937": np.random.MT19937,
+    "Philox": np.random.Philox,
+    "SFC64": np.random.SFC64,
+}
 
 
 def generator_state_to_json(rng):
@@ -470,11 +566,437 @@ def generator_state_to_json(rng):
     return json.loads(json.dumps(state, default=int))
 
 
+def _checked_bit_generator(state):
+    name = state.get("bit_generator") if isinstance(state, dict) else None
+    if name not in _BIT_GENERATORS:
+        raise CheckpointError(f"random generator state names an unknown bit generator "
+                              f"{name!r}; expected one of {sorted(_BIT_GENERATORS)}.")
+    return _BIT_GENERATORS[name]
+
+
 def generator_from_json(state):
     """Rebuild a numpy ``Generator`` from ``generator_state_to_json``'s output."""
-    bitgen = getattr(np.random, state["bit_generator"])()
-    bitgen.state = state
+    bitgen = _checked_bit_generator(state)()
+    try:
+        bitgen.state = state
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"random generator state is invalid: {exc}") from None
     return np.random.Generator(bitgen)
+
+
+def set_generator_state(rng, state):
+    """Put ``state`` (from ``generator_state_to_json``) into ``rng`` in place,
+    so every holder of ``rng`` sees the restored stream."""
+    kind = _checked_bit_generator(state)
+    if not isinstance(rng.bit_generator, kind):
+        raise CheckpointError(f"the checkpoint's random generator is {state['bit_generator']} "
+                              f"but this fit uses {type(rng.bit_generator).__name__}.")
+    try:
+        rng.bit_generator.state = state
+    except (TypeError, ValueError, KeyError) as exc:
+        raise CheckpointError(f"random generator state is invalid: {exc}") from None
+
+
+# ---------------------------------------------------------------- the loop
+
+# Parameters that never change what a fit computes up to a given epoch: a
+# checkpoint resumes across them (to train longer, or quietly).
+_RESUMABLE = frozenset({"n_iter", "max_iter", "verbose", "checkpoint_dir", "warm_start",
+                        "augment"})
+_N_FINGERPRINT_ROWS = 32
+
+
+def stable_repr(value):
+    """``repr`` without the memory addresses of functions and plain objects."""
+    text = repr(value)
+    if " at 0x" in text:
+        return getattr(value, "__qualname__", type(value).__qualname__)
+    return text
+
+
+def fingerprint(estimator, data, resumable=()):
+    """What a checkpoint must match to be resumed into a fit.
+
+    Every constructor parameter but the resumable ones (``n_iter``,
+    ``max_iter``, ``verbose``, ``checkpoint_dir``, ``warm_start`` and the
+    ``augment`` callable, whose identity cannot be recorded, plus
+    ``resumable``), and for each array of ``data`` its shape, dtype and a
+    SHA-256 of up to 32 evenly spaced rows. Returns a JSON-able dict.
+    """
+    skip = _RESUMABLE | set(resumable)
+    params = {k: stable_repr(v) for k, v in sorted(estimator.get_params(deep=False).items())
+              if k not in skip}
+    described = []
+    for A in data:
+        n = A.shape[0]
+        rows = np.unique(np.linspace(0, max(n - 1, 0), min(n, _N_FINGERPRINT_ROWS))
+                         .astype(np.int64)) if n else np.zeros(0, np.int64)
+        sample = A[rows]
+        sample = sample.toarray() if hasattr(sample, "toarray") else np.asarray(sample)
+        described.append({"shape": [int(d) for d in A.shape], "dtype": str(A.dtype),
+                          "rows_sha256": hashlib.sha256(
+                              np.ascontiguousarray(sample).tobytes()).hexdigest()})
+    return {"params": params, "data": described}
+
+
+def _mismatch(saved, current):
+    """Words for how fingerprint ``saved`` differs from ``current``."""
+    if not isinstance(saved, dict):
+        return ["it holds no fingerprint"]
+    diffs = []
+    old, new = saved.get("params", {}), current["params"]
+    for name in sorted(set(old) | set(new)):
+        if old.get(name) != new.get(name):
+            diffs.append(f"{name} is {old.get(name, '(absent)')} there and "
+                         f"{new.get(name, '(absent)')} here")
+    old_data, new_data = saved.get("data", []), current["data"]
+    for i, cur in enumerate(new_data):
+        was = old_data[i] if i < len(old_data) else None
+        what = "X" if i == 0 else "y"
+        if was is None:
+            diffs.append(f"{what} is absent there")
+        elif was.get("shape") != cur["shape"] or was.get("dtype") != cur["dtype"]:
+            diffs.append(f"{what} has shape {tuple(was.get('shape', ()))} and dtype "
+                         f"{was.get('dtype')} there, {tuple(cur['shape'])} and "
+                         f"{cur['dtype']} here")
+        elif was.get("rows_sha256") != cur["rows_sha256"]:
+            diffs.append(f"{what} has other values (same shape and dtype)")
+    return diffs
+
+
+def check_index_array(name, a, n):
+    """Raise ``CheckpointError`` unless ``a`` holds distinct integers in [0, n)."""
+    a = np.asarray(a)
+    if a.ndim != 1 or a.dtype.kind not in "iu":
+        raise CheckpointError(f"{name} must be a 1-d integer array; got dtype {a.dtype} "
+                              f"and shape {a.shape}.")
+    if a.size and (a.min() < 0 or a.max() >= n or np.unique(a).size != a.size):
+        raise CheckpointError(f"{name} must hold distinct indices in [0, {n}).")
+    return a
+
+
+def split_rows(n_samples, fraction, early_stopping, rng):
+    """``(train_idx, val_idx)``: a random ``fraction`` of ``n_samples`` rows
+    held out, each index array sorted (``fraction=None`` is 0.1 with early
+    stopping, 0 without). ``(None, None)`` when nothing is held out, so that
+    training reads the data as it is. Only indices are made: the training
+    rows are gathered batch by batch, never copied as a whole (a memmap
+    stays on disk)."""
+    if fraction is None:
+        fraction = 0.1 if early_stopping else 0.0
+    n_val = int(round(fraction * n_samples))
+    if fraction > 0 and (n_val < 1 or n_val >= n_samples):
+        raise ValueError(
+            f"validation_fraction={fraction} leaves {n_val} validation samples "
+            f"of {n_samples}; at least one must be held out and one kept for training."
+        )
+    if n_val == 0:
+        return None, None
+    order = rng.permutation(n_samples)
+    return np.sort(order[n_val:]), np.sort(order[:n_val])
+
+
+def split_validation(X, fraction, early_stopping, rng):
+    """``(X_train, X_val)`` by :func:`split_rows` (``X_val`` None when nothing
+    is held out); for models whose training data is small."""
+    train, val = split_rows(X.shape[0], fraction, early_stopping, rng)
+    if val is None:
+        return X, None
+    return X[train], X[val]
+
+
+def column_means(X, rows=None, chunk=4096):
+    """Column means of ``X`` (dense or sparse), or of its ``rows``, in float64,
+    reading at most ``chunk`` rows at a time."""
+    if rows is None:
+        return np.asarray(X.mean(axis=0), dtype=np.float64).ravel()
+    total = np.zeros(X.shape[1])
+    for start in range(0, len(rows), chunk):
+        part = X[rows[start:start + chunk]]
+        total += np.asarray(part.sum(axis=0), dtype=np.float64).ravel()
+    return total / max(len(rows), 1)
+
+
+class TrainingTask:
+    """What an estimator gives the training loop: its parameters, one
+    mini-batch step and its per-epoch record.
+
+    Subclasses set ``name`` (shown in verbose lines and messages),
+    ``learning_rate`` (quoted in divergence messages) and
+    ``verbose_keys`` (the record entries a verbose line shows; None shows
+    them all), and implement :meth:`params`, :meth:`step` and
+    :meth:`end_epoch`. Checkpoints use :meth:`state_arrays`,
+    :meth:`lazy_arrays`, :meth:`set_lazy`, :meth:`state_meta`,
+    :meth:`load_meta` and :meth:`generators`.
+    """
+
+    name = "model"
+    learning_rate = None
+    verbose_keys = None
+
+    def params(self):
+        """Dict name -> live parameter array (updated in place by ``step``)."""
+        raise NotImplementedError
+
+    def begin_epoch(self, epoch):
+        """Called before the first mini-batch of ``epoch`` (0-based)."""
+
+    def step(self, idx, learning_rate, momentum):
+        """Train on the rows ``idx``; return the batch's summed loss, or None."""
+        raise NotImplementedError
+
+    def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
+        """The epoch's record (a dict of floats) for the history."""
+        raise NotImplementedError
+
+    def state_arrays(self):
+        """Every array a resumed fit needs (the parameters included), by name;
+        restored in place, so each must match in shape and dtype."""
+        return self.params()
+
+    def lazy_arrays(self):
+        """Arrays created during training that may or may not exist yet:
+        dict name -> (shape, dtype) they must have when a checkpoint holds them."""
+        return {}
+
+    def set_lazy(self, name, value):
+        """Install a checked copy of lazy array ``name`` from a checkpoint."""
+
+    def check_state(self, arrays):
+        """Further checks of restored arrays (index ranges...); raise
+        ``CheckpointError``."""
+
+    def state_meta(self):
+        """JSON-able extras for the checkpoint."""
+        return {}
+
+    def load_meta(self, meta):
+        """Restore what :meth:`state_meta` saved."""
+
+    def generators(self):
+        """Dict name -> numpy Generator whose states a checkpoint keeps."""
+        return {}
+
+
+class OptimizerStateMixin:
+    """For tasks whose parameters a :mod:`deepbelief.nn.optimizers` optimizer
+    updates (``self.optimizer``): checkpoints keep its step count, rate and
+    buffers, each checked against its parameter before it is restored."""
+
+    def optimizer_arrays(self):
+        return {f"opt_{k}": v for k, v in self.optimizer.state().items()}
+
+    def optimizer_lazy(self, params):
+        lazy = {"opt_t": ((), np.int64), "opt_learning_rate": ((), np.float64)}
+        slots = getattr(self.optimizer, "all_slots", self.optimizer._slots)
+        for slot in slots:
+            for i, p in enumerate(params):
+                lazy[f"opt_{slot}_{i}"] = (p.shape, p.dtype)
+        return lazy
+
+    def set_lazy(self, name, value):
+        if not hasattr(self, "_optimizer_restored"):
+            self._optimizer_restored = {}
+        self._optimizer_restored[name[4:]] = value
+
+    def load_optimizer(self):
+        restored = getattr(self, "_optimizer_restored", None)
+        if restored:
+            self.optimizer.set_state(restored)
+
+
+def _restore(live, saved):
+    for name, value in saved.items():
+        np.copyto(live[name], value)
+
+
+def resume(checkpointer, task, *, fingerprint, history, stopper=None):
+    """Load the newest good checkpoint of ``checkpointer`` into ``task``.
+
+    Returns the number of epochs it had done, or None when the folder holds
+    no checkpoint. Every array is checked against the live one (shape and
+    dtype) before anything is written, so a hand-edited or foreign file
+    cannot make a kernel read or write out of bounds; a checkpoint of
+    another fit (other parameters, other data) raises ``CheckpointError``
+    naming the folder and what differs.
+    """
+    checkpointer.remove_stale()
+    latest = checkpointer.latest()
+    if latest is None:
+        return None
+    arrays, meta = latest
+    where = checkpointer.directory
+    diffs = _mismatch(meta.get("fingerprint"), fingerprint)
+    if diffs:
+        raise CheckpointError(
+            f"checkpoint_dir {where!r} holds checkpoints of another fit: "
+            + "; ".join(diffs) + ". Use another folder for this fit, or empty it.")
+    lazy = task.lazy_arrays()
+    live = {k: v for k, v in task.state_arrays().items() if k not in lazy}
+    params = task.params()
+    restored, extra = {}, {}
+    for name, value in arrays.items():
+        if name in live:
+            want = live[name]
+            shape, dtype = want.shape, want.dtype
+        elif name.startswith("best__") and name[6:] in params:
+            want = params[name[6:]]
+            shape, dtype = want.shape, want.dtype
+        elif name in lazy:
+            shape, dtype = lazy[name]
+            dtype = np.dtype(dtype)
+        else:
+            raise CheckpointError(f"checkpoint in {where!r} holds an unexpected array "
+                                  f"{name!r}; it was not written by this model.")
+        if value.shape != tuple(shape) or value.dtype != dtype:
+            raise CheckpointError(
+                f"checkpoint in {where!r}: array {name!r} has shape {value.shape} and "
+                f"dtype {value.dtype}; this model needs {tuple(shape)} and {dtype}.")
+        (restored if name in live else extra)[name] = value
+    missing = sorted(set(live) - set(arrays))
+    if missing:
+        raise CheckpointError(f"checkpoint in {where!r} lacks the arrays {missing}.")
+    task.check_state(arrays)
+    epoch = meta.get("epoch")
+    if not isinstance(epoch, int) or epoch < 0:
+        raise CheckpointError(f"checkpoint in {where!r} has an invalid epoch {epoch!r}.")
+    states = meta.get("generators", {})
+    for name, rng in task.generators().items():
+        if name not in states:
+            raise CheckpointError(f"checkpoint in {where!r} lacks the state of the "
+                                  f"random generator {name!r}.")
+        set_generator_state(rng, states[name])
+    _restore(live, restored)
+    for name, value in extra.items():
+        if not name.startswith("best__"):
+            task.set_lazy(name, value.copy())
+    if stopper is not None:
+        stopper.load_state(meta.get("stopper", stopper.state()))
+        best = {k[6:]: v.copy() for k, v in extra.items() if k.startswith("best__")}
+        stopper.best_params = best or None
+    history.clear()
+    history.update({k: list(v) for k, v in meta.get("history", {}).items()})
+    task.load_meta(meta.get("task", {}))
+    return epoch
+
+
+def _save(checkpointer, task, epoch, fingerprint, history, stopper, best):
+    arrays = dict(task.state_arrays())
+    if stopper is not None and stopper.best_params:
+        arrays |= {f"best__{k}": v for k, v in stopper.best_params.items()}
+    meta = {
+        "fingerprint": fingerprint,
+        "history": {k: list(v) for k, v in history.items()},
+        "generators": {k: generator_state_to_json(g) for k, g in task.generators().items()},
+        "stopper": stopper.state() if stopper is not None else None,
+        "task": task.state_meta(),
+    }
+    checkpointer.save(epoch, arrays, meta, best=best)
+
+
+def _progress_bar(total, description, verbose):
+    """A tqdm bar over one epoch's mini-batches when ``verbose`` and a
+    terminal is attached (or ``DEEPBELIEF_PROGRESS=1``) and tqdm is
+    installed (the ``[progress]`` extra); otherwise None."""
+    if not verbose:
+        return None
+    forced = os.environ.get("DEEPBELIEF_PROGRESS")
+    if forced == "0" or (forced != "1" and not sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=description, unit="batch", leave=False,
+                file=sys.stderr, dynamic_ncols=True)
+
+
+def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
+             schedule, history, schedule_key="loss", momentum=None, shuffle=True,
+             stopper=None, checkpointer=None, fingerprint=None, verbose=0,
+             keep_going=None):
+    """Train ``task`` from epoch ``start`` up to ``stop`` (0-based, exclusive).
+
+    Each epoch: the learning rate from ``schedule(learning_rate, epoch,
+    history[schedule_key])`` and the momentum from ``momentum(epoch)`` (if
+    given); ``task.begin_epoch``; mini-batches of row indices (a fresh
+    permutation from ``rng`` when ``shuffle``) passed to ``task.step``; the
+    record from ``task.end_epoch``, with the epoch's seconds, appended to
+    ``history``; one verbose line (and, with ``verbose`` on a terminal and
+    tqdm installed, a live bar over the epoch's batches); the early-stopping
+    rule on
+    ``record[stopper.monitor]``; a checkpoint.
+
+    Divergence has one policy: a non-finite batch loss or parameter at the
+    end of an epoch restores the parameters the epoch started from (the
+    last finite ones) and raises ``DivergenceError`` naming the quantity.
+    When ``stopper`` fires, ``keep_going(learning_rate)`` (if given) may
+    ask to continue instead (scikit-learn's "adaptive" rate). The best
+    epoch's parameters are restored at the end when the stopper keeps them.
+
+    Returns ``(n_epochs_done, stopped)``, where ``stopped`` is True when the
+    stopper ended training before ``stop``.
+    """
+    live = task.params()
+    snapshot = {k: np.array(v, copy=True) for k, v in live.items()}
+    done, stopped = start, False
+    for epoch in range(start, stop):
+        lr = float(schedule(learning_rate, epoch, history.get(schedule_key, [])))
+        mom = None if momentum is None else momentum(epoch)
+        loss_sum = 0.0
+        with EpochTimer() as timer:
+            task.begin_epoch(epoch)
+            batches = minibatch_indices(n_samples, batch_size, rng, shuffle)
+            bar = _progress_bar(len(batches), f"{task.name} epoch {epoch + 1}", verbose)
+            for idx in batches:
+                loss = task.step(idx, lr, mom)
+                if bar is not None:
+                    bar.update()
+                if loss is not None:
+                    if not np.isfinite(loss):
+                        _restore(live, snapshot)
+                        if bar is not None:
+                            bar.close()
+                        check_finite(f"epoch {epoch + 1}", lr, loss=loss)
+                    loss_sum += loss
+            if bar is not None:
+                bar.close()
+            try:
+                check_finite(f"epoch {epoch + 1}", lr, **live)
+            except DivergenceError:
+                _restore(live, snapshot)
+                raise
+            record = task.end_epoch(epoch, lr, mom, loss_sum)
+        for name, value in live.items():
+            np.copyto(snapshot[name], value)
+        done = epoch + 1
+        record["seconds"] = timer.seconds
+        history.record(**record)
+        if verbose:
+            keys = task.verbose_keys
+            shown = {k: float(v) for k, v in record.items()
+                     if k != "seconds" and (keys is None or k in keys)}
+            print_epoch(task.name, done, **shown, time=f"{timer.seconds:.2f}s")
+        halt = False
+        if stopper is not None:
+            halt = stopper.update(record[stopper.monitor], epoch,
+                                  live if stopper.restore_best else {})
+        if checkpointer is not None:
+            best = stopper is not None and stopper.best_epoch == epoch
+            _save(checkpointer, task, done, fingerprint, history, stopper, best)
+        if halt:
+            if keep_going is not None and keep_going(lr):
+                stopper._bad_epochs = 0
+                continue
+            if verbose:
+                print(f"{stopper.monitor.replace('_', ' ').capitalize()} did not improve "
+                      f"more than tol={stopper.tol} for {stopper.n_iter_no_change} "
+                      "consecutive epochs. Stopping.")
+            stopped = True
+            break
+    if stopper is not None and stopper.restore_best and stopper.best_params:
+        _restore(live, stopper.best_params)
+    return done, stopped
 
 
 class EpochTimer:

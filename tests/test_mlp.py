@@ -161,7 +161,7 @@ def test_checkpoint_resume_equals_uninterrupted(tmp_path, digits):
     assert full.loss_curve_ == resumed.loss_curve_
     assert full.validation_scores_ == resumed.validation_scores_
 
-    with pytest.raises(ValueError, match="other parameters"):
+    with pytest.raises(ValueError, match="another fit: hidden_layer_sizes is"):
         MLPClassifier(**{**params, "hidden_layer_sizes": (8,)},
                       checkpoint_dir=tmp_path).fit(X, y)
 

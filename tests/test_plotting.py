@@ -276,7 +276,7 @@ def test_stacked_autoencoder_filters_history_and_reconstructions(plt, models, di
     np.testing.assert_allclose(display.filters, (W0 @ W1).T, rtol=1e-5)
     display = HistoryDisplay.from_estimator(sae)
     assert [label for label, _ in display.sections] == ["layer 0 (64-9)", "layer 1 (9-4)"]
-    assert display.ax_.shape == (2, 2)  # loss and reconstruction error per layer
+    assert display.ax_.shape == (2, 3)  # loss, reconstruction error, schedule per layer
     _assert_drawn(display.figure_, tmp_path, "history_sae")
     display = ReconstructionDisplay.from_estimator(sae, X, n_images=4)
     np.testing.assert_allclose(display.X_reconstructed,

@@ -166,6 +166,9 @@ class SGD(Optimizer):
         self.momentum = _check("momentum", momentum, high=1)
         self.nesterov = bool(nesterov)
 
+    # every buffer this optimizer may hold (a checkpoint may carry them)
+    all_slots = ("velocity",)
+
     @property
     def _slots(self):
         # once created (begin_step), the velocity stays in the state

@@ -17,7 +17,8 @@ from numbers import Integral, Real
 from .._param_validation import Interval, Options, check, resolve
 
 __all__ = ["Schedule", "Constant", "Step", "Exponential", "InverseTime",
-           "ReduceOnPlateau", "LinearRamp", "SCHEDULES", "get_schedule"]
+           "ReduceOnPlateau", "LinearRamp", "ClassicMomentum", "SCHEDULES",
+           "get_schedule", "get_momentum_schedule"]
 
 
 def _check(name, value, low_open=True, integer=False):
@@ -180,3 +181,43 @@ def get_schedule(schedule):
     """Resolve a name, a :class:`Schedule` or a callable
     ``f(learning_rate_init, epoch, losses)`` to a schedule."""
     return resolve(schedule, SCHEDULES, "schedule", Schedule, wrap_callable=True)
+
+
+class ClassicMomentum:
+    """Hinton's momentum schedule (A Practical Guide to Training RBMs,
+    section 9): ``initial`` while the parameters settle, then ``final``
+    from epoch ``switch`` on (0.5, 0.9 and 5 there)."""
+
+    def __init__(self, initial=0.5, final=0.9, switch=5):
+        self.initial = float(initial)
+        self.final = float(final)
+        self.switch = int(switch)
+
+    def __call__(self, epoch):
+        return self.initial if epoch < self.switch else self.final
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(initial={self.initial!r}, final={self.final!r}, "
+                f"switch={self.switch!r})")
+
+
+def get_momentum_schedule(momentum):
+    """``epoch -> momentum`` from a momentum parameter: a number (constant),
+    ``"classic"`` (:class:`ClassicMomentum`) or a callable, whose values are
+    checked to lie in [0, 1) as they are produced."""
+    if isinstance(momentum, str):
+        if momentum == "classic":
+            return ClassicMomentum()
+        raise ValueError(f'momentum must be a number in [0, 1), "classic" or a callable; '
+                         f"got {momentum!r}.")
+    if callable(momentum):
+        def checked(epoch):
+            value = momentum(epoch)
+            if (isinstance(value, bool) or not isinstance(value, Real)
+                    or not 0 <= value < 1):
+                raise ValueError(f"momentum schedule must give a number in [0, 1); got "
+                                 f"{value!r} at epoch {epoch}.")
+            return float(value)
+        return checked
+    value = float(momentum)
+    return lambda epoch: value
