@@ -34,6 +34,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import training
+from ._docs import inherit_parameters
 from ._kernels import mlp as _k
 from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
                                 Interval, LayerSizes, Options, PerLayer, Rule, per_layer,
@@ -1011,7 +1012,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multilayer perceptron regressor: identity outputs, squared error.
 
     Same parameters and attributes as :class:`MLPClassifier` (except
-    ``classes_``); ``validation_scores_`` holds the validation R^2.
+    ``classes_``); ``validation_scores_`` holds the validation R^2, the
+    score early stopping watches.
+
+    Parameters
+    ----------
+    <inherited parameters>
 
     Examples
     --------
@@ -1062,3 +1068,6 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """Predicted targets, of shape (n_samples,) or (n_samples, n_outputs)."""
         out = self._forward(X)
         return out.ravel() if self._y_ndim == 1 else out
+
+
+inherit_parameters(MLPRegressor, MLPClassifier)

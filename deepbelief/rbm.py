@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docs import inherit_parameters
 from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
@@ -1238,6 +1239,12 @@ class GaussianBernoulliRBM(_BaseRBM):
     default is 0.01; lower it further if ``fit`` reports divergence, and
     prefer larger batches (e.g. 100) with ``momentum``.
 
+    Every parameter of :class:`BernoulliRBM` means the same here, except:
+    ``sampler="pt"`` needs binary visible units; ``centering`` must stay
+    False (standardised data has zero means); ``score_samples`` is the
+    negative free energy (an unnormalised log-density); and early stopping
+    watches the validation reconstruction error.
+
     Parameters
     ----------
     n_components : int, default=256
@@ -1246,19 +1253,7 @@ class GaussianBernoulliRBM(_BaseRBM):
         Step size (smaller than BernoulliRBM's; see above).
     learn_variance : bool, default=False
         Also learn each visible unit's variance.
-    **other : see BernoulliRBM
-        ``batch_size``, ``n_iter``, ``verbose``, ``random_state``, ``k``,
-        ``persistent``, ``momentum``, ``weight_decay``, ``l1``,
-        ``sparsity_target``, ``sparsity_cost``, ``init``,
-        ``learning_rate_schedule``, ``hidden_unit``, ``validation_fraction``,
-        ``early_stopping``, ``n_iter_no_change``, ``tol``,
-        ``checkpoint_dir``, ``sampler`` (not "pt", which needs binary
-        visible units), ``fast_learning_rate``, ``fast_decay``,
-        ``pt_betas``, ``reconstruction`` mean the same as there;
-        ``centering`` must stay False (standardised data has zero means).
-        ``score_samples`` is the negative free energy (an unnormalised
-        log-density), and early stopping watches the validation
-        reconstruction error.
+    <inherited parameters>
 
     Attributes
     ----------
@@ -1412,3 +1407,6 @@ class GaussianBernoulliRBM(_BaseRBM):
         score : ndarray of shape (n_samples,)
         """
         return -self.free_energy(X)
+
+
+inherit_parameters(GaussianBernoulliRBM, BernoulliRBM)
