@@ -21,7 +21,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-__all__ = ["Interval", "Options", "InstanceOf", "Callable", "HasMethods", "Rule",
+__all__ = ["Interval", "Options", "Literal", "InstanceOf", "Callable", "HasMethods", "Rule",
            "PerLayer", "per_layer", "LayerSizes", "BOOL", "RANDOM_STATE", "PATH", "check",
            "resolve", "validate_params", "nested_validation"]
 
@@ -129,6 +129,17 @@ class Options(Constraint):
         return f"one of {self.options}"
 
 
+class Literal(Constraint):
+    """Exactly ``value``; any other value is of the wrong type (a TypeError),
+    as when a string stands beside estimators."""
+
+    def __init__(self, value):
+        self.value, self.kind = value, repr(value)
+
+    def is_satisfied_by(self, value):
+        return type(value) is type(self.value) and value == self.value
+
+
 class InstanceOf(Constraint):
     """An instance of ``types``; ``kind`` names them in messages."""
 
@@ -198,7 +209,7 @@ class LayerSizes(Constraint):
     def error(self, name, value):
         sizes = [value] if isinstance(value, Integral) else list(value)
         if not sizes and not self.allow_empty:
-            return ValueError(f"{name} must name at least one layer; got {value!r}.")
+            return ValueError(f"{name} must name at least one layer; got {sizes!r}.")
         for s in sizes:
             if isinstance(s, (bool, np.bool_)) or not isinstance(s, Integral):
                 return TypeError(f"{name} must hold ints; got {type(s).__name__} {s!r}.")

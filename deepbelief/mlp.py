@@ -21,14 +21,13 @@ Thread counts: the products use numpy's OpenBLAS thread pool (set it with
 ``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
 """
 
-import hashlib
-import json
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
@@ -133,11 +132,8 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
                 self.slots[i] = (range(pos, pos + len(layer.params)), norm_buf)
                 pos += len(layer.params)
         # Weights held at zero (pruning, see compression.py): one boolean
-        # keep-mask per entry of coefs_, or None; applied after every step.
-        masks = getattr(est, "_weight_masks", None)
-        self.masks = None if masks is None else [
-            (W, np.asarray(m, dtype=W.dtype)) for W, m in zip(dense_w, masks)
-            if m is not None]
+        # keep-mask per entry of coefs_, or None; the loop applies them.
+        self.masks = training.estimator_masks(est, dense_w)
         names = {}
         for attr in ("coefs_", "intercepts_", "activation_params_"):
             for i, a in enumerate(getattr(est, attr)):
@@ -158,6 +154,9 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
     def params(self):
         return self._params
 
+    def weight_masks(self):
+        return self.masks
+
     def begin_epoch(self, epoch):
         self.err_sum = 0.0
 
@@ -175,9 +174,6 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
         optimizer.begin_step(self.net.params)
         loss, errors = self.net.train_batch(xb, yb, rng=self.rng,
                                             on_layer=self.update_layer)
-        if self.masks is not None:
-            for W, keep in self.masks:
-                np.multiply(W, keep, out=W)
         self.err_sum += errors
         return loss
 
@@ -254,6 +250,8 @@ class _BaseMLP(BaseEstimator):
     """Shared parameters, network construction and the training loop."""
 
     _loss_class = None
+    # Strings that stand for a pretrainer (_resolve_pretrainer builds it).
+    _pretrainer_options = ()
 
     def __init__(
         self,
@@ -361,7 +359,7 @@ class _BaseMLP(BaseEstimator):
         "input_dropout": [_FRACTION],
         "max_norm": [None, Interval(Real, 0, None, closed="neither")],
         "augment": [None, Callable()],
-        "pretrainer": [None, HasMethods("fit", kind="an estimator with fit")],
+        "pretrainer": [HasMethods("fit", kind="an estimator with fit"), None],
         "checkpoint_dir": PATH,
         "dtype": [Rule(lambda v: _dtype_key(v) in _DTYPES, "'float32' or 'float64'")],
     }
@@ -466,8 +464,35 @@ class _BaseMLP(BaseEstimator):
         if self.out_activation_ == "sigmoid":
             self.out_activation_ = "logistic"
 
-    def _apply_pretrainer(self, X, replace_constant=False):
-        pre = clone(self.pretrainer)
+    def _resolve_pretrainer(self):
+        """The unfitted pretrainer of this fit (a clone of the parameter, or
+        None); the ``pretrainer`` parameter itself is never changed."""
+        return None if self.pretrainer is None else clone(self.pretrainer)
+
+    def _apply_pretrainer(self, X, incremental=False):
+        """Fit the pretrainer to ``X`` and copy its ``layer_weights_`` into
+        the hidden layers. A pretrainer the estimator chose itself (a string
+        option such as the DBN classes' "auto") gives way to random
+        initialisation above a layer whose features come out constant.
+
+        Under ``partial_fit`` (``incremental``) only a pretrainer that needs
+        no data, a fitted one in ``sklearn.frozen.FrozenEstimator``, is
+        used: any other would be fitted to the first chunk alone and never
+        again, so pretraining is skipped, with a warning saying how to
+        pretrain on streamed data."""
+        if incremental and not isinstance(self.pretrainer, FrozenEstimator):
+            name = type(self).__name__
+            warnings.warn(
+                f"{name}.partial_fit does not pretrain: fitted to the first chunk alone, "
+                "the pretrainer would see a fraction of the data and never change, so "
+                "the hidden layers start from random initialisation. To pretrain on "
+                "data that arrives in chunks, train a DBN with DBN.partial_fit over "
+                "every chunk and pass pretrainer=FrozenEstimator(dbn); or call fit on "
+                "the whole data. pretrainer=None trains from random initialisation "
+                "without this warning.", UserWarning, stacklevel=4)
+            return
+        pre = self._resolve_pretrainer()
+        replace_constant = isinstance(self.pretrainer, str)
         pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
         weights = getattr(pre, "layer_weights_", None)
         if weights is None:
@@ -639,7 +664,7 @@ class _BaseMLP(BaseEstimator):
             if resumed is not None:
                 start_epoch = self.n_iter_ = resumed
         if first and self.pretrainer is not None and start_epoch == 0:
-            self._apply_pretrainer(X[train_idx] if early else X)
+            self._apply_pretrainer(X[train_idx] if early else X, incremental)
 
         if incremental:
             end_epoch = start_epoch + 1
@@ -864,7 +889,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Nested parameters are reachable as ``pretrainer__<name>``. A fitted
         pretrainer wrapped in ``sklearn.frozen.FrozenEstimator`` is used as
         it is, not refitted: one pretraining can then serve several
-        fine-tunings.
+        fine-tunings. ``partial_fit`` uses only such a frozen pretrainer and
+        otherwise skips pretraining with a warning (it would see the first
+        chunk only): for streamed data, fit a DBN by ``partial_fit`` over
+        the chunks first and pass ``FrozenEstimator(dbn)``.
     checkpoint_dir : str, path or None, default=None
         Where to save the training state after every epoch (atomically, with
         a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
