@@ -53,6 +53,7 @@ import scipy.sparse as sp
 
 from ._kernels import blas
 from ._kernels import rbm as _k
+from ._param_validation import resolve
 
 __all__ = ["Units", "BernoulliUnits", "GaussianUnits", "ReLUUnits", "get_units"]
 
@@ -280,15 +281,4 @@ def get_units(units, role="hidden"):
     role : {"hidden", "visible"}
         Used only in error messages.
     """
-    if isinstance(units, Units):
-        return units
-    if isinstance(units, str):
-        try:
-            return _REGISTRY[units]()
-        except KeyError:
-            raise ValueError(
-                f"{role}_unit must be one of {sorted(_REGISTRY)}; got {units!r}."
-            ) from None
-    raise TypeError(
-        f"{role}_unit must be a string or a Units instance; got {type(units).__name__}."
-    )
+    return resolve(units, _REGISTRY, f"{role}_unit", Units)
