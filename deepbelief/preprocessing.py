@@ -394,7 +394,7 @@ def _is_pandas(obj):
 
 
 def _missing_rows_pandas(obj):
-    bad = np.asarray(obj.isna(), dtype=bool)
+    bad = np.array(obj.isna(), dtype=bool)  # a copy: pandas may hand out read-only views
     if bad.ndim == 2:
         bad = bad.any(axis=1)
     frame = obj.to_frame() if bad.ndim == 1 and hasattr(obj, "to_frame") else obj
