@@ -10,17 +10,19 @@ parametric activations (``"prelu"``, ``"maxout"``), ``augment``,
 stacked autoencoder whose weights initialise the hidden layers) and a
 ``dtype`` (float32 by default).
 
-The matrix products run on numpy's BLAS into preallocated buffers, the
+The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, the
+estimators' one product function) into preallocated buffers, the
 elementwise work in fused single-threaded Numba kernels or in-place numpy
 ufuncs; each layer is updated as soon as its gradient is known, while its
-weights are in cache; an epoch does not copy the training data
-(mini-batches are gathered into one reused buffer).
+weights are in cache; an epoch does not copy the training data (mini-batches
+are gathered into one reused buffer).
 
-Thread counts: the products use numpy's OpenBLAS thread pool (set it with
+Thread counts: the products use scipy's OpenBLAS thread pool (set it with
 ``threadpoolctl.threadpool_limits(n, user_api="blas")`` or
 ``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
 """
 
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -36,18 +38,20 @@ from sklearn.utils.validation import (_check_sample_weight, check_is_fitted, col
 
 from . import training
 from ._docs import inherit_parameters
+from ._kernels import blas
 from ._lbfgs import WeightedLoss, fit_lbfgs
 from ._kernels import mlp as _k
-from .nn.activations import Activation, get_activation
-from .nn.initializers import get_initializer
+from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
+                                Interval, LayerSizes, Options, PerLayer, Rule, per_layer,
+                                validate_params)
+from .nn.activations import ACTIVATIONS, Activation, get_activation
+from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import (ACTIVATION_LAYERS, Dense, Dropout, Maxout, Network, PReLU,
                         make_activation_layer)
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, Poisson, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
-from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, Schedule,
-                           get_momentum_schedule, get_schedule)
-from .stack import check_layer_sizes
-from .stack import per_layer as _per_layer
+from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, get_momentum_schedule,
+                           get_schedule)
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -94,29 +98,11 @@ def _stable_repr(value):
     return text
 
 
-def _check_fraction(name, value, high_open=True):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    if not (0 <= value < 1 if high_open else 0 <= value <= 1):
-        raise ValueError(f"{name} must be in [0, 1); got {value}.")
-    return float(value)
+def _dtype_key(dtype):
+    return dtype if isinstance(dtype, str) else np.dtype(dtype).name
 
 
-def _check_real(name, value, low=0.0, low_open=False):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    if (value <= low) if low_open else (value < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; "
-                         f"got {value}.")
-    return float(value)
-
-
-def _check_int(name, value, low=1):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}.")
-    return int(value)
+_FRACTION = Interval(Real, 0, 1, closed="left")
 
 
 def _not_lbfgs(est):
@@ -375,73 +361,71 @@ class _BaseMLP(BaseEstimator):
     # ------------------------------------------------------------------
     # parameter validation
 
-    def _hidden_sizes(self):
-        return check_layer_sizes(self.hidden_layer_sizes, allow_empty=True)
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerSizes(allow_empty=True)],
+        "activation": [PerLayer(Options(str, set(ACTIVATIONS) | set(ACTIVATION_LAYERS)),
+                                InstanceOf((Activation, PReLU, Maxout),
+                                           "an Activation, PReLU or Maxout"))],
+        "solver": [Options(str, set(_SOLVER_ARGS) | {"lbfgs"})],
+        "alpha": [Interval(Real, 0, None)],
+        "batch_size": [Interval(Integral, 1, None), Options(str, {"auto", "full"})],
+        "learning_rate": [Options(str, {"constant", "invscaling", "adaptive"}
+                                  | set(SCHEDULES)), Callable()],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None)],
+        "max_iter": [Interval(Integral, 1, None)],
+        "shuffle": [BOOL],
+        "random_state": RANDOM_STATE,
+        "tol": [Interval(Real, 0, None)],
+        "verbose": [Interval(Integral, 0, None), BOOL],
+        "warm_start": [BOOL],
+        "momentum": [_FRACTION, Callable()],
+        "nesterovs_momentum": [BOOL],
+        "early_stopping": [BOOL],
+        "validation_fraction": [_FRACTION],
+        "beta_1": [_FRACTION],
+        "beta_2": [_FRACTION],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        # np.inf: never stop for want of improvement, as in scikit-learn
+        "n_iter_no_change": [Interval(Integral, 1, None), Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None)],
+        "rho": [_FRACTION],
+        "init": [Options(str, set(INITIALIZERS) | {"auto"}), Callable()],
+        "l1": [Interval(Real, 0, None)],
+        "dropout": [PerLayer(_FRACTION)],
+        "input_dropout": [_FRACTION],
+        "max_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "augment": [None, Callable()],
+        "pretrainer": [HasMethods("fit", kind="an estimator with fit"), None],
+        "checkpoint_dir": PATH,
+        # None follows the input, as scikit-learn does
+        "dtype": [Rule(lambda v: _dtype_key(v) in _DTYPES, "'float32' or 'float64'"), None],
+    }
 
-    def _check_params(self):
-        self._sizes = self._hidden_sizes()
-        n_hidden = len(self._sizes)
-        if not isinstance(self.solver, str) or self.solver not in (*_SOLVER_ARGS, "lbfgs"):
-            raise ValueError(f"solver must be one of {sorted([*_SOLVER_ARGS, 'lbfgs'])}; "
-                             f"got {self.solver!r}.")
-        _check_real("alpha", self.alpha)
-        _check_real("l1", self.l1)
-        _check_real("learning_rate_init", self.learning_rate_init, low_open=True)
-        _check_real("power_t", self.power_t)
-        _check_int("max_iter", self.max_iter)
-        if not (isinstance(self.n_iter_no_change, Real) and self.n_iter_no_change == np.inf):
-            _check_int("n_iter_no_change", self.n_iter_no_change)
-        _check_int("max_fun", self.max_fun)
-        _check_real("tol", self.tol)
-        if not callable(self.momentum):
-            _check_fraction("momentum", self.momentum)
-        _check_fraction("validation_fraction", self.validation_fraction)
+    def _validate_params(self):
+        validate_params(self)
+
+    def _check_param_combinations(self):
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError("validation_fraction must be > 0 when early_stopping "
                              "is True; got 0.")
-        for name in ("beta_1", "beta_2", "rho"):
-            _check_fraction(name, getattr(self, name))
-        _check_real("epsilon", self.epsilon, low_open=True)
-        self._dropouts = [_check_fraction("dropout", p)
-                          for p in _per_layer(self.dropout, n_hidden, "dropout")]
-        _check_fraction("input_dropout", self.input_dropout)
-        if self.max_norm is not None:
-            _check_real("max_norm", self.max_norm, low_open=True)
-        self._activations = _per_layer(self.activation, n_hidden, "activation")
-        for spec in self._activations:
-            make_activation_layer(spec)
-        if isinstance(self.init, str) and self.init == "auto":
-            self._inits = [get_initializer(_AUTO_INIT.get(_activation_name(a),
-                                                          "glorot_uniform"))
-                           for a in self._activations]
-            self._out_init = get_initializer("glorot_uniform")
+
+    def _hidden_sizes(self):
+        return LayerSizes(allow_empty=True).resolve(self.hidden_layer_sizes)
+
+    def _resolve_layers(self):
+        """The per-layer settings of a fit, from the validated parameters; what
+        they give is kept with the fitted arrays, so that predicting reads it
+        and no parameter."""
+        self._sizes = self._hidden_sizes()
+        n_hidden = len(self._sizes)
+        self._dropouts = [float(p) for p in per_layer(self.dropout, n_hidden, "dropout")]
+        self._activations = per_layer(self.activation, n_hidden, "activation")
+        if self.dtype is None:  # follow the input (set when X is validated)
+            self._dtype = (self.coefs_[0].dtype if getattr(self, "coefs_", None)
+                           else None)
         else:
-            self._inits = [get_initializer(self.init)] * n_hidden
-            self._out_init = self._inits[0] if n_hidden else get_initializer(self.init)
-        lr = self.learning_rate
-        if not (isinstance(lr, Schedule) or callable(lr) or lr in
-                ("constant", "invscaling", "adaptive", *SCHEDULES)):
-            raise ValueError(
-                "learning_rate must be 'constant', 'invscaling', 'adaptive', one of "
-                f"{sorted(SCHEDULES)}, a Schedule or a callable; got {lr!r}."
-            )
-        if self.augment is not None and not callable(self.augment):
-            raise TypeError("augment must be a callable augment(X, random_state=rng) "
-                            f"or None; got {type(self.augment).__name__}.")
-        pre = self.pretrainer
-        if not (pre is None or hasattr(pre, "fit")
-                or (isinstance(pre, str) and pre in self._pretrainer_options)):
-            raise TypeError("pretrainer must be an estimator with fit and "
-                            f"layer_weights_; got {type(self.pretrainer).__name__}.")
-        if self.dtype is None:  # follow the input, as scikit-learn does
-            self._dtype = (self.coefs_[0].dtype if hasattr(self, "coefs_")
-                           and self.coefs_ else None)
-        else:
-            key = self.dtype if isinstance(self.dtype, str) else np.dtype(self.dtype).name
-            if key not in _DTYPES:
-                raise ValueError("dtype must be 'float32', 'float64' or None; got "
-                                 f"{self.dtype!r}.")
-            self._dtype = np.dtype(_DTYPES[key])
+            self._dtype = np.dtype(_DTYPES[_dtype_key(self.dtype)])
         if self.solver == "lbfgs":
             self._check_lbfgs()
 
@@ -460,6 +444,20 @@ class _BaseMLP(BaseEstimator):
             raise ValueError("solver='lbfgs' cannot be combined with "
                              + ", ".join(clashes)
                              + "; use solver='adam' or 'sgd' for these options.")
+
+    def _initializers(self):
+        """(hidden layers' initialisers, output layer's initialiser)."""
+        n_hidden = len(self._sizes)
+        if isinstance(self.init, str) and self.init == "auto":
+            inits = [get_initializer(_AUTO_INIT.get(_activation_name(a), "glorot_uniform"))
+                     for a in self._activations]
+            return inits, get_initializer("glorot_uniform")
+        inits = [get_initializer(self.init)] * n_hidden
+        return inits, inits[0] if n_hidden else get_initializer(self.init)
+
+    def _loss_type(self):
+        """The loss class of the output layer."""
+        return self._loss_class
 
     def _momentum_at(self, epoch):
         """The momentum of one epoch: the float, or the schedule's value."""
@@ -495,16 +493,17 @@ class _BaseMLP(BaseEstimator):
             if self._dropouts[i]:
                 layers.append(Dropout(self._dropouts[i]))
         layers.append(Dense(self.coefs_[-1], self.intercepts_[-1]))
-        return Network(layers, self._loss_class())
+        return Network(layers, self._loss_type()())
 
     def _initialize(self, n_features, n_outputs, rng):
         dtype = self._dtype
+        inits, out_init = self._initializers()
         fan_in = n_features
         self.coefs_, self.intercepts_, self.activation_params_ = [], [], []
         for i, spec in enumerate(self._activations):
             act = make_activation_layer(spec)
             width = act.width_in(self._sizes[i])
-            self.coefs_.append(self._inits[i]((fan_in, width), rng, dtype=dtype))
+            self.coefs_.append(inits[i]((fan_in, width), rng, dtype=dtype))
             self.intercepts_.append(np.zeros(width, dtype=dtype))
             if isinstance(act, PReLU):
                 act.init_params(self._sizes[i], dtype)
@@ -512,11 +511,11 @@ class _BaseMLP(BaseEstimator):
             else:
                 self.activation_params_.append(np.zeros(0, dtype=dtype))
             fan_in = self._sizes[i]
-        self.coefs_.append(self._out_init((fan_in, n_outputs), rng, dtype=dtype))
+        self.coefs_.append(out_init((fan_in, n_outputs), rng, dtype=dtype))
         self.intercepts_.append(np.zeros(n_outputs, dtype=dtype))
         self.n_layers_ = len(self._sizes) + 2
         self.n_outputs_ = n_outputs
-        self.out_activation_ = self._loss_class.activation.name
+        self.out_activation_ = self._loss_type().activation.name
         if self.out_activation_ == "sigmoid":
             self.out_activation_ = "logistic"
 
@@ -548,6 +547,10 @@ class _BaseMLP(BaseEstimator):
                 "without this warning.", UserWarning, stacklevel=4)
             return
         pre = self._resolve_pretrainer()
+        if (self.checkpoint_dir is not None and hasattr(pre, "get_params")
+                and pre.get_params(deep=False).get("checkpoint_dir", False) is None):
+            pre.set_params(checkpoint_dir=os.path.join(os.fspath(self.checkpoint_dir),
+                                                       "pretrainer"))
         replace_constant = isinstance(self.pretrainer, str)
         pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
         weights = getattr(pre, "layer_weights_", None)
@@ -590,7 +593,8 @@ class _BaseMLP(BaseEstimator):
             if not isinstance(spec, (str, Activation)) or spec in ACTIVATION_LAYERS:
                 return len(weights)  # parametric units: no plain forward to check
             with np.errstate(over="ignore", invalid="ignore"):
-                H = get_activation(spec).forward(H @ W + b)
+                Z = blas.gemm(H, W, np.empty((H.shape[0], W.shape[1])))
+                H = get_activation(spec).forward(Z + b)
             if training.mostly_constant(H):
                 std = float(np.median(H.std(axis=0)))
                 if not replace_constant:
@@ -644,20 +648,18 @@ class _BaseMLP(BaseEstimator):
     def _evaluate(self, net, X, Y, chunk=1024):
         """(summed loss, errors) of the network on ``X`` without dropout."""
         net.allocate(min(chunk, max(1, X.shape[0])), self._dtype)
-        step = net._batch_size
         loss = errors = 0.0
-        for start in range(0, X.shape[0], step):
-            xb = X[start:start + step]
-            xb = xb.toarray() if hasattr(xb, "toarray") else xb
-            Z = net.forward(np.ascontiguousarray(xb, dtype=self._dtype))
-            yb = np.ascontiguousarray(Y[start:start + step], dtype=self._dtype)
+        for rows, xb in training.row_chunks(X, net._batch_size, self._dtype):
+            Z = net.forward(xb)
+            yb = np.ascontiguousarray(Y[rows], dtype=self._dtype)
             l_b, e_b = net.loss.delta(Z, yb, 1.0)
             loss += l_b
             errors += e_b
         return loss, errors
 
     def _fit(self, X, y, incremental=False, classes=None, sample_weight=None):
-        self._check_params()
+        self._validate_params()
+        self._resolve_layers()
         first = not (incremental or self.warm_start) or not hasattr(self, "coefs_")
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True: it "
@@ -744,6 +746,12 @@ class _BaseMLP(BaseEstimator):
             task.val_weights = sample_weight[val_idx] if early else None
         checkpointer = fp = None
         start_epoch = getattr(self, "_epochs_done", self.n_iter_) if not first else 0
+        # Pretraining comes first: with checkpoint_dir it checkpoints itself
+        # (in checkpoint_dir/pretrainer) and, when resumed, reloads its last
+        # state instead of training again, so a resumed fit has pretrainer_;
+        # the fine-tuning checkpoint then replaces the weights it set.
+        if first and self.pretrainer is not None and start_epoch == 0:
+            self._apply_pretrainer(X[train_idx] if early else X, incremental)
         if self.checkpoint_dir is not None and not incremental:
             checkpointer = training.Checkpointer(self.checkpoint_dir)
             fp = training.fingerprint(self, [X, Y])
@@ -751,8 +759,6 @@ class _BaseMLP(BaseEstimator):
                                       history=self.history_, stopper=stopper)
             if resumed is not None:
                 start_epoch = self.n_iter_ = resumed
-        if first and self.pretrainer is not None and start_epoch == 0:
-            self._apply_pretrainer(X[train_idx] if early else X, incremental)
 
         if incremental:
             end_epoch = start_epoch + 1
@@ -951,24 +957,11 @@ class _BaseMLP(BaseEstimator):
 
     def _forward(self, X):
         check_is_fitted(self, "coefs_")
-        self._check_params()
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=self.coefs_[0].dtype, reset=False)
+        dtype = self.coefs_[0].dtype
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=dtype, reset=False)
         if hasattr(X, "tocsr"):
             X = X.tocsr()
-        self._dtype = self.coefs_[0].dtype
-        net = self._build_network(self._dtype)
-        n = X.shape[0]
-        chunk = 1024
-        net.allocate(min(chunk, max(n, 1)), self._dtype)
-        out = np.empty((n, self.n_outputs_), dtype=self._dtype)
-        step = net._batch_size
-        for start in range(0, n, step):
-            xb = X[start:start + step]
-            xb = xb.toarray() if hasattr(xb, "toarray") else xb
-            Z = net.forward(np.ascontiguousarray(xb, dtype=self._dtype))
-            net.loss.output(Z, out=out[start:start + step])
-        return out
+        return self._build_network(dtype).predict(X, chunk_size=1024)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1023,7 +1016,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Shuffle the samples every epoch.
     random_state : int, RandomState, Generator or None, default=None
     tol : float, default=1e-4
-    verbose : bool, default=False
+    verbose : bool or int, default=False
         One line per epoch.
     warm_start : bool, default=False
     momentum : float or callable, default=0.9
@@ -1044,6 +1037,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's parameters (``epsilon`` also Adagrad's and RMSProp's).
     n_iter_no_change : int or np.inf, default=10
+        Epochs without improvement before stopping; ``np.inf`` never stops
+        early (nor lowers an ``"adaptive"`` rate), as in scikit-learn.
     max_fun : int, default=15000
         Most loss evaluations of ``solver="lbfgs"``.
     rho : float, default=0.9
@@ -1143,8 +1138,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     True
     """
 
-    _loss_class = CrossEntropy
-
     def _encode_targets(self, y, first, classes=None):
         check_classification_targets(y)
         if first:
@@ -1165,16 +1158,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 raise ValueError(f"y has classes {sorted(set(labels) - set(self.classes_))}"
                                  f" not seen in the first fit (classes_ = "
                                  f"{list(self.classes_)}).")
-        self._loss_class = (CrossEntropy if self._label_binarizer.y_type_ == "multiclass"
-                            else BinaryCrossEntropy)
         return np.ascontiguousarray(self._label_binarizer.transform(y), dtype=self._dtype)
 
-    def _check_params(self):
-        super()._check_params()
-        if hasattr(self, "_label_binarizer"):
-            self._loss_class = (CrossEntropy
-                                if self._label_binarizer.y_type_ == "multiclass"
-                                else BinaryCrossEntropy)
+    def _loss_type(self):
+        """Softmax and cross-entropy for one label per sample; independent
+        sigmoids for binary and multilabel targets."""
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        return CrossEntropy if multiclass else BinaryCrossEntropy
 
     def fit(self, X, y, sample_weight=None):
         """Fit the network to ``X`` and labels ``y``.
@@ -1292,16 +1282,19 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             checkpoint_dir=checkpoint_dir, dtype=dtype)
         self.loss = loss
 
-    def _check_params(self):
-        super()._check_params()
+    def _validate_params(self):
+        super()._validate_params()
         loss = getattr(self, "loss", "squared_error")  # DBNRegressor has no loss
         if not isinstance(loss, str) or loss not in ("squared_error", "poisson"):
             raise ValueError("loss must be 'squared_error' or 'poisson'; got "
                              f"{loss!r}.")
-        self._loss_class = Poisson if loss == "poisson" else SquaredError
+
+    def _loss_type(self):
+        loss = getattr(self, "loss", "squared_error")
+        return Poisson if loss == "poisson" else SquaredError
 
     def _encode_targets(self, y, first, classes=None):
-        if self._loss_class is Poisson and np.any(np.asarray(y) < 0):
+        if self._loss_type() is Poisson and np.any(np.asarray(y) < 0):
             raise ValueError("loss='poisson' needs non-negative targets; y has values "
                              f"down to {np.min(y)}.")
         self._y_ndim = y.ndim if first else getattr(self, "_y_ndim", y.ndim)

@@ -63,7 +63,6 @@ from .nn import initializers as _initializers
 from .nn import layers as _layers
 from .nn import losses as _losses
 from .nn import optimizers as _optimizers
-from .nn import regularizers as _regularizers
 from .nn import schedules as _schedules
 
 __all__ = ["FORMAT_VERSION", "save", "load", "read_header", "skops_trusted_types",
@@ -77,7 +76,7 @@ _CHECKSUM = "__checksum__"
 
 _OUR_MODULES = (_rbm, _dbn, _mlp, _autoencoder, _preprocessing, _augmentation, _training,
                 _units, _activations, _initializers, _layers, _losses, _optimizers,
-                _regularizers, _schedules)
+                _schedules)
 # Modules whose classes are never model state.
 _NOT_MODEL_STATE = ("deepbelief.persistence", "deepbelief.cli", "deepbelief.__main__",
                     "deepbelief.plotting")
@@ -745,7 +744,7 @@ def _sklearn_mlp(model):
 
     check_is_fitted(model, "coefs_")
     n_hidden = len(model.coefs_) - 1
-    specs = _mlp._per_layer(model.activation, n_hidden, "activation")
+    specs = _mlp.per_layer(model.activation, n_hidden, "activation")
     keys = []
     for i, spec in enumerate(specs):
         key = _activation_key(spec)

@@ -6,10 +6,13 @@ attributes, methods, shapes and dtypes), several times faster, with the
 training options of the RBM literature as keyword-only extras.
 ``GaussianBernoulliRBM`` has real-valued visible units.
 
-The training loop follows STYLE.md's three tiers: ``fit`` validates; the
-driver (``_Trainer``) owns the mini-batch buffers and calls BLAS for the
-five matrix products of a CD-1 step; Numba kernels fuse everything between
-the products (bias adds, logistic, sampling, the gradient's reductions).
+Three tiers: ``fit`` validates; the engine (``deepbelief.engine.RBMEngine``,
+built around the fitted arrays, with a sampler from ``deepbelief.samplers``)
+owns the mini-batch buffers and calls scipy's BLAS through
+``deepbelief._kernels.blas`` for the four matrix products of a CD-1 step
+(``v W^T``, ``h W``, ``v' W^T`` and one weight update for both phases'
+statistics); Numba kernels fuse everything between the products (bias
+adds, logistic, sampling, the gradient's reductions).
 """
 
 import warnings
@@ -24,9 +27,14 @@ from ._docs import inherit_parameters
 from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
-from .nn.initializers import get_initializer
-from .nn.schedules import get_momentum_schedule
+from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, InstanceOf, Interval,
+                                Options, Rule, check, validate_params)
+from .engine import RBMEngine
+from .nn.initializers import INITIALIZERS, get_initializer
+from .nn.schedules import SCHEDULES, get_momentum_schedule, get_schedule
+from .samplers import SAMPLERS as _SAMPLERS
 from .training import (
+    N_MONITOR,
     Checkpointer,
     EarlyStopping,
     FitHealth,
@@ -39,75 +47,32 @@ from .training import (
     make_generator,
     column_means,
     resume,
+    row_chunks,
     split_rows,
 )
-from .units import BernoulliUnits, GaussianUnits, get_units
+from .units import _REGISTRY as _UNITS
+from .units import BernoulliUnits, GaussianUnits, Units, get_units
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
 
-# Rows of training data used to monitor reconstruction error, pseudo-
-# likelihood and free energy each epoch: enough for a stable average,
-# few enough to cost a small fraction of an epoch.
-_N_MONITOR = 1000
-# Rows processed at once by transform, free_energy and the like, so that
-# memory stays bounded on large (or sparse) inputs.
-_CHUNK = 4096
-
-
 # How the visible units of the negative phase's last Gibbs step are set.
 _RECONSTRUCTIONS = ("sample", "mean")
-# Running-average factor of the hidden offsets of a centred RBM
-# (Melchior, Fischer & Wiskott 2016 use 0.01).
-_OFFSET_RATE = 0.01
 
 
-# Training samplers: the name of the method that runs each negative phase.
-_SAMPLERS = {
-    "cd": "_negative_cd",
-    "pcd": "_negative_pcd",
-    "fpcd": "_negative_fpcd",
-    "pt": "_negative_pt",
-}
+def _decreasing_betas(betas):
+    betas = np.asarray(betas, dtype=np.float64)
+    return (betas.ndim == 1 and betas.shape[0] >= 2 and betas[0] == 1.0
+            and np.all(np.diff(betas) < 0) and betas[-1] >= 0)
 
 
-def _check_number(name, value, low=None, high=None, low_open=False, integer=False,
-                  allow_none=False):
-    if value is None and allow_none:
-        return
-    kind = Integral if integer else Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        what = "an int" if integer else "a number"
-        raise TypeError(f"{name} must be {what}; got {type(value).__name__} {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value}.")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}; got {value}.")
+_INIT = [Options(str, set(INITIALIZERS)), Callable()]
+_SCHEDULE = [Options(str, set(SCHEDULES)), Callable()]
+_UNIT_TYPES = [Options(str, set(_UNITS)), InstanceOf(Units)]
 
 
 def _resolve_schedule(schedule):
     """``schedule(learning_rate_init, epoch, losses) -> rate`` from the parameter."""
-    from .nn.schedules import get_schedule
-
-    try:
-        return get_schedule(schedule)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"learning_rate_schedule: {exc}") from None
-
-
-class _Workspace:
-    """Buffers for one CD step, allocated once per fit and reused."""
-
-    def __init__(self, batch_size, n_chains, n_visible, n_hidden, dtype):
-        rows = batch_size + n_chains
-        self.SV = np.zeros((rows, n_visible), dtype=dtype)  # [v_data; v_model]
-        self.SH = np.zeros((rows, n_hidden), dtype=dtype)   # [h_data; h_model]
-        self.chain = np.zeros((batch_size, n_hidden), dtype=dtype)
-        self.pos_h = np.zeros(n_hidden)
-        self.neg_h = np.zeros(n_hidden)
-        self.grad_b = np.zeros(n_visible)
-        # Made on first use by the samplers that need them.
-        self.W_neg = None
-        self.pt_V = self.pt_X = self.pt_A = self.pt_energy = self.pt_row_beta = None
+    return get_schedule(schedule)
 
 
 class _RBMTask(TrainingTask):
@@ -117,26 +82,28 @@ class _RBMTask(TrainingTask):
 
     def __init__(self, rbm, X, batch_size, monitor, rows=None):
         self.rbm, self.X, self.monitor, self.rows = rbm, X, monitor, rows
-        self.name = type(rbm).__name__
+        self.name = getattr(rbm, "_log_name", type(rbm).__name__)
         self.learning_rate = rbm.learning_rate
         if rbm.verbose is True or rbm.verbose == 1:  # scikit-learn's line
             self.verbose_keys = ("pseudo_likelihood",)
-        n_chains = rbm.h_samples_.shape[0]
-        self.ws = _Workspace(batch_size, max(n_chains, batch_size), X.shape[1],
-                             rbm.n_components, rbm.components_.dtype)
+        self.batch_size = batch_size
+        self.engine = None  # built at the first epoch, after any resume
 
     def params(self):
         return self.rbm._parameters()
 
     def begin_epoch(self, epoch):
+        if self.engine is None:
+            self.engine = self.rbm._training_engine(self.batch_size)
         # A fresh seed stream per epoch: the generator's state at the end of
         # an epoch then determines everything after it, which makes resuming
         # from a checkpoint exact.
         self.seeds = SeedStream(self.rbm.random_state_)
 
     def step(self, idx, learning_rate, momentum):
-        V = gather_rows(self.X, idx if self.rows is None else self.rows[idx], self.ws.SV)
-        self.rbm._cd_step(self.ws, V.shape[0], learning_rate, momentum, self.seeds)
+        V = gather_rows(self.X, idx if self.rows is None else self.rows[idx],
+                        self.engine.workspace.SV)
+        self.engine.step(V, learning_rate, momentum, self.seeds)
 
     def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
         self.rbm._n_epochs_done = epoch + 1
@@ -160,7 +127,10 @@ class _RBMTask(TrainingTask):
         return lazy
 
     def set_lazy(self, name, value):
-        setattr(self.rbm, name, value)
+        if name == "_velocity":
+            self.rbm._velocity = value
+        else:  # the sampler's (fast parameters, tempered replicas)
+            self.rbm._sampler.load_state({name: value})
 
     def generators(self):
         return {"rng": self.rbm.random_state_}
@@ -232,77 +202,57 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     # ------------------------------------------------------------ validation
 
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None)],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None), Options(str, {"full"})],
+        "n_iter": [Interval(Integral, 0, None)],
+        "verbose": [Interval(Integral, 0, None), BOOL],
+        "random_state": RANDOM_STATE,
+        "k": [Interval(Integral, 1, None)],
+        "persistent": [BOOL],
+        "momentum": [Interval(Real, 0, 1, closed="left"), Options(str, {"classic"})],
+        "weight_decay": [Interval(Real, 0, None)],
+        "l1": [Interval(Real, 0, None)],
+        "sparsity_target": [Interval(Real, 0, 1, closed="right")],
+        "sparsity_cost": [Interval(Real, 0, None)],
+        "init": _INIT,
+        "learning_rate_schedule": _SCHEDULE,
+        "hidden_unit": _UNIT_TYPES,
+        "validation_fraction": [None, Interval(Real, 0, 1, closed="left")],
+        "early_stopping": [BOOL],
+        "n_iter_no_change": [Interval(Integral, 1, None)],
+        "tol": [Interval(Real, 0, None)],
+        "checkpoint_dir": PATH,
+        "sampler": [None, Options(str, set(_SAMPLERS))],
+        "fast_learning_rate": [None, Interval(Real, 0, None)],
+        "fast_decay": [Interval(Real, 0, 1, closed="both")],
+        "pt_betas": [Interval(Integral, 2, None),
+                     Rule(_decreasing_betas, "a decreasing sequence of at least 2 inverse "
+                          "temperatures from 1 down to >= 0", types=(list, tuple, np.ndarray),
+                          kind="a sequence of numbers")],
+        "reconstruction": [Options(str, _RECONSTRUCTIONS)],
+        "centering": [BOOL],
+    }
+
     def _validate_params(self):
-        _check_number("n_components", self.n_components, low=1, integer=True)
-        _check_number("learning_rate", self.learning_rate, low=0, low_open=True)
-        if not (isinstance(self.batch_size, str) and self.batch_size == "full"):
-            _check_number("batch_size", self.batch_size, low=1, integer=True)
-        _check_number("n_iter", self.n_iter, low=0, integer=True)
-        if not isinstance(self.verbose, (bool, np.bool_)):  # True is verbose=1
-            _check_number("verbose", self.verbose, low=0, integer=True)
-        _check_number("k", self.k, low=1, integer=True)
-        if not isinstance(self.persistent, (bool, np.bool_)):
-            raise TypeError(f"persistent must be a bool; got {self.persistent!r}.")
-        if self.momentum != "classic":
-            _check_number("momentum", self.momentum, low=0, high=1)
-            if self.momentum >= 1:
-                raise ValueError(f"momentum must be < 1; got {self.momentum}.")
-        _check_number("weight_decay", self.weight_decay, low=0)
-        _check_number("l1", self.l1, low=0)
-        _check_number("sparsity_target", self.sparsity_target, low=0, high=1, low_open=True)
-        _check_number("sparsity_cost", self.sparsity_cost, low=0)
-        _check_number("validation_fraction", self.validation_fraction, low=0,
-                      high=1, allow_none=True)
-        if self.validation_fraction is not None and self.validation_fraction >= 1:
-            raise ValueError(
-                f"validation_fraction must be < 1; got {self.validation_fraction}."
-            )
+        validate_params(self)
+
+    def _check_param_combinations(self):
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError(
                 "early_stopping needs validation data; validation_fraction must be "
                 "> 0 (or None for 0.1); got 0."
             )
-        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
-        _check_number("tol", self.tol, low=0)
-        get_units(self.hidden_unit, "hidden")
-        self._validate_sampler()
-        if self.reconstruction not in _RECONSTRUCTIONS:
-            raise ValueError(f"reconstruction must be one of {list(_RECONSTRUCTIONS)}; "
-                             f"got {self.reconstruction!r}.")
         if self.reconstruction == "mean" and self._sampler_name() != "cd":
             raise ValueError(
                 'reconstruction="mean" needs chains started at the data (sampler="cd" '
                 f"or persistent=False); got sampler {self._sampler_name()!r}, whose "
                 "persistent chains must be sampled.")
-        if not isinstance(self.centering, (bool, np.bool_)):
-            raise TypeError(f"centering must be a bool; got {self.centering!r}.")
         if self.centering and not self._visible.binary:
             raise ValueError(
                 "centering needs binary visible units; standardise real-valued data "
                 "instead (StandardScaler), which gives it the zero mean centring would.")
-        get_initializer(self.init)
-        _resolve_schedule(self.learning_rate_schedule)
-
-    def _validate_sampler(self):
-        if self.sampler is not None and self.sampler not in _SAMPLERS:
-            raise ValueError(f"sampler must be None or one of {sorted(_SAMPLERS)}; got "
-                             f"{self.sampler!r}.")
-        _check_number("fast_learning_rate", self.fast_learning_rate, low=0,
-                      allow_none=True)
-        _check_number("fast_decay", self.fast_decay, low=0, high=1)
-        if isinstance(self.pt_betas, Integral) and not isinstance(self.pt_betas, bool):
-            _check_number("pt_betas", self.pt_betas, low=2, integer=True)
-        else:
-            try:
-                betas = np.asarray(self.pt_betas, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"pt_betas must be an int or a sequence of numbers; got "
-                                f"{self.pt_betas!r}.") from None
-            if (betas.ndim != 1 or betas.shape[0] < 2 or betas[0] != 1.0
-                    or np.any(np.diff(betas) >= 0) or betas[-1] < 0):
-                raise ValueError("pt_betas must be a decreasing sequence of at least 2 "
-                                 f"inverse temperatures from 1 down to >= 0; got "
-                                 f"{self.pt_betas!r}.")
         if self._sampler_name() == "pt" and not (self._visible.binary
                                                   and self._hidden.binary):
             raise ValueError(
@@ -426,8 +376,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._velocity_b = np.zeros(n_features)
         self._velocity_c = np.zeros(n_hidden)
         self._q = np.full(n_hidden, float(self.sparsity_target))
-        self._fast_W = self._fast_b = self._fast_c = None
-        self._pt_hidden = None
+        self._sampler = self._make_sampler()
         self._n_epochs_done = 0
         self._initialize_extra(n_features, dtype)
 
@@ -442,15 +391,16 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.hidden_offset_ = np.full(self.n_components, 0.5)
         p = np.clip(mean, 1e-3, 1.0 - 1e-3)
         W = self.components_.astype(np.float64)
-        self.intercept_visible_[...] = np.log(p / (1.0 - p)) - self.hidden_offset_ @ W
-        self.intercept_hidden_[...] = -(W @ mean)
+        self.intercept_visible_[...] = (np.log(p / (1.0 - p))
+                                        - blas.vecmat(self.hidden_offset_, W))
+        self.intercept_hidden_[...] = -blas.matvec(W, mean)
 
     def _initialize_extra(self, n_features, dtype):
         """Hook for subclasses with more parameters."""
 
     def _prepare_monitor(self, X, train_rows, val_rows, rng):
         n = X.shape[0] if train_rows is None else len(train_rows)
-        idx = np.sort(rng.choice(n, size=min(n, _N_MONITOR), replace=False))
+        idx = np.sort(rng.choice(n, size=min(n, N_MONITOR), replace=False))
         self._monitor = self._dense(X[idx if train_rows is None else train_rows[idx]])
         self._validation = None if val_rows is None else self._dense(X[val_rows])
         n_features = X.shape[1]
@@ -502,7 +452,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         reconstruction error or exploded weights (see FitHealth)."""
         health = FitHealth(type(self).__name__, self.learning_rate)
         with np.errstate(over="ignore", invalid="ignore"):
-            H = self._hidden_means(self._monitor)
+            H = self._engine().hidden_means(self._monitor)
         remedy = ("" if self.centering or not self._visible.binary
                   else ", or centre the gradient (BernoulliRBM(centering=True))")
         health.units("the hidden layer", H, bounded=self._hidden.binary, remedy=remedy)
@@ -511,217 +461,73 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         health.weights("the weights", self.components_.T,
                        initial_rms=getattr(self, "_initial_rms", None))
 
-    def _cd_step(self, ws, n, lr, momentum, seeds):
-        """One update from the data rows ``ws.SV[:n]``, negative phase by the sampler."""
-        W = self.components_
-        b = self.intercept_visible_
-        c = self.intercept_hidden_
-        SV, SH = ws.SV, ws.SH
-        V0 = SV[:n]
-        self._to_hidden_input(V0)
-        blas.dot_nt(V0, W, SH[:n])
-        m = self._negative_phase(ws, n, seeds)
-        self._extra_gradients(ws, n, m, lr)
-        _k.hidden_statistics(SH[: n + m], n, m, ws.pos_h, ws.neg_h)
-        _k.column_mean_difference(SV[: n + m], n, m, ws.grad_b)
-        grad_c = ws.pos_h - ws.neg_h
-        if self.centering:
-            moved = self._centred_weight_update(ws, n + m, lr, momentum, grad_c)
-        else:
-            self._update_weights(ws, n + m, lr, momentum)
-        if self._sampler_name() == "fpcd":
-            self._update_fast_parameters(ws, n + m, grad_c)
-        if self.sparsity_cost > 0:
-            # Lee, Ekanadham & Ng (2008): pull a running average of each
-            # hidden unit's activation towards the target, through its bias.
-            self._q *= 0.9
-            self._q += 0.1 * ws.pos_h
-            grad_c -= self.sparsity_cost * (self._q - self.sparsity_target)
-        grad_b = self._visible_bias_gradient(ws.grad_b)
-        self._velocity_c *= momentum
-        self._velocity_c += lr * grad_c
-        self._velocity_b *= momentum
-        self._velocity_b += lr * grad_b
-        c += self._velocity_c.astype(c.dtype)
-        b += self._velocity_b.astype(b.dtype)
-        if self.centering:
-            moved_c, moved_b = moved
-            c -= moved_c.astype(c.dtype)
-            b -= moved_b.astype(b.dtype)
-            self.hidden_offset_ *= 1.0 - _OFFSET_RATE
-            self.hidden_offset_ += _OFFSET_RATE * ws.pos_h
-
-    def _centred_weight_update(self, ws, rows, lr, momentum, grad_c):
-        """The weight update of a centred RBM, in the plain parametrisation.
-
-        A centred RBM (Montavon & Mueller 2012; Melchior, Fischer & Wiskott
-        2016) has the energy ``-(v - mu)^T W^T (h - lam) - b'^T v - c'^T h``
-        with ``mu`` the data's mean and ``lam`` a running mean of the
-        hidden activations. It is the plain RBM with the same ``W``,
-        ``b = b' - W^T lam`` and ``c = c' - W mu``, so the model is kept in
-        the plain parameters and only the update is centred: the weight
-        gradient loses ``outer(grad_c, mu) + outer(lam, grad_b)``, and the
-        biases move by their plain gradients minus what the change of W
-        did to ``W mu`` and ``W^T lam``; those two shifts are returned.
-        """
-        W = self.components_
-        mu, lam = self.visible_offset_, self.hidden_offset_
-        mu_w, lam_w = mu.astype(W.dtype), lam.astype(W.dtype)
-        before_c, before_b = W @ mu_w, lam_w @ W
-        grad_b = self._visible_bias_gradient(ws.grad_b)
-        self._update_weights(ws, rows, lr, momentum, centred=(grad_c, grad_b))
-        return W @ mu_w - before_c, lam_w @ W - before_b
-
-    # ------------------------------------------------------------ samplers
+    # ------------------------------------------------------------ engine
     #
-    # Each negative phase finds SH[:n] = V0 W^T, turns it into the positive
-    # statistics, and fills SV[n:n + m] / SH[n:n + m] with m negative
-    # visible states and their hidden means; it returns m.
+    # The model's maths lives in RBMEngine (deepbelief.engine), the negative
+    # phases in the sampler classes (deepbelief.samplers); the estimator
+    # builds them around its fitted arrays.
 
     def _sampler_name(self):
         if self.sampler is None:
             return "pcd" if self.persistent else "cd"
         return self.sampler
 
-    def _negative_phase(self, ws, n, seeds):
-        return getattr(self, _SAMPLERS[self._sampler_name()])(ws, n, seeds)
-
-    def _negative_cd(self, ws, n, seeds):
-        H0 = ws.SH[:n]
-        chain = ws.chain[:n]
-        self._hidden.sample(H0, self.intercept_hidden_, H0, chain, seeds())
-        return self._gibbs_chain(ws, n, chain, seeds, self.components_,
-                                 self.intercept_visible_, self.intercept_hidden_)
-
-    def _negative_pcd(self, ws, n, seeds):
-        H0 = ws.SH[:n]
-        self._hidden.mean(H0, self.intercept_hidden_, H0)
-        return self._gibbs_chain(ws, n, self.h_samples_, seeds, self.components_,
-                                 self.intercept_visible_, self.intercept_hidden_)
-
-    def _gibbs_chain(self, ws, n, chain, seeds, W, b, c):
-        """k steps h -> v -> h of the chains in ``chain``, under (W, b, c)."""
-        hidden = self._hidden
-        m = chain.shape[0]
-        Vn = ws.SV[n : n + m]
-        Hn = ws.SH[n : n + m]
-        for step in range(self.k):
-            blas.dot_nn(chain, W, Vn)
-            if step == self.k - 1 and self.reconstruction == "mean":
-                self._visible_mean(Vn, Vn)  # "mean" implies cd, whose b is the model's
-            else:
-                self._sample_visible(Vn, Vn, seeds(), b)
-            self._to_hidden_input(Vn)
-            blas.dot_nt(Vn, W, Hn)
-            hidden.sample(Hn, c, Hn, chain, seeds())
-        return m
-
-    def _negative_fpcd(self, ws, n, seeds):
-        # Tieleman & Hinton (2009): the persistent chains run on the regular
-        # plus the fast parameters; the positive phase uses the regular ones.
-        H0 = ws.SH[:n]
-        self._hidden.mean(H0, self.intercept_hidden_, H0)
-        self._ensure_fast_parameters()
-        if ws.W_neg is None:
-            ws.W_neg = np.empty_like(self.components_)
-        np.add(self.components_, self._fast_W, out=ws.W_neg)
-        b = (self.intercept_visible_ + self._fast_b).astype(self.components_.dtype)
-        c = (self.intercept_hidden_ + self._fast_c).astype(self.components_.dtype)
-        return self._gibbs_chain(ws, n, self.h_samples_, seeds, ws.W_neg, b, c)
-
-    def _ensure_fast_parameters(self):
-        if getattr(self, "_fast_W", None) is None:
-            self._fast_W = np.zeros_like(self.components_)
-            self._fast_b = np.zeros(self.components_.shape[1])
-            self._fast_c = np.zeros(self.components_.shape[0])
-
-    def _update_fast_parameters(self, ws, rows, grad_c):
-        # fast = fast_decay * fast + fast_learning_rate * gradient, the
-        # weight gradient again as one product of the scaled statistics.
-        rate = self.learning_rate if self.fast_learning_rate is None else \
-            self.fast_learning_rate
-        blas.dot_tn(ws.SH[:rows], ws.SV[:rows], self._fast_W, alpha=rate,
-                    beta=self.fast_decay)
-        self._fast_b *= self.fast_decay
-        self._fast_b += rate * self._visible_bias_gradient(ws.grad_b)
-        self._fast_c *= self.fast_decay
-        self._fast_c += rate * grad_c
-
     def _pt_betas(self):
         if isinstance(self.pt_betas, Integral):
             return np.linspace(1.0, 0.0, int(self.pt_betas))
         return np.asarray(self.pt_betas, dtype=np.float64)
 
-    def _negative_pt(self, ws, n, seeds):
-        # Parallel tempering (Desjardins et al. 2010): R replicas of the m
-        # chains at inverse temperatures betas[0] = 1 > ... , all advanced
-        # by one product per layer; the beta = 1 replica gives the
-        # statistics, then neighbours swap states by the Metropolis rule.
-        H0 = ws.SH[:n]
-        self._hidden.mean(H0, self.intercept_hidden_, H0)
-        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
-        betas = self._pt_betas()
-        R, m = betas.shape[0], self.h_samples_.shape[0]
-        n_hidden, n_visible = W.shape
-        if getattr(self, "_pt_hidden", None) is None or self._pt_hidden.shape[0] != R * m:
-            self._pt_hidden = np.tile(self.h_samples_, (R, 1))
-        if ws.pt_V is None or ws.pt_V.shape[0] != R * m:
-            ws.pt_V = np.empty((R * m, n_visible), dtype=W.dtype)
-            ws.pt_X = np.empty((R * m, n_visible), dtype=W.dtype)
-            ws.pt_A = np.empty((R * m, n_hidden), dtype=W.dtype)
-            ws.pt_energy = np.empty(R * m)
-            ws.pt_row_beta = np.repeat(betas, m)
-        HR, VR, XR, AR = self._pt_hidden, ws.pt_V, ws.pt_X, ws.pt_A
-        for _ in range(self.k):
-            blas.dot_nn(HR, W, XR)
-            _k.tempered_visible_sample(XR, b, ws.pt_row_beta, VR, ws.pt_energy, seeds())
-            blas.dot_nt(VR, W, AR)
-            _k.tempered_hidden_sample(AR, c, ws.pt_row_beta, HR, ws.pt_energy, seeds())
-        ws.SV[n : n + m] = VR[:m]
-        self._hidden.mean(AR[:m], c, ws.SH[n : n + m])
-        _k.swap_replicas(HR, ws.pt_energy, betas, m, seeds())
-        self.h_samples_[...] = HR[:m]
-        return m
+    def _make_sampler(self):
+        """The sampler the parameters ask for, on the chains ``h_samples_``."""
+        name = self._sampler_name()
+        options = {"k": self.k, "reconstruction": self.reconstruction}
+        if name == "fpcd":
+            options["fast_learning_rate"] = (self.learning_rate
+                                             if self.fast_learning_rate is None
+                                             else self.fast_learning_rate)
+            options["fast_decay"] = self.fast_decay
+        elif name == "pt":
+            options["betas"] = self._pt_betas()
+        return _SAMPLERS[name](self.h_samples_, **options)
 
-    def _update_weights(self, ws, rows, lr, momentum, centred=None):
-        W = self.components_
-        SV, SH = ws.SV[:rows], ws.SH[:rows]
-        if momentum > 0:
-            if self._velocity is None:
-                self._velocity = np.zeros_like(W)
-            # velocity = momentum * velocity + lr * gradient, in the product
-            blas.dot_tn(SH, SV, self._velocity, alpha=lr, beta=momentum)
-            if centred is not None:
-                self._centre_gradient(self._velocity, lr, *centred)
-            _k.apply_velocity(W, self._velocity, lr * self.weight_decay, lr * self.l1)
-        else:
-            # W = (1 - lr * decay) W + lr * gradient, in the product
-            blas.dot_tn(SH, SV, W, alpha=lr, beta=1.0 - lr * self.weight_decay)
-            if centred is not None:
-                self._centre_gradient(W, lr, *centred)
-            if self.l1 > 0:
-                _k.l1_shrink(W, lr * self.l1)
+    def _visible_layer(self):
+        """The visible unit type with its fitted scale, if it has one."""
+        return self._visible
 
-    def _centre_gradient(self, M, lr, grad_c, grad_b):
-        _k.subtract_outer_pair(M, lr, grad_c, self.visible_offset_,
-                               self.hidden_offset_, grad_b)
+    def _engine(self):
+        """An RBMEngine around the fitted arrays (for inference)."""
+        return RBMEngine(self.components_, self.intercept_visible_,
+                         self.intercept_hidden_, self._visible_layer(), self._hidden)
 
-    # Hooks that GaussianBernoulliRBM overrides for its visible scale.
-    def _to_hidden_input(self, V):
-        """Turn visible states into what multiplies W (in place)."""
-
-    def _sample_visible(self, A, out, seed, bias=None):
-        bias = self.intercept_visible_ if bias is None else bias
-        self._visible.sample(A, bias, out, out, seed)
-
-    def _visible_mean(self, A, out):
-        self._visible.mean(A, self.intercept_visible_, out)
-
-    def _visible_bias_gradient(self, grad_b):
-        return grad_b
-
-    def _extra_gradients(self, ws, n, m, lr):
-        """Hook for gradients of extra parameters (before SH is scaled)."""
+    def _training_engine(self, batch_size):
+        """An RBMEngine that trains the fitted arrays in place, with buffers
+        for mini-batches of ``batch_size`` rows. The sampler is rebuilt from
+        the current parameters and takes over the previous one's state."""
+        previous = self.__dict__.get("_sampler")
+        if previous is not None:
+            state = previous.state_arrays()
+        else:  # a model saved before samplers were objects kept their state here
+            state = {name: value for name, value in vars(self).items()
+                     if name in ("_fast_W", "_fast_b", "_fast_c", "_pt_hidden")
+                     and value is not None}
+        self._sampler = self._make_sampler()
+        self._sampler.load_state(state)
+        if self._velocity is None and not (isinstance(self.momentum, Real)
+                                           and self.momentum == 0):
+            self._velocity = np.zeros_like(self.components_)
+        sparsity = None
+        if self.sparsity_cost > 0:
+            sparsity = (self.sparsity_cost, self.sparsity_target, self._q)
+        offsets = None
+        if self.centering:
+            offsets = (self.visible_offset_, self.hidden_offset_)
+        engine = RBMEngine(
+            self.components_, self.intercept_visible_, self.intercept_hidden_,
+            self._visible_layer(), self._hidden, self._sampler, offsets=offsets,
+            velocities=(self._velocity, self._velocity_b, self._velocity_c),
+            weight_decay=self.weight_decay, l1=self.l1, sparsity=sparsity)
+        engine.start(batch_size, self.h_samples_.shape[0])
+        return engine
 
     # ------------------------------------------------------------ state
 
@@ -741,7 +547,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _state_arrays(self):
         state = self._parameters()
-        state["h_samples_"] = self.h_samples_
+        state.update(self._sampler.state_arrays())
         state["_q"] = self._q
         state["_velocity_b"] = self._velocity_b
         state["_velocity_c"] = self._velocity_c
@@ -750,9 +556,6 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             state["hidden_offset_"] = self.hidden_offset_
         if self._velocity is not None:
             state["_velocity"] = self._velocity
-        for name in ("_fast_W", "_fast_b", "_fast_c", "_pt_hidden"):
-            if getattr(self, name, None) is not None:
-                state[name] = getattr(self, name)
         return state
 
     # ------------------------------------------------------------ monitoring
@@ -760,18 +563,19 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _epoch_metrics(self):
         metrics = {}
         mon = self._monitor
-        metrics["reconstruction_error"] = float(np.mean(self._reconstruction_error(mon)))
-        fe_train = float(np.mean(self._free_energy_dense(mon)))
+        engine = self._engine()
+        metrics["reconstruction_error"] = float(np.mean(engine.reconstruction_error(mon)))
+        fe_train = float(np.mean(engine.free_energy(mon)))
         metrics["free_energy"] = fe_train
-        pl = self._pseudo_likelihood_dense(mon, self._flip_monitor)
+        pl = engine.pseudo_likelihood(mon, self._flip_monitor)
         if pl is not None:
             metrics["pseudo_likelihood"] = float(np.mean(pl))
         if self._validation is not None:
             val = self._validation
-            err = float(np.mean(self._reconstruction_error(val)))
+            err = float(np.mean(engine.reconstruction_error(val)))
             metrics["validation_reconstruction_error"] = err
-            metrics["free_energy_gap"] = float(np.mean(self._free_energy_dense(val))) - fe_train
-            pl = self._pseudo_likelihood_dense(val, self._flip_validation)
+            metrics["free_energy_gap"] = float(np.mean(engine.free_energy(val))) - fe_train
+            pl = engine.pseudo_likelihood(val, self._flip_validation)
             if pl is not None:
                 metrics["validation_pseudo_likelihood"] = float(np.mean(pl))
                 metrics["validation_score"] = metrics["validation_pseudo_likelihood"]
@@ -779,67 +583,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 metrics["validation_score"] = -err
         return metrics
 
-    def _hidden_input(self, X):
-        """X W^T (dense output) for dense or sparse X already scaled."""
-        W = self.components_
-        if sp.issparse(X):
-            return np.ascontiguousarray((X @ W.T).astype(W.dtype, copy=False))
-        out = np.empty((X.shape[0], W.shape[0]), dtype=W.dtype)
-        return blas.dot_nt(np.ascontiguousarray(X, dtype=W.dtype), W, out)
-
-    def _scaled_visible(self, X):
-        """Visible data as it multiplies W (a scaled copy where needed)."""
-        return X
-
-    def _hidden_means(self, X):
-        A = self._hidden_input(self._scaled_visible(X))
-        self._hidden.mean(A, self.intercept_hidden_, A)
-        return A
-
-    def _visible_means_from_hidden(self, H):
-        W = self.components_
-        out = np.empty((H.shape[0], W.shape[1]), dtype=W.dtype)
-        blas.dot_nn(np.ascontiguousarray(H, dtype=W.dtype), W, out)
-        self._visible_mean(out, out)
-        return out
-
-    def _reconstruction_error(self, V):
-        R = self._visible_means_from_hidden(self._hidden_means(V))
-        out = np.empty(V.shape[0])
-        _k.squared_error_rows(V, R, out)
-        return out
-
-    def _free_energy_dense(self, V):
-        A = self._hidden_input(self._scaled_visible(V))
-        log_z = np.empty(V.shape[0])
-        self._hidden.log_partition(A, self.intercept_hidden_, log_z)
-        energy = np.empty(V.shape[0])
-        self._visible.energy(self._visible_energy_input(V), self._visible_energy_bias(),
-                             energy)
-        return energy - log_z
-
-    def _visible_energy_input(self, V):
-        return V
-
-    def _visible_energy_bias(self):
-        return self.intercept_visible_
-
-    def _visible_log_scale(self):
-        """log of the volume factor the visible scaling adds to Z (0 here)."""
-        return 0.0
-
-    def _pseudo_likelihood_dense(self, V, flip):
-        if not self._visible.binary:
-            return None
-        V_flipped = np.empty_like(V)
-        _k.flip_bits(V, flip, V_flipped)
-        fe = self._free_energy_dense(V)
-        fe_flipped = self._free_energy_dense(V_flipped)
-        return -V.shape[1] * np.logaddexp(0, -(fe_flipped - fe))
-
     def _chunks(self, X):
-        for start in range(0, X.shape[0], _CHUNK):
-            yield self._dense(X[start : start + _CHUNK])
+        return (block for _, block in row_chunks(X, dtype=self.components_.dtype))
 
     # ------------------------------------------------------------ public
 
@@ -862,11 +607,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                           dtype=(np.float64, np.float32))
         self._check_value_range(X)
         dtype = X.dtype
+        engine = self._engine()
         if sp.issparse(X):
-            X = X.astype(self.components_.dtype)
-            H = self._hidden_means(X)
+            H = engine.hidden_means(X.astype(self.components_.dtype))
         else:
-            H = np.concatenate([self._hidden_means(c) for c in self._chunks(X)])
+            H = np.concatenate([engine.hidden_means(c) for c in self._chunks(X)])
         return H.astype(dtype, copy=False)
 
     def free_energy(self, X):
@@ -885,7 +630,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
-        return np.concatenate([self._free_energy_dense(c) for c in self._chunks(X)])
+        engine = self._engine()
+        return np.concatenate([engine.free_energy(c) for c in self._chunks(X)])
 
     def reconstruct(self, X):
         """Mean-field reconstruction E[v | E[h | X]].
@@ -902,21 +648,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = validate_data(self, X, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
         dtype = X.dtype
+        engine = self._engine()
         R = np.concatenate([
-            self._visible_means_from_hidden(self._hidden_means(c)) for c in self._chunks(X)
+            engine.visible_means(engine.hidden_means(c)) for c in self._chunks(X)
         ])
         return R.astype(dtype, copy=False)
-
-    def _gibbs_dense(self, V, rng):
-        """One step v -> h -> v with samples at both layers."""
-        W = self.components_
-        A = self._hidden_input(self._scaled_visible(V))
-        H = np.empty_like(A)
-        self._hidden.sample(A, self.intercept_hidden_, A, H, draw_seed(rng))
-        out = np.empty((V.shape[0], W.shape[1]), dtype=W.dtype)
-        blas.dot_nn(H, W, out)
-        self._sample_visible(out, out, draw_seed(rng))
-        return out
 
     def gibbs(self, v):
         """Perform one Gibbs sampling step.
@@ -937,7 +673,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self.random_state_ = make_generator(self.random_state)
         v = validate_data(self, v, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
-        V = self._gibbs_dense(self._dense(v), self.random_state_)
+        V = self._engine().gibbs(self._dense(v), self.random_state_)
         if self._visible_units.binary:
             return V.astype(bool)
         return V.astype(v.dtype, copy=False)
@@ -963,21 +699,14 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         V : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        _check_number("n_samples", n_samples, low=1, integer=True)
-        _check_number("n_steps", n_steps, low=1, integer=True)
+        check("n_samples", n_samples, [Interval(Integral, 1, None)])
+        check("n_steps", n_steps, [Interval(Integral, 1, None)])
         rng = make_generator(random_state)
         W = self.components_
         H = (rng.random((n_samples, W.shape[0])) < 0.5).astype(W.dtype)
-        V = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
-        A = np.empty_like(H)
-        for step in range(n_steps):
-            blas.dot_nn(H, W, V)
-            self._sample_visible(V, V, draw_seed(rng))
-            if step == n_steps - 1:
-                break
-            blas.dot_nt(self._scaled_visible(V), W, A)
-            self._hidden.sample(A, self.intercept_hidden_, A, H, draw_seed(rng))
-        return V
+        engine = self._engine()
+        V = engine.run_chains(H, n_steps - 1, rng)
+        return engine.visible_sample(H, draw_seed(rng), out=V)
 
     def score_samples(self, X):
         """Pseudo-likelihood of each sample (binary visible units).
@@ -1001,11 +730,12 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                           dtype=(np.float64, np.float32))
         self._check_value_range(X)
         seed = draw_seed(make_generator(self.random_state))
+        engine = self._engine()
         out = []
         for chunk in self._chunks(X):
             flips = np.empty(chunk.shape[0], dtype=np.int64)
             _k.row_hash_index(chunk, seed, chunk.shape[1], flips)
-            out.append(self._pseudo_likelihood_dense(chunk, flips))
+            out.append(engine.pseudo_likelihood(chunk, flips))
         return np.concatenate(out).astype(X.dtype, copy=False)
 
     def score(self, X, y=None):
@@ -1089,7 +819,7 @@ class BernoulliRBM(_BaseRBM):
         Examples per mini-batch (also the number of persistent chains).
     n_iter : int, default=10
         Epochs over the training data.
-    verbose : int, default=0
+    verbose : int or bool, default=0
         Print one line per epoch when > 0.
     random_state : int, RandomState instance, Generator or None, default=None
         Seeds initialisation, shuffling and sampling. The same seed gives
@@ -1331,10 +1061,7 @@ class GaussianBernoulliRBM(_BaseRBM):
             pt_betas=pt_betas, reconstruction=reconstruction, centering=centering)
         self.learn_variance = learn_variance
 
-    def _validate_params(self):
-        super()._validate_params()
-        if not isinstance(self.learn_variance, (bool, np.bool_)):
-            raise TypeError(f"learn_variance must be a bool; got {self.learn_variance!r}.")
+    _parameter_constraints = {**_BaseRBM._parameter_constraints, "learn_variance": [BOOL]}
 
     def _check_value_range(self, X):
         """Real-valued data is what this model is for: nothing to warn about."""
@@ -1346,72 +1073,13 @@ class GaussianBernoulliRBM(_BaseRBM):
     def _unit_sigma(self):
         return not self.learn_variance and np.all(self.sigma_ == 1)
 
-    def _to_hidden_input(self, V):
-        if not self._unit_sigma():
-            V /= self.sigma_
-
-    def _scaled_visible(self, X):
+    def _visible_layer(self):
+        # Unit variances take the unscaled kernels; learned (or set) ones
+        # live in the unit type, which reads and updates sigma_ in place.
         if self._unit_sigma():
-            return X
-        if sp.issparse(X):
-            return X.multiply(1.0 / self.sigma_).tocsr()
-        return np.ascontiguousarray(X / self.sigma_, dtype=self.components_.dtype)
-
-    def _sample_visible(self, A, out, seed, bias=None):
-        # v | h ~ N(b + sigma * (h W), sigma^2) = b + sigma * N(h W, 1)
-        bias = self.intercept_visible_ if bias is None else bias
-        if self._unit_sigma():
-            self._visible.sample(A, bias, out, out, seed)
-            return
-        zero = np.zeros_like(self.intercept_visible_)
-        self._visible.sample(A, zero, out, out, seed)
-        out *= self.sigma_
-        out += bias
-
-    def _visible_mean(self, A, out):
-        if self._unit_sigma():
-            self._visible.mean(A, self.intercept_visible_, out)
-            return
-        np.multiply(A, self.sigma_, out=out)
-        out += self.intercept_visible_
-
-    def _visible_energy_input(self, V):
-        return V if self._unit_sigma() else np.ascontiguousarray(V / self.sigma_)
-
-    def _visible_energy_bias(self):
-        if self._unit_sigma():
-            return self.intercept_visible_
-        return (self.intercept_visible_ / self.sigma_).astype(self.components_.dtype)
-
-    def _visible_log_scale(self):
-        # The density of v = sigma * u, u the unit-variance states.
-        return float(np.sum(np.log(self.sigma_.astype(np.float64))))
-
-    def _visible_bias_gradient(self, grad_b):
-        # SV holds v / sigma, so its column means differ by 1/sigma from
-        # the bias gradient <(v - b) / sigma^2>_data - <...>_model.
-        if self._unit_sigma():
-            return grad_b
-        return grad_b / self.sigma_
-
-    def _extra_gradients(self, ws, n, m, lr):
-        if not self.learn_variance:
-            return
-        # dF/dz_i for z_i = log sigma_i^2:
-        #   -(v_i - b_i)^2 / (2 sigma_i^2) + (v_i / (2 sigma_i)) (W^T h)_i.
-        # SV holds v / sigma and SH the (still unscaled) hidden means.
-        W = self.components_
-        SV, SH = ws.SV[: n + m], ws.SH[: n + m]
-        HW = np.empty_like(SV)
-        blas.dot_nn(SH, W, HW)
-        sigma = self.sigma_.astype(np.float64)
-        u = SV.astype(np.float64)
-        d = u - self.intercept_visible_ / sigma
-        dF = -0.5 * d * d + 0.5 * u * HW
-        grad = -(dF[:n].mean(axis=0) - dF[n:].mean(axis=0))
-        self._log_var += lr * grad
-        np.clip(self._log_var, np.log(1e-4), np.log(1e4), out=self._log_var)
-        self.sigma_[...] = np.exp(0.5 * self._log_var)
+            return self._visible_units
+        return GaussianUnits(self.sigma_,
+                             log_var=self._log_var if self.learn_variance else None)
 
     def _state_arrays(self):
         state = super()._state_arrays()
@@ -1437,8 +1105,19 @@ class GaussianBernoulliRBM(_BaseRBM):
         Returns
         -------
         score : ndarray of shape (n_samples,)
+            ``-inf`` where the free energy overflows (samples far outside
+            the range of the standardised training data), with a
+            RuntimeWarning saying how many.
         """
-        return -self.free_energy(X)
+        score = -self.free_energy(X)
+        bad = int(np.count_nonzero(~np.isfinite(score)))
+        if bad:
+            warnings.warn(
+                f"{type(self).__name__}.score_samples: {bad} of {score.shape[0]} scores "
+                "are not finite (the free energy overflowed); those samples lie far "
+                "outside the range of the standardised data the model was fitted on.",
+                RuntimeWarning, stacklevel=2)
+        return score
 
 
 inherit_parameters(GaussianBernoulliRBM, BernoulliRBM)

@@ -195,12 +195,17 @@ def test_checkpointed_fit_saved_and_loaded_continues_with_partial_fit(tmp_path):
 
 
 def test_shared_objects_stay_shared(tmp_path):
-    model = MLPClassifier((4, 4), init=Orthogonal(), max_iter=1, random_state=0).fit(X, Y)
-    assert model._inits[0] is model._inits[1]
+    from deepbelief.nn.activations import Tanh
+
+    tanh = Tanh()
+    model = MLPClassifier((4, 4), activation=[tanh, tanh], init=Orthogonal(), max_iter=1,
+                          random_state=0).fit(X, Y)
+    assert model._activations[0] is model._activations[1] is model.activation[0]
     save(model, tmp_path / "m.npz")
     loaded = load(tmp_path / "m.npz")
-    assert loaded._inits[0] is loaded._inits[1]
-    assert isinstance(loaded._inits[0], Orthogonal)
+    assert loaded._activations[0] is loaded._activations[1] is loaded.activation[0]
+    assert isinstance(loaded._activations[0], Tanh)
+    assert isinstance(loaded.init, Orthogonal)
 
 
 def test_parameter_objects_save_on_their_own(tmp_path):
@@ -255,8 +260,12 @@ def test_new_process_gives_the_same_outputs(tmp_path):
             out = t._outputs(load({str(tmp_path)!r} + f"/m{{i}}.npz"))
             np.savez({str(tmp_path)!r} + f"/out{{i}}.npz", **out)
     """)
-    env = dict(os.environ, PYTHONHASHSEED="1")
-    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=300)
+    # the subprocess imports the deepbelief under test, whatever its folder
+    package_parent = os.path.dirname(os.path.dirname(deepbelief.__file__))
+    env = dict(os.environ, PYTHONHASHSEED="1",
+               PYTHONPATH=package_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=300,
+                   cwd=tmp_path)
     for i in expected:
         with np.load(tmp_path / f"out{i}.npz") as got:
             _assert_same_outputs(expected[i], dict(got))
