@@ -1282,12 +1282,8 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
             checkpoint_dir=checkpoint_dir, dtype=dtype)
         self.loss = loss
 
-    def _validate_params(self):
-        super()._validate_params()
-        loss = getattr(self, "loss", "squared_error")  # DBNRegressor has no loss
-        if not isinstance(loss, str) or loss not in ("squared_error", "poisson"):
-            raise ValueError("loss must be 'squared_error' or 'poisson'; got "
-                             f"{loss!r}.")
+    _parameter_constraints = {**_BaseMLP._parameter_constraints,
+                              "loss": [Options(str, {"squared_error", "poisson"})]}
 
     def _loss_type(self):
         loss = getattr(self, "loss", "squared_error")
