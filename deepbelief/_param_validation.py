@@ -251,8 +251,9 @@ class PerLayer(Constraint):
 BOOL = InstanceOf((bool, np.bool_), "a bool")
 """A bool (numpy's included)."""
 RANDOM_STATE = [None, Interval(Integral, 0, None),
-                InstanceOf((np.random.RandomState, np.random.Generator),
-                           "a RandomState or a Generator")]
+                InstanceOf((np.random.RandomState, np.random.Generator,
+                            np.random.SeedSequence),
+                           "a RandomState, a Generator or a SeedSequence")]
 """What ``random_state`` accepts."""
 PATH = [None, InstanceOf((str, os.PathLike), "a path")]
 """A folder or file name, or None."""
