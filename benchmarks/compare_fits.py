@@ -47,6 +47,7 @@ CASES = {
                        "random_state=0)"),
     "grbm_var": ("digits", "GaussianBernoulliRBM(16, n_iter=3, learning_rate=0.001, "
                            "learn_variance=True, random_state=0)"),
+    "rbm_float32": ("digits32", "BernoulliRBM(16, n_iter=3, momentum=0.5, random_state=0)"),
     "mlp_sgd": ("digits_y", "MLPClassifier((32,), max_iter=5, solver='sgd', "
                             "random_state=0)"),
     "mlp_adam_early": ("digits_y", "MLPClassifier((32, 16), max_iter=12, early_stopping=True, "
@@ -86,8 +87,10 @@ if data == "diabetes":
 else:
     X, y = load_digits(return_X_y=True)
     X = X / 16.0
+    if data == "digits32":
+        X = X.astype(np.float32)
 est = eval(expr)
-est.fit(X, y) if data in ("digits_y", "diabetes") else est.fit(X)
+est.fit(X, y) if data in ("digits_y", "diabetes") else est.fit(X)  # noqa
 arrays = {}
 def collect(obj, prefix):
     for key, value in vars(obj).items():

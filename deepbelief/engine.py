@@ -84,10 +84,16 @@ class RBMEngine:
     sparsity : tuple (cost, target, running_mean) or None, default=None
         The sparsity penalty of Lee, Ekanadham & Ng (2008) and the running
         mean of the hidden activations it watches (updated in place).
+    bias_masters : tuple of two float64 ndarrays or None, default=None
+        For a float32 model: float64 copies of ``b`` and ``c`` that ``step``
+        updates, writing their rounded values into ``b`` and ``c``, so that
+        the many small bias steps do not each lose float32's last bits (a
+        float32 fit then follows the float64 one to float32 rounding).
     """
 
     def __init__(self, W, b, c, visible, hidden, sampler=None, *, offsets=None,
-                 velocities=None, weight_decay=0.0, l1=0.0, sparsity=None):
+                 velocities=None, weight_decay=0.0, l1=0.0, sparsity=None,
+                 bias_masters=None):
         self.W, self.b, self.c = W, b, c
         self.visible, self.hidden = visible, hidden
         self.sampler = sampler
@@ -98,6 +104,7 @@ class RBMEngine:
         self.weight_decay = weight_decay
         self.l1 = l1
         self.sparsity = sparsity
+        self.bias_masters = bias_masters
         self.workspace = None
 
     @property
@@ -247,12 +254,23 @@ class RBMEngine:
         self.velocity_c += lr * grad_c
         self.velocity_b *= momentum
         self.velocity_b += lr * grad_b
-        c += self.velocity_c.astype(c.dtype)
-        b += self.velocity_b.astype(b.dtype)
+        if self.bias_masters is not None:
+            b64, c64 = self.bias_masters
+            c64 += self.velocity_c
+            b64 += self.velocity_b
+            if self.offsets is not None:
+                c64 -= moved[0]
+                b64 -= moved[1]
+            c[...] = c64
+            b[...] = b64
+        else:
+            c += self.velocity_c.astype(c.dtype)
+            b += self.velocity_b.astype(b.dtype)
+            if self.offsets is not None:
+                moved_c, moved_b = moved
+                c -= moved_c.astype(c.dtype)
+                b -= moved_b.astype(b.dtype)
         if self.offsets is not None:
-            moved_c, moved_b = moved
-            c -= moved_c.astype(c.dtype)
-            b -= moved_b.astype(b.dtype)
             hidden_offset = self.offsets[1]
             hidden_offset *= 1.0 - OFFSET_RATE
             hidden_offset += OFFSET_RATE * ws.pos_h

@@ -124,11 +124,18 @@ class _RBMTask(TrainingTask):
         if rbm._sampler_name() == "pt":
             n_rows = rbm._pt_betas().shape[0] * rbm.h_samples_.shape[0]
             lazy["_pt_hidden"] = ((n_rows, n_hidden), W.dtype)
+        lazy["_bias64_visible"] = ((n_visible,), np.float64)
+        lazy["_bias64_hidden"] = ((n_hidden,), np.float64)
         return lazy
 
     def set_lazy(self, name, value):
         if name == "_velocity":
             self.rbm._velocity = value
+        elif name.startswith("_bias64_"):
+            rbm = self.rbm
+            masters = list(getattr(rbm, "_bias64", None) or (None, None))
+            masters[0 if name.endswith("visible") else 1] = value
+            rbm._bias64 = tuple(masters)
         else:  # the sampler's (fast parameters, tempered replicas)
             self.rbm._sampler.load_state({name: value})
 
@@ -373,6 +380,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         n_chains = self.batch_size if isinstance(self.batch_size, Integral) else n_samples
         self.h_samples_ = np.zeros((n_chains, n_hidden), dtype=dtype)
         self._velocity = None
+        self._bias64 = None
         self._velocity_b = np.zeros(n_features)
         self._velocity_c = np.zeros(n_hidden)
         self._q = np.full(n_hidden, float(self.sparsity_target))
@@ -525,9 +533,26 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self.components_, self.intercept_visible_, self.intercept_hidden_,
             self._visible_layer(), self._hidden, self._sampler, offsets=offsets,
             velocities=(self._velocity, self._velocity_b, self._velocity_c),
-            weight_decay=self.weight_decay, l1=self.l1, sparsity=sparsity)
+            weight_decay=self.weight_decay, l1=self.l1, sparsity=sparsity,
+            bias_masters=self._bias_masters())
         engine.start(batch_size, self.h_samples_.shape[0])
         return engine
+
+    def _bias_masters(self):
+        """A float32 model's float64 copies of its biases (see RBMEngine),
+        made anew when the biases no longer round from them (a fresh fit, a
+        restored best epoch, parameters set by hand); None in float64."""
+        if self.components_.dtype == np.float64:
+            return None
+        b, c = self.intercept_visible_, self.intercept_hidden_
+        masters = getattr(self, "_bias64", None)
+        if (masters is None or any(m is None for m in masters)
+                or masters[0].shape != b.shape or masters[1].shape != c.shape
+                or not np.array_equal(masters[0].astype(b.dtype), b)
+                or not np.array_equal(masters[1].astype(c.dtype), c)):
+            masters = (b.astype(np.float64), c.astype(np.float64))
+            self._bias64 = masters
+        return masters
 
     # ------------------------------------------------------------ state
 
@@ -556,6 +581,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             state["hidden_offset_"] = self.hidden_offset_
         if self._velocity is not None:
             state["_velocity"] = self._velocity
+        masters = getattr(self, "_bias64", None)
+        if masters is not None:
+            state["_bias64_visible"], state["_bias64_hidden"] = masters
         return state
 
     # ------------------------------------------------------------ monitoring
