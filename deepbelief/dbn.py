@@ -34,7 +34,6 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transf
 from sklearn.utils.validation import (_num_features, _num_samples, check_is_fitted,
                                       validate_data)
 
-from ._kernels import blas
 from ._kernels.random import draw_seed
 from .mlp import MLPClassifier, MLPRegressor
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
@@ -451,26 +450,15 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"downward must be one of {list(_DOWNWARD)}; "
                              f"got {downward!r}.")
         rng = make_generator(random_state)
-        top = self.rbms_[-1]
-        W = top.components_
-        H = (rng.random((n_samples, W.shape[0])) < 0.5).astype(W.dtype)
-        V = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
-        A = np.empty_like(H)
-        for _ in range(n_gibbs):
-            blas.dot_nn(H, W, V)
-            top._sample_visible(V, V, draw_seed(rng))
-            blas.dot_nt(top._scaled_visible(V), W, A)
-            top._hidden.sample(A, top.intercept_hidden_, A, H, draw_seed(rng))
-        for rbm in reversed(self.rbms_):
-            W = rbm.components_
-            V = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
+        engines = [rbm._engine() for rbm in self.rbms_]
+        top = engines[-1]
+        H = (rng.random((n_samples, top.W.shape[0])) < 0.5).astype(top.dtype)
+        top.run_chains(H, n_gibbs, rng)
+        for engine in reversed(engines):
             if downward == "mean":
-                blas.dot_nn(H, W, V)
-                rbm._visible_mean(V, V)
+                H = engine.visible_means(H)
             else:
-                blas.dot_nn(H, W, V)
-                rbm._sample_visible(V, V, draw_seed(rng))
-            H = V
+                H = engine.visible_sample(H, draw_seed(rng))
         return H
 
     @property

@@ -59,18 +59,22 @@ _BLOCK_ELEMENTS = 1 << 20
 
 
 def _model(rbm):
-    """The RBM's parameters in the form the partition function needs.
+    """The RBM's engine and its parameters in the form the partition
+    function needs.
 
-    Returns W (n_hidden, n_visible), the visible bias as it enters the
-    energy of the scaled visible states (b / sigma for Gaussian units), the
-    hidden bias, and the log of the volume factor that scaling contributes
-    to Z (sum log sigma; 0 for binary units).
+    Returns the engine, W (n_hidden, n_visible), the visible bias as it
+    enters the energy of the rescaled visible states (b / sigma for scaled
+    Gaussian units), the hidden bias, the log of the volume factor the
+    rescaling contributes to Z (sum log sigma; 0 for unscaled units), and
+    the unit types of the rescaled states (visible, hidden).
     """
     check_is_fitted(rbm, "components_")
-    W = rbm.components_
-    b = np.asarray(rbm._visible_energy_bias(), dtype=np.float64)
-    c = np.asarray(rbm.intercept_hidden_, dtype=np.float64)
-    return W, b, c, float(rbm._visible_log_scale())
+    engine = rbm._engine()
+    visible = engine.visible
+    b = np.asarray(visible.energy_bias(engine.b), dtype=np.float64)
+    c = np.asarray(engine.c, dtype=np.float64)
+    return (engine, engine.W, b, c, float(visible.log_volume()), visible.standard,
+            engine.hidden)
 
 
 # ------------------------------------------------------------------ exact
@@ -104,9 +108,8 @@ def exact_log_partition(rbm, *, max_units=25):
     -------
     log_z : float
     """
-    W, b, c, log_scale = _model(rbm)
+    _, W, b, c, log_scale, visible, hidden = _model(rbm)
     W = W.astype(np.float64)
-    visible, hidden = rbm._visible, rbm._hidden
     n_hidden, n_visible = W.shape
     options = []
     if hidden.binary:
@@ -306,8 +309,7 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
     deep belief networks. ICML.
     """
-    W, b, c, log_scale = _model(rbm)
-    visible, hidden = rbm._visible, rbm._hidden
+    engine, W, b, c, log_scale, visible, hidden = _model(rbm)
     if type(hidden) not in _AIS_HIDDEN:
         raise ValueError(f"ais_log_partition needs binary (bernoulli) hidden units; got "
                          f"{hidden.name!r}.")
@@ -328,7 +330,7 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     if base_rate is not None:
         b_base = np.asarray(base_rate, dtype=np.float64).reshape(-1)
     elif X is not None:
-        Xs = rbm._scaled_visible(rbm._dense(_validated(rbm, X)))
+        Xs = engine.visible.rescale(engine.dense(_validated(rbm, X)))
         b_base = base_bias(np.asarray(Xs, dtype=np.float64).mean(axis=0))
     else:
         b_base = b.copy()

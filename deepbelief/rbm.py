@@ -6,10 +6,11 @@ attributes, methods, shapes and dtypes), several times faster, with the
 training options of the RBM literature as keyword-only extras.
 ``GaussianBernoulliRBM`` has real-valued visible units.
 
-The training loop follows STYLE.md's three tiers: ``fit`` validates; the
-driver (``_Trainer``) owns the mini-batch buffers and calls BLAS for the
-five matrix products of a CD-1 step; Numba kernels fuse everything between
-the products (bias adds, logistic, sampling, the gradient's reductions).
+Three tiers: ``fit`` validates; the engine (``deepbelief.engine.RBMEngine``,
+built around the fitted arrays, with a sampler from ``deepbelief.samplers``)
+owns the mini-batch buffers and calls BLAS for the five matrix products of
+a CD-1 step; Numba kernels fuse everything between the products (bias
+adds, logistic, sampling, the gradient's reductions).
 """
 
 import warnings
@@ -17,14 +18,19 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
+from .engine import RBMEngine
 from .nn.initializers import get_initializer
 from .nn.schedules import get_momentum_schedule
+from .samplers import SAMPLERS as _SAMPLERS
 from .training import (
     Checkpointer,
     EarlyStopping,
@@ -32,11 +38,11 @@ from .training import (
     History,
     TrainingTask,
     check_batch_size,
+    column_means,
     fingerprint,
     fit_loop,
     gather_rows,
     make_generator,
-    column_means,
     resume,
     split_rows,
 )
@@ -55,18 +61,6 @@ _CHUNK = 4096
 
 # How the visible units of the negative phase's last Gibbs step are set.
 _RECONSTRUCTIONS = ("sample", "mean")
-# Running-average factor of the hidden offsets of a centred RBM
-# (Melchior, Fischer & Wiskott 2016 use 0.01).
-_OFFSET_RATE = 0.01
-
-
-# Training samplers: the name of the method that runs each negative phase.
-_SAMPLERS = {
-    "cd": "_negative_cd",
-    "pcd": "_negative_pcd",
-    "fpcd": "_negative_fpcd",
-    "pt": "_negative_pt",
-}
 
 
 def _check_number(name, value, low=None, high=None, low_open=False, integer=False,
@@ -93,24 +87,9 @@ def _resolve_schedule(schedule):
         raise type(exc)(f"learning_rate_schedule: {exc}") from None
 
 
-class _Workspace:
-    """Buffers for one CD step, allocated once per fit and reused."""
-
-    def __init__(self, batch_size, n_chains, n_visible, n_hidden, dtype):
-        rows = batch_size + n_chains
-        self.SV = np.zeros((rows, n_visible), dtype=dtype)  # [v_data; v_model]
-        self.SH = np.zeros((rows, n_hidden), dtype=dtype)   # [h_data; h_model]
-        self.chain = np.zeros((batch_size, n_hidden), dtype=dtype)
-        self.pos_h = np.zeros(n_hidden)
-        self.neg_h = np.zeros(n_hidden)
-        self.grad_b = np.zeros(n_visible)
-        # Made on first use by the samplers that need them.
-        self.W_neg = None
-        self.pt_V = self.pt_X = self.pt_A = self.pt_energy = self.pt_row_beta = None
-
-
 class _RBMTask(TrainingTask):
-    """An RBM's part in the shared training loop: one CD step per batch."""
+    """An RBM's part in the shared training loop: one CD step of its engine
+    per batch."""
 
     verbose_keys = ("pseudo_likelihood", "reconstruction_error", "free_energy_gap")
 
@@ -118,9 +97,8 @@ class _RBMTask(TrainingTask):
         self.rbm, self.X, self.monitor, self.rows = rbm, X, monitor, rows
         self.name = type(rbm).__name__
         self.learning_rate = rbm.learning_rate
-        n_chains = rbm.h_samples_.shape[0]
-        self.ws = _Workspace(batch_size, max(n_chains, batch_size), X.shape[1],
-                             rbm.n_components, rbm.components_.dtype)
+        self.engine = rbm._training_engine(batch_size)
+        self._sampler_state = {}
 
     def params(self):
         return self.rbm._parameters()
@@ -132,8 +110,9 @@ class _RBMTask(TrainingTask):
         self.seeds = SeedStream(self.rbm.random_state_)
 
     def step(self, idx, learning_rate, momentum):
-        V = gather_rows(self.X, idx if self.rows is None else self.rows[idx], self.ws.SV)
-        self.rbm._cd_step(self.ws, V.shape[0], learning_rate, momentum, self.seeds)
+        V = gather_rows(self.X, idx if self.rows is None else self.rows[idx],
+                        self.engine.workspace.SV)
+        self.engine.step(V, learning_rate, momentum, self.seeds)
 
     def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
         self.rbm._n_epochs_done = epoch + 1
@@ -157,7 +136,16 @@ class _RBMTask(TrainingTask):
         return lazy
 
     def set_lazy(self, name, value):
-        setattr(self.rbm, name, value)
+        rbm = self.rbm
+        if name == "_velocity":
+            if rbm._velocity is None:
+                rbm._velocity = self.engine.velocity = value
+            else:
+                rbm._velocity[...] = value
+            return
+        # The sampler's own state (FPCD's fast parameters come as three).
+        self._sampler_state[name] = value
+        rbm._sampler.load_state(self._sampler_state)
 
     def generators(self):
         return {"rng": self.rbm.random_state_}
@@ -422,8 +410,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self._velocity_b = np.zeros(n_features)
         self._velocity_c = np.zeros(n_hidden)
         self._q = np.full(n_hidden, float(self.sparsity_target))
-        self._fast_W = self._fast_b = self._fast_c = None
-        self._pt_hidden = None
+        self._sampler = self._make_sampler()
         self._n_epochs_done = 0
         self._initialize_extra(n_features, dtype)
 
@@ -498,7 +485,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         reconstruction error or exploded weights (see FitHealth)."""
         health = FitHealth(type(self).__name__, self.learning_rate)
         with np.errstate(over="ignore", invalid="ignore"):
-            H = self._hidden_means(self._monitor)
+            H = self._engine().hidden_means(self._monitor)
         remedy = ("" if self.centering or not self._visible.binary
                   else ", or centre the gradient (BernoulliRBM(centering=True))")
         health.units("the hidden layer", H, bounded=self._hidden.binary, remedy=remedy)
@@ -507,217 +494,73 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         health.weights("the weights", self.components_.T,
                        initial_rms=getattr(self, "_initial_rms", None))
 
-    def _cd_step(self, ws, n, lr, momentum, seeds):
-        """One update from the data rows ``ws.SV[:n]``, negative phase by the sampler."""
-        W = self.components_
-        b = self.intercept_visible_
-        c = self.intercept_hidden_
-        SV, SH = ws.SV, ws.SH
-        V0 = SV[:n]
-        self._to_hidden_input(V0)
-        blas.dot_nt(V0, W, SH[:n])
-        m = self._negative_phase(ws, n, seeds)
-        self._extra_gradients(ws, n, m, lr)
-        _k.hidden_statistics(SH[: n + m], n, m, ws.pos_h, ws.neg_h)
-        _k.column_mean_difference(SV[: n + m], n, m, ws.grad_b)
-        grad_c = ws.pos_h - ws.neg_h
-        if self.centering:
-            moved = self._centred_weight_update(ws, n + m, lr, momentum, grad_c)
-        else:
-            self._update_weights(ws, n + m, lr, momentum)
-        if self._sampler_name() == "fpcd":
-            self._update_fast_parameters(ws, n + m, grad_c)
-        if self.sparsity_cost > 0:
-            # Lee, Ekanadham & Ng (2008): pull a running average of each
-            # hidden unit's activation towards the target, through its bias.
-            self._q *= 0.9
-            self._q += 0.1 * ws.pos_h
-            grad_c -= self.sparsity_cost * (self._q - self.sparsity_target)
-        grad_b = self._visible_bias_gradient(ws.grad_b)
-        self._velocity_c *= momentum
-        self._velocity_c += lr * grad_c
-        self._velocity_b *= momentum
-        self._velocity_b += lr * grad_b
-        c += self._velocity_c.astype(c.dtype)
-        b += self._velocity_b.astype(b.dtype)
-        if self.centering:
-            moved_c, moved_b = moved
-            c -= moved_c.astype(c.dtype)
-            b -= moved_b.astype(b.dtype)
-            self.hidden_offset_ *= 1.0 - _OFFSET_RATE
-            self.hidden_offset_ += _OFFSET_RATE * ws.pos_h
-
-    def _centred_weight_update(self, ws, rows, lr, momentum, grad_c):
-        """The weight update of a centred RBM, in the plain parametrisation.
-
-        A centred RBM (Montavon & Mueller 2012; Melchior, Fischer & Wiskott
-        2016) has the energy ``-(v - mu)^T W^T (h - lam) - b'^T v - c'^T h``
-        with ``mu`` the data's mean and ``lam`` a running mean of the
-        hidden activations. It is the plain RBM with the same ``W``,
-        ``b = b' - W^T lam`` and ``c = c' - W mu``, so the model is kept in
-        the plain parameters and only the update is centred: the weight
-        gradient loses ``outer(grad_c, mu) + outer(lam, grad_b)``, and the
-        biases move by their plain gradients minus what the change of W
-        did to ``W mu`` and ``W^T lam``; those two shifts are returned.
-        """
-        W = self.components_
-        mu, lam = self.visible_offset_, self.hidden_offset_
-        mu_w, lam_w = mu.astype(W.dtype), lam.astype(W.dtype)
-        before_c, before_b = W @ mu_w, lam_w @ W
-        grad_b = self._visible_bias_gradient(ws.grad_b)
-        self._update_weights(ws, rows, lr, momentum, centred=(grad_c, grad_b))
-        return W @ mu_w - before_c, lam_w @ W - before_b
-
-    # ------------------------------------------------------------ samplers
+    # ------------------------------------------------------------ engine
     #
-    # Each negative phase finds SH[:n] = V0 W^T, turns it into the positive
-    # statistics, and fills SV[n:n + m] / SH[n:n + m] with m negative
-    # visible states and their hidden means; it returns m.
+    # The model's maths lives in RBMEngine (deepbelief.engine), the negative
+    # phases in the sampler classes (deepbelief.samplers); the estimator
+    # builds them around its fitted arrays.
 
     def _sampler_name(self):
         if self.sampler is None:
             return "pcd" if self.persistent else "cd"
         return self.sampler
 
-    def _negative_phase(self, ws, n, seeds):
-        return getattr(self, _SAMPLERS[self._sampler_name()])(ws, n, seeds)
-
-    def _negative_cd(self, ws, n, seeds):
-        H0 = ws.SH[:n]
-        chain = ws.chain[:n]
-        self._hidden.sample(H0, self.intercept_hidden_, H0, chain, seeds())
-        return self._gibbs_chain(ws, n, chain, seeds, self.components_,
-                                 self.intercept_visible_, self.intercept_hidden_)
-
-    def _negative_pcd(self, ws, n, seeds):
-        H0 = ws.SH[:n]
-        self._hidden.mean(H0, self.intercept_hidden_, H0)
-        return self._gibbs_chain(ws, n, self.h_samples_, seeds, self.components_,
-                                 self.intercept_visible_, self.intercept_hidden_)
-
-    def _gibbs_chain(self, ws, n, chain, seeds, W, b, c):
-        """k steps h -> v -> h of the chains in ``chain``, under (W, b, c)."""
-        hidden = self._hidden
-        m = chain.shape[0]
-        Vn = ws.SV[n : n + m]
-        Hn = ws.SH[n : n + m]
-        for step in range(self.k):
-            blas.dot_nn(chain, W, Vn)
-            if step == self.k - 1 and self.reconstruction == "mean":
-                self._visible_mean(Vn, Vn)  # "mean" implies cd, whose b is the model's
-            else:
-                self._sample_visible(Vn, Vn, seeds(), b)
-            self._to_hidden_input(Vn)
-            blas.dot_nt(Vn, W, Hn)
-            hidden.sample(Hn, c, Hn, chain, seeds())
-        return m
-
-    def _negative_fpcd(self, ws, n, seeds):
-        # Tieleman & Hinton (2009): the persistent chains run on the regular
-        # plus the fast parameters; the positive phase uses the regular ones.
-        H0 = ws.SH[:n]
-        self._hidden.mean(H0, self.intercept_hidden_, H0)
-        self._ensure_fast_parameters()
-        if ws.W_neg is None:
-            ws.W_neg = np.empty_like(self.components_)
-        np.add(self.components_, self._fast_W, out=ws.W_neg)
-        b = (self.intercept_visible_ + self._fast_b).astype(self.components_.dtype)
-        c = (self.intercept_hidden_ + self._fast_c).astype(self.components_.dtype)
-        return self._gibbs_chain(ws, n, self.h_samples_, seeds, ws.W_neg, b, c)
-
-    def _ensure_fast_parameters(self):
-        if getattr(self, "_fast_W", None) is None:
-            self._fast_W = np.zeros_like(self.components_)
-            self._fast_b = np.zeros(self.components_.shape[1])
-            self._fast_c = np.zeros(self.components_.shape[0])
-
-    def _update_fast_parameters(self, ws, rows, grad_c):
-        # fast = fast_decay * fast + fast_learning_rate * gradient, the
-        # weight gradient again as one product of the scaled statistics.
-        rate = self.learning_rate if self.fast_learning_rate is None else \
-            self.fast_learning_rate
-        blas.dot_tn(ws.SH[:rows], ws.SV[:rows], self._fast_W, alpha=rate,
-                    beta=self.fast_decay)
-        self._fast_b *= self.fast_decay
-        self._fast_b += rate * self._visible_bias_gradient(ws.grad_b)
-        self._fast_c *= self.fast_decay
-        self._fast_c += rate * grad_c
-
     def _pt_betas(self):
         if isinstance(self.pt_betas, Integral):
             return np.linspace(1.0, 0.0, int(self.pt_betas))
         return np.asarray(self.pt_betas, dtype=np.float64)
 
-    def _negative_pt(self, ws, n, seeds):
-        # Parallel tempering (Desjardins et al. 2010): R replicas of the m
-        # chains at inverse temperatures betas[0] = 1 > ... , all advanced
-        # by one product per layer; the beta = 1 replica gives the
-        # statistics, then neighbours swap states by the Metropolis rule.
-        H0 = ws.SH[:n]
-        self._hidden.mean(H0, self.intercept_hidden_, H0)
-        W, b, c = self.components_, self.intercept_visible_, self.intercept_hidden_
-        betas = self._pt_betas()
-        R, m = betas.shape[0], self.h_samples_.shape[0]
-        n_hidden, n_visible = W.shape
-        if getattr(self, "_pt_hidden", None) is None or self._pt_hidden.shape[0] != R * m:
-            self._pt_hidden = np.tile(self.h_samples_, (R, 1))
-        if ws.pt_V is None or ws.pt_V.shape[0] != R * m:
-            ws.pt_V = np.empty((R * m, n_visible), dtype=W.dtype)
-            ws.pt_X = np.empty((R * m, n_visible), dtype=W.dtype)
-            ws.pt_A = np.empty((R * m, n_hidden), dtype=W.dtype)
-            ws.pt_energy = np.empty(R * m)
-            ws.pt_row_beta = np.repeat(betas, m)
-        HR, VR, XR, AR = self._pt_hidden, ws.pt_V, ws.pt_X, ws.pt_A
-        for _ in range(self.k):
-            blas.dot_nn(HR, W, XR)
-            _k.tempered_visible_sample(XR, b, ws.pt_row_beta, VR, ws.pt_energy, seeds())
-            blas.dot_nt(VR, W, AR)
-            _k.tempered_hidden_sample(AR, c, ws.pt_row_beta, HR, ws.pt_energy, seeds())
-        ws.SV[n : n + m] = VR[:m]
-        self._hidden.mean(AR[:m], c, ws.SH[n : n + m])
-        _k.swap_replicas(HR, ws.pt_energy, betas, m, seeds())
-        self.h_samples_[...] = HR[:m]
-        return m
+    def _make_sampler(self):
+        """The sampler the parameters ask for, on the chains ``h_samples_``."""
+        name = self._sampler_name()
+        options = {"k": self.k, "reconstruction": self.reconstruction}
+        if name == "fpcd":
+            options["fast_learning_rate"] = (self.learning_rate
+                                             if self.fast_learning_rate is None
+                                             else self.fast_learning_rate)
+            options["fast_decay"] = self.fast_decay
+        elif name == "pt":
+            options["betas"] = self._pt_betas()
+        return _SAMPLERS[name](self.h_samples_, **options)
 
-    def _update_weights(self, ws, rows, lr, momentum, centred=None):
-        W = self.components_
-        SV, SH = ws.SV[:rows], ws.SH[:rows]
-        if momentum > 0:
-            if self._velocity is None:
-                self._velocity = np.zeros_like(W)
-            # velocity = momentum * velocity + lr * gradient, in the product
-            blas.dot_tn(SH, SV, self._velocity, alpha=lr, beta=momentum)
-            if centred is not None:
-                self._centre_gradient(self._velocity, lr, *centred)
-            _k.apply_velocity(W, self._velocity, lr * self.weight_decay, lr * self.l1)
-        else:
-            # W = (1 - lr * decay) W + lr * gradient, in the product
-            blas.dot_tn(SH, SV, W, alpha=lr, beta=1.0 - lr * self.weight_decay)
-            if centred is not None:
-                self._centre_gradient(W, lr, *centred)
-            if self.l1 > 0:
-                _k.l1_shrink(W, lr * self.l1)
+    def _visible_layer(self):
+        """The visible unit type with its fitted scale, if it has one."""
+        return self._visible
 
-    def _centre_gradient(self, M, lr, grad_c, grad_b):
-        _k.subtract_outer_pair(M, lr, grad_c, self.visible_offset_,
-                               self.hidden_offset_, grad_b)
+    def _engine(self):
+        """An RBMEngine around the fitted arrays (for inference)."""
+        return RBMEngine(self.components_, self.intercept_visible_,
+                         self.intercept_hidden_, self._visible_layer(), self._hidden)
 
-    # Hooks that GaussianBernoulliRBM overrides for its visible scale.
-    def _to_hidden_input(self, V):
-        """Turn visible states into what multiplies W (in place)."""
-
-    def _sample_visible(self, A, out, seed, bias=None):
-        bias = self.intercept_visible_ if bias is None else bias
-        self._visible.sample(A, bias, out, out, seed)
-
-    def _visible_mean(self, A, out):
-        self._visible.mean(A, self.intercept_visible_, out)
-
-    def _visible_bias_gradient(self, grad_b):
-        return grad_b
-
-    def _extra_gradients(self, ws, n, m, lr):
-        """Hook for gradients of extra parameters (before SH is scaled)."""
+    def _training_engine(self, batch_size):
+        """An RBMEngine that trains the fitted arrays in place, with buffers
+        for mini-batches of ``batch_size`` rows. The sampler is rebuilt from
+        the current parameters and takes over the previous one's state."""
+        previous = self.__dict__.get("_sampler")
+        if previous is not None:
+            state = previous.state_arrays()
+        else:  # a model saved before samplers were objects kept their state here
+            state = {name: value for name, value in vars(self).items()
+                     if name in ("_fast_W", "_fast_b", "_fast_c", "_pt_hidden")
+                     and value is not None}
+        self._sampler = self._make_sampler()
+        self._sampler.load_state(state)
+        if self._velocity is None and not (isinstance(self.momentum, Real)
+                                           and self.momentum == 0):
+            self._velocity = np.zeros_like(self.components_)
+        sparsity = None
+        if self.sparsity_cost > 0:
+            sparsity = (self.sparsity_cost, self.sparsity_target, self._q)
+        offsets = None
+        if self.centering:
+            offsets = (self.visible_offset_, self.hidden_offset_)
+        engine = RBMEngine(
+            self.components_, self.intercept_visible_, self.intercept_hidden_,
+            self._visible_layer(), self._hidden, self._sampler, offsets=offsets,
+            velocities=(self._velocity, self._velocity_b, self._velocity_c),
+            weight_decay=self.weight_decay, l1=self.l1, sparsity=sparsity)
+        engine.start(batch_size, self.h_samples_.shape[0])
+        return engine
 
     # ------------------------------------------------------------ state
 
@@ -737,7 +580,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _state_arrays(self):
         state = self._parameters()
-        state["h_samples_"] = self.h_samples_
+        state.update(self._sampler.state_arrays())
         state["_q"] = self._q
         state["_velocity_b"] = self._velocity_b
         state["_velocity_c"] = self._velocity_c
@@ -746,9 +589,6 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             state["hidden_offset_"] = self.hidden_offset_
         if self._velocity is not None:
             state["_velocity"] = self._velocity
-        for name in ("_fast_W", "_fast_b", "_fast_c", "_pt_hidden"):
-            if getattr(self, name, None) is not None:
-                state[name] = getattr(self, name)
         return state
 
     # ------------------------------------------------------------ monitoring
@@ -756,82 +596,25 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _epoch_metrics(self):
         metrics = {}
         mon = self._monitor
-        metrics["reconstruction_error"] = float(np.mean(self._reconstruction_error(mon)))
-        fe_train = float(np.mean(self._free_energy_dense(mon)))
+        engine = self._engine()
+        metrics["reconstruction_error"] = float(np.mean(engine.reconstruction_error(mon)))
+        fe_train = float(np.mean(engine.free_energy(mon)))
         metrics["free_energy"] = fe_train
-        pl = self._pseudo_likelihood_dense(mon, self._flip_monitor)
+        pl = engine.pseudo_likelihood(mon, self._flip_monitor)
         if pl is not None:
             metrics["pseudo_likelihood"] = float(np.mean(pl))
         if self._validation is not None:
             val = self._validation
-            err = float(np.mean(self._reconstruction_error(val)))
+            err = float(np.mean(engine.reconstruction_error(val)))
             metrics["validation_reconstruction_error"] = err
-            metrics["free_energy_gap"] = float(np.mean(self._free_energy_dense(val))) - fe_train
-            pl = self._pseudo_likelihood_dense(val, self._flip_validation)
+            metrics["free_energy_gap"] = float(np.mean(engine.free_energy(val))) - fe_train
+            pl = engine.pseudo_likelihood(val, self._flip_validation)
             if pl is not None:
                 metrics["validation_pseudo_likelihood"] = float(np.mean(pl))
                 metrics["validation_score"] = metrics["validation_pseudo_likelihood"]
             else:
                 metrics["validation_score"] = -err
         return metrics
-
-    def _hidden_input(self, X):
-        """X W^T (dense output) for dense or sparse X already scaled."""
-        W = self.components_
-        if sp.issparse(X):
-            return np.ascontiguousarray((X @ W.T).astype(W.dtype, copy=False))
-        out = np.empty((X.shape[0], W.shape[0]), dtype=W.dtype)
-        return blas.dot_nt(np.ascontiguousarray(X, dtype=W.dtype), W, out)
-
-    def _scaled_visible(self, X):
-        """Visible data as it multiplies W (a scaled copy where needed)."""
-        return X
-
-    def _hidden_means(self, X):
-        A = self._hidden_input(self._scaled_visible(X))
-        self._hidden.mean(A, self.intercept_hidden_, A)
-        return A
-
-    def _visible_means_from_hidden(self, H):
-        W = self.components_
-        out = np.empty((H.shape[0], W.shape[1]), dtype=W.dtype)
-        blas.dot_nn(np.ascontiguousarray(H, dtype=W.dtype), W, out)
-        self._visible_mean(out, out)
-        return out
-
-    def _reconstruction_error(self, V):
-        R = self._visible_means_from_hidden(self._hidden_means(V))
-        out = np.empty(V.shape[0])
-        _k.squared_error_rows(V, R, out)
-        return out
-
-    def _free_energy_dense(self, V):
-        A = self._hidden_input(self._scaled_visible(V))
-        log_z = np.empty(V.shape[0])
-        self._hidden.log_partition(A, self.intercept_hidden_, log_z)
-        energy = np.empty(V.shape[0])
-        self._visible.energy(self._visible_energy_input(V), self._visible_energy_bias(),
-                             energy)
-        return energy - log_z
-
-    def _visible_energy_input(self, V):
-        return V
-
-    def _visible_energy_bias(self):
-        return self.intercept_visible_
-
-    def _visible_log_scale(self):
-        """log of the volume factor the visible scaling adds to Z (0 here)."""
-        return 0.0
-
-    def _pseudo_likelihood_dense(self, V, flip):
-        if not self._visible.binary:
-            return None
-        V_flipped = np.empty_like(V)
-        _k.flip_bits(V, flip, V_flipped)
-        fe = self._free_energy_dense(V)
-        fe_flipped = self._free_energy_dense(V_flipped)
-        return -V.shape[1] * np.logaddexp(0, -(fe_flipped - fe))
 
     def _chunks(self, X):
         for start in range(0, X.shape[0], _CHUNK):
@@ -857,11 +640,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = validate_data(self, X, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
         dtype = X.dtype
+        engine = self._engine()
         if sp.issparse(X):
-            X = X.astype(self.components_.dtype)
-            H = self._hidden_means(X)
+            H = engine.hidden_means(X.astype(self.components_.dtype))
         else:
-            H = np.concatenate([self._hidden_means(c) for c in self._chunks(X)])
+            H = np.concatenate([engine.hidden_means(c) for c in self._chunks(X)])
         return H.astype(dtype, copy=False)
 
     def free_energy(self, X):
@@ -880,7 +663,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         check_is_fitted(self)
         X = validate_data(self, X, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
-        return np.concatenate([self._free_energy_dense(c) for c in self._chunks(X)])
+        engine = self._engine()
+        return np.concatenate([engine.free_energy(c) for c in self._chunks(X)])
 
     def reconstruct(self, X):
         """Mean-field reconstruction E[v | E[h | X]].
@@ -897,21 +681,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = validate_data(self, X, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
         dtype = X.dtype
+        engine = self._engine()
         R = np.concatenate([
-            self._visible_means_from_hidden(self._hidden_means(c)) for c in self._chunks(X)
+            engine.visible_means(engine.hidden_means(c)) for c in self._chunks(X)
         ])
         return R.astype(dtype, copy=False)
-
-    def _gibbs_dense(self, V, rng):
-        """One step v -> h -> v with samples at both layers."""
-        W = self.components_
-        A = self._hidden_input(self._scaled_visible(V))
-        H = np.empty_like(A)
-        self._hidden.sample(A, self.intercept_hidden_, A, H, draw_seed(rng))
-        out = np.empty((V.shape[0], W.shape[1]), dtype=W.dtype)
-        blas.dot_nn(H, W, out)
-        self._sample_visible(out, out, draw_seed(rng))
-        return out
 
     def gibbs(self, v):
         """Perform one Gibbs sampling step.
@@ -932,7 +706,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self.random_state_ = make_generator(self.random_state)
         v = validate_data(self, v, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
-        V = self._gibbs_dense(self._dense(v), self.random_state_)
+        V = self._engine().gibbs(self._dense(v), self.random_state_)
         if self._visible_units.binary:
             return V.astype(bool)
         return V.astype(v.dtype, copy=False)
@@ -963,16 +737,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         rng = make_generator(random_state)
         W = self.components_
         H = (rng.random((n_samples, W.shape[0])) < 0.5).astype(W.dtype)
-        V = np.empty((n_samples, W.shape[1]), dtype=W.dtype)
-        A = np.empty_like(H)
-        for step in range(n_steps):
-            blas.dot_nn(H, W, V)
-            self._sample_visible(V, V, draw_seed(rng))
-            if step == n_steps - 1:
-                break
-            blas.dot_nt(self._scaled_visible(V), W, A)
-            self._hidden.sample(A, self.intercept_hidden_, A, H, draw_seed(rng))
-        return V
+        engine = self._engine()
+        V = engine.run_chains(H, n_steps - 1, rng)
+        return engine.visible_sample(H, draw_seed(rng), out=V)
 
     def score_samples(self, X):
         """Pseudo-likelihood of each sample (binary visible units).
@@ -995,11 +762,12 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         X = validate_data(self, X, accept_sparse="csr", reset=False,
                           dtype=(np.float64, np.float32))
         seed = draw_seed(make_generator(self.random_state))
+        engine = self._engine()
         out = []
         for chunk in self._chunks(X):
             flips = np.empty(chunk.shape[0], dtype=np.int64)
             _k.row_hash_index(chunk, seed, chunk.shape[1], flips)
-            out.append(self._pseudo_likelihood_dense(chunk, flips))
+            out.append(engine.pseudo_likelihood(chunk, flips))
         return np.concatenate(out).astype(X.dtype, copy=False)
 
     def score(self, X, y=None):
@@ -1346,72 +1114,13 @@ class GaussianBernoulliRBM(_BaseRBM):
     def _unit_sigma(self):
         return not self.learn_variance and np.all(self.sigma_ == 1)
 
-    def _to_hidden_input(self, V):
-        if not self._unit_sigma():
-            V /= self.sigma_
-
-    def _scaled_visible(self, X):
+    def _visible_layer(self):
+        # Unit variances take the unscaled kernels; learned (or set) ones
+        # live in the unit type, which reads and updates sigma_ in place.
         if self._unit_sigma():
-            return X
-        if sp.issparse(X):
-            return X.multiply(1.0 / self.sigma_).tocsr()
-        return np.ascontiguousarray(X / self.sigma_, dtype=self.components_.dtype)
-
-    def _sample_visible(self, A, out, seed, bias=None):
-        # v | h ~ N(b + sigma * (h W), sigma^2) = b + sigma * N(h W, 1)
-        bias = self.intercept_visible_ if bias is None else bias
-        if self._unit_sigma():
-            self._visible.sample(A, bias, out, out, seed)
-            return
-        zero = np.zeros_like(self.intercept_visible_)
-        self._visible.sample(A, zero, out, out, seed)
-        out *= self.sigma_
-        out += bias
-
-    def _visible_mean(self, A, out):
-        if self._unit_sigma():
-            self._visible.mean(A, self.intercept_visible_, out)
-            return
-        np.multiply(A, self.sigma_, out=out)
-        out += self.intercept_visible_
-
-    def _visible_energy_input(self, V):
-        return V if self._unit_sigma() else np.ascontiguousarray(V / self.sigma_)
-
-    def _visible_energy_bias(self):
-        if self._unit_sigma():
-            return self.intercept_visible_
-        return (self.intercept_visible_ / self.sigma_).astype(self.components_.dtype)
-
-    def _visible_log_scale(self):
-        # The density of v = sigma * u, u the unit-variance states.
-        return float(np.sum(np.log(self.sigma_.astype(np.float64))))
-
-    def _visible_bias_gradient(self, grad_b):
-        # SV holds v / sigma, so its column means differ by 1/sigma from
-        # the bias gradient <(v - b) / sigma^2>_data - <...>_model.
-        if self._unit_sigma():
-            return grad_b
-        return grad_b / self.sigma_
-
-    def _extra_gradients(self, ws, n, m, lr):
-        if not self.learn_variance:
-            return
-        # dF/dz_i for z_i = log sigma_i^2:
-        #   -(v_i - b_i)^2 / (2 sigma_i^2) + (v_i / (2 sigma_i)) (W^T h)_i.
-        # SV holds v / sigma and SH the (still unscaled) hidden means.
-        W = self.components_
-        SV, SH = ws.SV[: n + m], ws.SH[: n + m]
-        HW = np.empty_like(SV)
-        blas.dot_nn(SH, W, HW)
-        sigma = self.sigma_.astype(np.float64)
-        u = SV.astype(np.float64)
-        d = u - self.intercept_visible_ / sigma
-        dF = -0.5 * d * d + 0.5 * u * HW
-        grad = -(dF[:n].mean(axis=0) - dF[n:].mean(axis=0))
-        self._log_var += lr * grad
-        np.clip(self._log_var, np.log(1e-4), np.log(1e4), out=self._log_var)
-        self.sigma_[...] = np.exp(0.5 * self._log_var)
+            return self._visible_units
+        return GaussianUnits(self.sigma_,
+                             log_var=self._log_var if self.learn_variance else None)
 
     def _state_arrays(self):
         state = super()._state_arrays()
@@ -1437,5 +1146,16 @@ class GaussianBernoulliRBM(_BaseRBM):
         Returns
         -------
         score : ndarray of shape (n_samples,)
+            ``-inf`` where the free energy overflows (samples far outside
+            the range of the standardised training data), with a
+            RuntimeWarning saying how many.
         """
-        return -self.free_energy(X)
+        score = -self.free_energy(X)
+        bad = int(np.count_nonzero(~np.isfinite(score)))
+        if bad:
+            warnings.warn(
+                f"{type(self).__name__}.score_samples: {bad} of {score.shape[0]} scores "
+                "are not finite (the free energy overflowed); those samples lie far "
+                "outside the range of the standardised data the model was fitted on.",
+                RuntimeWarning, stacklevel=2)
+        return score

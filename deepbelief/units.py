@@ -22,6 +22,24 @@ never test which type they hold:
 The free energy of a visible vector is then
 ``F(v) = visible.energy(v, b) - hidden.log_partition(v W^T, c)``.
 
+A unit type may also own a scale, as paysage's Gaussian layer does: the
+states that multiply the weights are then ``v / sigma`` rather than ``v``.
+The operations below carry it, and are identities for unscaled units, so
+the CD step, the samplers and the likelihood never ask which they hold:
+
+``rescale(X)`` / ``rescale_in_place(V)``
+    The states as they multiply the weights (``X / sigma``).
+``bias_gradient(grad)``
+    The visible-bias gradient from the column means of rescaled states.
+``energy_bias(bias)`` and ``log_volume()``
+    The bias as it enters the energy of the rescaled states, and the log
+    of the volume factor ``prod sigma`` the rescaling adds to Z; with them
+    ``standard`` (the unit type the rescaled states follow) gives the
+    partition function.
+``update_parameters(V, H, W, bias, n_pos, lr)``
+    One gradient step on the unit type's own parameters (learned
+    variances), from the stacked rescaled states of a CD step.
+
 References
 ----------
 Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
@@ -30,6 +48,10 @@ Nair, V. & Hinton, G. E. (2010). Rectified linear units improve restricted
 Boltzmann machines. ICML.
 """
 
+import numpy as np
+import scipy.sparse as sp
+
+from ._kernels import blas
 from ._kernels import rbm as _k
 
 __all__ = ["Units", "BernoulliUnits", "GaussianUnits", "ReLUUnits", "get_units"]
@@ -52,6 +74,39 @@ class Units:
 
     def energy(self, V, bias, out):
         raise NotImplementedError(f"{self.name} units cannot be the visible layer.")
+
+    # The scale, for unit types that have one: identities here.
+    def rescale(self, X):
+        """The states ``X`` (dense or CSR) as they multiply the weights."""
+        return X
+
+    def rescale_in_place(self, V):
+        """``rescale`` for a dense buffer, written into it."""
+
+    def bias_gradient(self, grad):
+        """The bias gradient from the column-mean difference of rescaled states."""
+        return grad
+
+    def energy_bias(self, bias):
+        """The bias as it enters the energy of the rescaled states."""
+        return bias
+
+    def log_volume(self):
+        """log of the volume factor the rescaling contributes to Z."""
+        return 0.0
+
+    @property
+    def standard(self):
+        """The unit type that the rescaled states follow."""
+        return self
+
+    def update_parameters(self, V, H, W, bias, n_pos, lr):
+        """One gradient step on the unit type's own parameters (none here).
+
+        ``V`` stacks the rescaled visible states of a CD step (data rows
+        first, ``n_pos`` of them, then the model's), ``H`` their hidden
+        means, ``W`` the weights and ``bias`` this layer's bias.
+        """
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -77,25 +132,118 @@ class BernoulliUnits(Units):
 
 
 class GaussianUnits(Units):
-    """Real-valued units with unit variance: x | a ~ N(a, 1).
+    """Real-valued units: x | a ~ N(a, 1), or with a scale sigma,
+    v | a ~ N(b + sigma * a, sigma**2) where a is the product with the
+    other layer (paysage's Gaussian layer; Cho, Ilin & Raiko 2011).
 
-    Data for them should be standardised (zero mean, unit variance per
-    feature); ``GaussianBernoulliRBM`` handles other variances by scaling.
+    The energy of scaled units is ``sum_i (v_i - b_i)**2 / (2 sigma_i**2)``
+    and they meet the weights as ``v / sigma``. Without a scale (the
+    default) they have unit variance and data for them should be
+    standardised (zero mean, unit variance per feature).
+
+    Parameters
+    ----------
+    sigma : ndarray of shape (n_units,) or None, default=None
+        The standard deviations, held by reference (a model that learns
+        them updates this array in place); None means unit variance.
+    log_var : ndarray of shape (n_units,) or None, default=None
+        ``log(sigma**2)`` in float64, when the variances are learned:
+        ``update_parameters`` then takes a gradient step on it and writes
+        ``sigma`` from it.
     """
 
     name = "gaussian"
+    # The learned log-variances are kept in [log 1e-4, log 1e4].
+    _LOG_VAR_RANGE = (np.log(1e-4), np.log(1e4))
+
+    def __init__(self, sigma=None, *, log_var=None):
+        if log_var is not None and sigma is None:
+            raise ValueError("GaussianUnits: log_var needs sigma, the array it sets.")
+        self.sigma = sigma
+        self.log_var = log_var
 
     def mean(self, A, bias, out):
-        _k.gaussian_mean(A, bias, out)
+        if self.sigma is None:
+            _k.gaussian_mean(A, bias, out)
+            return
+        np.multiply(A, self.sigma, out=out)
+        out += bias
 
     def sample(self, A, bias, mean, sample, seed):
-        _k.gaussian_sample(A, bias, mean, sample, seed)
+        if self.sigma is None:
+            _k.gaussian_sample(A, bias, mean, sample, seed)
+            return
+        # v | a ~ N(b + sigma * a, sigma^2) = b + sigma * N(a, 1)
+        _k.gaussian_sample(A, np.zeros_like(bias), mean, sample, seed)
+        for out in (sample,) if mean is sample else (sample, mean):
+            out *= self.sigma
+            out += bias
 
     def log_partition(self, A, bias, out):
-        _k.gaussian_log_partition(A, bias, out)
+        if self.sigma is None:
+            _k.gaussian_log_partition(A, bias, out)
+            return
+        # In the rescaled states u = v / sigma, which have unit variance.
+        _k.gaussian_log_partition(A, self.energy_bias(bias), out)
+        out += self.log_volume()
 
     def energy(self, V, bias, out):
-        _k.gaussian_energy(V, bias, out)
+        if self.sigma is None:
+            _k.gaussian_energy(V, bias, out)
+            return
+        _k.gaussian_energy(np.ascontiguousarray(V / self.sigma), self.energy_bias(bias),
+                           out)
+
+    def rescale(self, X):
+        if self.sigma is None:
+            return X
+        if sp.issparse(X):
+            return X.multiply(1.0 / self.sigma).tocsr()
+        return np.ascontiguousarray(X / self.sigma, dtype=self.sigma.dtype)
+
+    def rescale_in_place(self, V):
+        if self.sigma is not None:
+            V /= self.sigma
+
+    def bias_gradient(self, grad):
+        # The column means of v / sigma differ by 1 / sigma from the bias
+        # gradient <(v - b) / sigma^2>_data - <...>_model.
+        return grad if self.sigma is None else grad / self.sigma
+
+    def energy_bias(self, bias):
+        if self.sigma is None:
+            return bias
+        return (bias / self.sigma).astype(self.sigma.dtype)
+
+    def log_volume(self):
+        # The density of v = sigma * u, u the unit-variance states.
+        if self.sigma is None:
+            return 0.0
+        return float(np.sum(np.log(self.sigma.astype(np.float64))))
+
+    @property
+    def standard(self):
+        return self if self.sigma is None else GaussianUnits()
+
+    def update_parameters(self, V, H, W, bias, n_pos, lr):
+        if self.log_var is None:
+            return
+        # dF/dz_i for z_i = log sigma_i^2:
+        #   -(v_i - b_i)^2 / (2 sigma_i^2) + (v_i / (2 sigma_i)) (W^T h)_i,
+        # with V = v / sigma and H the hidden means.
+        HW = np.empty_like(V)
+        blas.dot_nn(H, W, HW)
+        sigma = self.sigma.astype(np.float64)
+        u = V.astype(np.float64)
+        d = u - bias / sigma
+        dF = -0.5 * d * d + 0.5 * u * HW
+        grad = -(dF[:n_pos].mean(axis=0) - dF[n_pos:].mean(axis=0))
+        self.log_var += lr * grad
+        np.clip(self.log_var, *self._LOG_VAR_RANGE, out=self.log_var)
+        self.sigma[...] = np.exp(0.5 * self.log_var)
+
+    def __repr__(self):
+        return "GaussianUnits()" if self.sigma is None else "GaussianUnits(sigma=...)"
 
 
 class ReLUUnits(Units):

@@ -17,8 +17,10 @@ from threadpoolctl import threadpool_limits
 import reference as ref
 from deepbelief import BernoulliRBM, GaussianBernoulliRBM
 from deepbelief._kernels.random import SeedStream
-from deepbelief.rbm import _Workspace
+from deepbelief.engine import RBMEngine
+from deepbelief.samplers import CD, PCD
 from deepbelief.training import DegenerateFitWarning, DivergenceError
+from deepbelief.units import BernoulliUnits, GaussianUnits
 
 
 @pytest.fixture(scope="module")
@@ -103,59 +105,99 @@ def test_gibbs_step_conditionals():
     assert 0.5 * np.abs(empirical - p_v).sum() < 0.02
 
 
+def _training_engine(W, b, c, sampler, batch_size, visible=None, **options):
+    """An engine that trains copies of (W, b, c) with ``sampler``."""
+    engine = RBMEngine(W.copy(), b.copy(), c.copy(), visible or BernoulliUnits(),
+                       BernoulliUnits(), sampler, **options)
+    engine.start(batch_size, sampler.chains.shape[0])
+    return engine
+
+
 @pytest.mark.parametrize("persistent", [True, False])
 @pytest.mark.parametrize("k", [1, 3])
 def test_cd_step_matches_reference_update(persistent, k):
-    rbm, W, b, c = _tiny_model(n_visible=6, n_hidden=4, k=k, persistent=persistent,
-                               scale=0.5)
-    rbm._validate_params()
+    _, W, b, c = _tiny_model(n_visible=6, n_hidden=4, scale=0.5)
     rng = np.random.default_rng(9)
     V0 = (rng.random((4, 6)) < 0.5).astype(np.float64)
-    chain = (rng.random((rbm.h_samples_.shape[0], 4)) < 0.5).astype(np.float64)
-    rbm.h_samples_ = chain.copy() if persistent else rbm.h_samples_
-    ws = _Workspace(4, max(4, rbm.h_samples_.shape[0]), 6, 4, np.float64)
-    ws.SV[:4] = V0
-    # the estimator draws 2k + 1 seeds (CD) or 2k (PCD), in this order
+    chain = (rng.random((10, 4)) < 0.5).astype(np.float64)
+    sampler = (PCD if persistent else CD)(chain.copy(), k=k)
+    engine = _training_engine(W, b, c, sampler, 4)
+    # the engine draws 2k + 1 seeds (CD) or 2k (PCD), in this order
     stream = SeedStream(np.random.default_rng(5))
     expected_seeds = [stream() for _ in range(2 * k + 1)]
-    rbm._cd_step(ws, 4, 0.1, 0.0, SeedStream(np.random.default_rng(5)))
+    engine.step(V0, 0.1, 0.0, SeedStream(np.random.default_rng(5)))
     W2, b2, c2, chain2, _ = ref.cd_update(
         V0, W, b, c, chain if persistent else None, expected_seeds, 0.1, k, persistent)
-    np.testing.assert_allclose(rbm.components_, W2, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(rbm.intercept_visible_, b2, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(rbm.intercept_hidden_, c2, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(engine.W, W2, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(engine.b, b2, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(engine.c, c2, rtol=1e-10, atol=1e-12)
     if persistent:
-        np.testing.assert_array_equal(rbm.h_samples_, chain2)
+        np.testing.assert_array_equal(sampler.chains, chain2)
 
 
-def _model_at_rest(momentum, weight_decay, l1):
-    """A 6-4 model with penalties set and zero velocities, ready for _cd_step."""
-    rbm, W, b, c = _tiny_model(n_visible=6, n_hidden=4, momentum=momentum,
-                               weight_decay=weight_decay, l1=l1, scale=0.5)
-    rbm._validate_params()
-    rbm._velocity = None
-    rbm._velocity_b[:] = 0
-    rbm._velocity_c[:] = 0
-    return rbm, W, b, c
+def test_step_takes_a_batch_gathered_in_its_own_buffer():
+    # A loop may gather the batch into workspace.SV (no copy) or pass any
+    # array; the update is the same.
+    _, W, b, c = _tiny_model(n_visible=6, n_hidden=4, scale=0.5)
+    V0 = (np.random.default_rng(3).random((4, 6)) < 0.5).astype(np.float64)
+    engines = [_training_engine(W, b, c, PCD(np.zeros((4, 4))), 4) for _ in range(2)]
+    engines[0].step(V0, 0.1, 0.0, SeedStream(np.random.default_rng(1)))
+    engines[1].workspace.SV[:4] = V0
+    engines[1].step(engines[1].workspace.SV[:4], 0.1, 0.0,
+                    SeedStream(np.random.default_rng(1)))
+    np.testing.assert_array_equal(engines[0].W, engines[1].W)
+
+
+def test_gaussian_cd_step_with_scales_matches_reference():
+    # CD-1 with visible scales sigma: the states meet W as v / sigma, the
+    # visible samples are b + sigma * (h W + N(0, 1)), and the bias
+    # gradient is the column-mean difference of v / sigma divided by sigma.
+    rng = np.random.default_rng(2)
+    n, n_visible, n_hidden, lr = 5, 3, 4, 0.05
+    W = rng.normal(0, 0.5, (n_hidden, n_visible))
+    b, c = rng.normal(size=n_visible), rng.normal(size=n_hidden)
+    sigma = np.array([0.5, 1.0, 2.0])
+    V0 = rng.normal(size=(n, n_visible))
+    engine = _training_engine(W, b, c, CD(np.zeros((n, n_hidden))), n,
+                              visible=GaussianUnits(sigma.copy()))
+    stream = SeedStream(np.random.default_rng(8))
+    seeds = [stream() for _ in range(3)]
+    engine.step(V0, lr, 0.0, SeedStream(np.random.default_rng(8)))
+    U0 = V0 / sigma
+    H0 = expit(U0 @ W.T + c)
+    _, chain = ref.bernoulli_sample(U0 @ W.T, c, seeds[0])
+    Vn = b + sigma * (chain @ W + ref.normals(seeds[1], (n, n_visible)))
+    Un = Vn / sigma
+    Hn = expit(Un @ W.T + c)
+    np.testing.assert_allclose(engine.W, W + lr * (H0.T @ U0 - Hn.T @ Un) / n, rtol=1e-10)
+    np.testing.assert_allclose(engine.b, b + lr * (U0.mean(0) - Un.mean(0)) / sigma,
+                               rtol=1e-10)
+    np.testing.assert_allclose(engine.c, c + lr * (H0.mean(0) - Hn.mean(0)), rtol=1e-10)
+
+
+def _model_at_rest(weight_decay, l1):
+    """A 6-4 model, its chains, and an engine with penalties and zero velocities."""
+    rbm, W, b, c = _tiny_model(n_visible=6, n_hidden=4, scale=0.5)
+    chain = rbm.h_samples_.copy()
+    engine = _training_engine(W, b, c, PCD(chain.copy()), 10, weight_decay=weight_decay,
+                              l1=l1)
+    return engine, W, b, c, chain
 
 
 @pytest.mark.parametrize("momentum,weight_decay,l1", [(0.0, 0.01, 0.0), (0.0, 0.0, 0.01),
                                                       (0.5, 0.01, 0.01)])
 def test_regularised_update_matches_reference(momentum, weight_decay, l1):
-    rbm, W, b, c = _model_at_rest(momentum, weight_decay, l1)
+    engine, W, b, c, chain = _model_at_rest(weight_decay, l1)
     rng = np.random.default_rng(9)
     V0 = (rng.random((10, 6)) < 0.5).astype(np.float64)
-    chain = rbm.h_samples_.copy()
-    ws = _Workspace(10, 10, 6, 4, np.float64)
-    ws.SV[:10] = V0
     stream = SeedStream(np.random.default_rng(5))
     seeds = [stream() for _ in range(3)]
-    rbm._cd_step(ws, 10, 0.1, momentum, SeedStream(np.random.default_rng(5)))
+    engine.step(V0, 0.1, momentum, SeedStream(np.random.default_rng(5)))
     W2, b2, c2, _, _ = ref.cd_update(V0, W, b, c, chain, seeds, 0.1, 1, True,
                                      momentum=momentum, velocity=np.zeros_like(W),
                                      weight_decay=weight_decay, l1=l1)
-    np.testing.assert_allclose(rbm.components_, W2, rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(rbm.intercept_hidden_, c2, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(engine.W, W2, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(engine.c, c2, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("l1", [0.0, 0.01])
@@ -164,21 +206,19 @@ def test_decay_goes_through_the_momentum(l1):
     # Hinton's guide and rbm.m): after two steps, W differs from a decay
     # applied outside the velocity by momentum * lr * decay * W.
     momentum, weight_decay, lr = 0.5, 0.01, 0.1
-    rbm, W, b, c = _model_at_rest(momentum, weight_decay, l1)
+    engine, W, b, c, chain = _model_at_rest(weight_decay, l1)
     rng = np.random.default_rng(9)
     batches = [(rng.random((10, 6)) < 0.5).astype(np.float64) for _ in range(2)]
-    chain, velocity = rbm.h_samples_.copy(), np.zeros_like(W)
-    ws = _Workspace(10, 10, 6, 4, np.float64)
+    velocity = np.zeros_like(W)
     for step, V0 in enumerate(batches):
         stream = SeedStream(np.random.default_rng(20 + step))
         seeds = [stream() for _ in range(3)]
-        ws.SV[:10] = V0
-        rbm._cd_step(ws, 10, lr, momentum, SeedStream(np.random.default_rng(20 + step)))
+        engine.step(V0, lr, momentum, SeedStream(np.random.default_rng(20 + step)))
         W, b, c, chain, velocity = ref.cd_update(
             V0, W, b, c, chain, seeds, lr, 1, True, momentum=momentum,
             velocity=velocity, weight_decay=weight_decay, l1=l1)
-        np.testing.assert_allclose(rbm.components_, W, rtol=1e-10, atol=1e-12)
-        np.testing.assert_array_equal(rbm.h_samples_, chain)
+        np.testing.assert_allclose(engine.W, W, rtol=1e-10, atol=1e-12)
+        np.testing.assert_array_equal(engine.sampler.chains, chain)
 
 
 def test_pseudo_likelihood_matches_definition(digits):
@@ -193,7 +233,8 @@ def test_pseudo_likelihood_matches_definition(digits):
         return -V @ b - np.logaddexp(0, V @ W.T + c).sum(1)
 
     expected = X.shape[1] * np.log(expit(F(Xf) - F(X)))
-    np.testing.assert_allclose(rbm._pseudo_likelihood_dense(X, flips), expected, rtol=1e-10)
+    engine = RBMEngine(W, b, c, BernoulliUnits(), BernoulliUnits())
+    np.testing.assert_allclose(engine.pseudo_likelihood(X, flips), expected, rtol=1e-10)
     # score_samples flips one unit per row, chosen from the row's content
     scores = rbm.score_samples(X)
     order = np.random.default_rng(1).permutation(len(X))
@@ -263,18 +304,12 @@ def test_gaussian_rbm_learns_standardised_data():
 
 
 def test_learned_variance_gradient_matches_finite_differences():
-    # the estimator's z = log sigma^2 update is -(<dF/dz>_data - <dF/dz>_model);
-    # check its dF/dz against differences of free_energy in sigma.
+    # The unit type's z = log sigma^2 update is -(<dF/dz>_data - <dF/dz>_model);
+    # check its dF/dz against differences of the free energy in z.
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((20, 3))
-    rbm = GaussianBernoulliRBM(2, n_iter=1, random_state=0, learn_variance=True,
-                               learning_rate=1e-3).fit(X)
-    rbm._validate_params()
     W, b, c = rng.normal(size=(2, 3)), rng.normal(size=3), rng.normal(size=2)
-    _set_params(rbm, W, b, c)
     sigma = np.array([0.7, 1.3, 1.0])
-    rbm.sigma_[...] = sigma
-    rbm._log_var = np.log(sigma**2)
+    log_var = np.log(sigma**2)
     v_data = rng.standard_normal((1, 3))
     v_model = rng.standard_normal((1, 3))
 
@@ -287,17 +322,81 @@ def test_learned_variance_gradient_matches_finite_differences():
         for i in range(3):
             e = np.zeros(3)
             e[i] = 1e-6
-            g[i] = (F(v, rbm._log_var + e) - F(v, rbm._log_var - e)) / 2e-6
+            g[i] = (F(v, log_var + e) - F(v, log_var - e)) / 2e-6
         return g
 
     expected_step = 1e-3 * -(dF(v_data) - dF(v_model))
-    ws = _Workspace(1, 1, 3, 2, np.float64)
-    ws.SV[0], ws.SV[1] = v_data[0] / sigma, v_model[0] / sigma
-    ws.SH[0] = expit(v_data / sigma @ W.T + c)[0]
-    ws.SH[1] = expit(v_model / sigma @ W.T + c)[0]
-    before = rbm._log_var.copy()
-    rbm._extra_gradients(ws, 1, 1, 1e-3)
-    np.testing.assert_allclose(rbm._log_var - before, expected_step, rtol=1e-5, atol=1e-12)
+    units = GaussianUnits(sigma.copy(), log_var=log_var.copy())
+    V = np.vstack([v_data, v_model]) / sigma
+    H = expit(V @ W.T + c)
+    units.update_parameters(V, H, W, b, 1, 1e-3)
+    np.testing.assert_allclose(units.log_var - log_var, expected_step, rtol=1e-5,
+                               atol=1e-12)
+    np.testing.assert_allclose(units.sigma, np.exp(0.5 * units.log_var), rtol=1e-15)
+
+
+def test_scaled_gaussian_units_match_their_density():
+    # v | a ~ N(b + sigma a, sigma^2), energy sum (v - b)^2 / (2 sigma^2),
+    # and log_partition = log of the integral over v of
+    # exp(-energy(v) + (v / sigma) a), checked by quadrature per unit.
+    from scipy.integrate import quad
+
+    rng = np.random.default_rng(4)
+    sigma = np.array([0.5, 1.0, 2.0])
+    b = rng.normal(size=3)
+    units = GaussianUnits(sigma)
+    A = rng.normal(size=(2, 3))
+    mean = np.empty_like(A)
+    units.mean(A, b, mean)
+    np.testing.assert_allclose(mean, b + sigma * A, rtol=1e-15)
+    draws = np.repeat(A[:1], 40_000, axis=0)
+    sample = np.empty_like(draws)
+    units.sample(draws, b, np.empty_like(draws), sample, np.uint64(5))
+    np.testing.assert_allclose(sample.mean(0), b + sigma * A[0], atol=4 * 2.0 / 200)
+    np.testing.assert_allclose(sample.std(0), sigma, rtol=0.02)
+    V = rng.normal(size=(2, 3))
+    energy = np.empty(2)
+    units.energy(V, b, energy)
+    np.testing.assert_allclose(energy, (((V - b) / sigma) ** 2 / 2).sum(1), rtol=1e-13)
+    log_z = np.empty(2)
+    units.log_partition(A, b, log_z)
+    expected = [sum(np.log(quad(lambda v, i=i, a=a: np.exp(
+        -(v - b[i]) ** 2 / (2 * sigma[i] ** 2) + v / sigma[i] * a[i]), -60, 60)[0])
+        for i in range(3)) + 0.5 * ((b / sigma) ** 2).sum() for a in A]
+    # log_partition follows the unit-variance convention of the rescaled
+    # states: log int exp(-u^2 / 2 + u (a + b / sigma)) du, plus log sigma.
+    np.testing.assert_allclose(log_z, expected, rtol=1e-10)
+    assert units.log_volume() == pytest.approx(np.log(sigma).sum(), rel=1e-15)
+    np.testing.assert_allclose(units.rescale(V), V / sigma, rtol=1e-15)
+    np.testing.assert_allclose(units.bias_gradient(np.ones(3)), 1 / sigma, rtol=1e-15)
+    assert type(units.standard) is GaussianUnits and units.standard.sigma is None
+
+
+def test_scaled_gaussian_free_energy_matches_brute_force():
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((30, 3))
+    rbm = GaussianBernoulliRBM(4, n_iter=1, random_state=0).fit(X)
+    W, b, c = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=4)
+    _set_params(rbm, W, b, c)
+    sigma = np.array([0.6, 1.0, 1.7])
+    rbm.sigma_[...] = sigma
+    V = rng.standard_normal((6, 3))
+    H = ref.binary_states(4)
+    neg_e = (-0.5 * (((V - b) / sigma) ** 2).sum(1)[:, None] + (H @ c)[None, :]
+             + (V / sigma) @ W.T @ H.T)
+    np.testing.assert_allclose(rbm.free_energy(V), -np.log(np.exp(neg_e).sum(1)),
+                               rtol=1e-10)
+
+
+def test_gaussian_score_samples_warns_when_the_free_energy_overflows():
+    X = np.random.default_rng(0).standard_normal((40, 3))
+    rbm = GaussianBernoulliRBM(2, n_iter=1, random_state=0).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.all(np.isfinite(rbm.score_samples(X)))
+    with pytest.warns(RuntimeWarning, match="3 of 3 scores are not finite"):
+        scores = rbm.score_samples(X[:3] * 1e300)
+    assert np.all(scores == -np.inf)
 
 
 # ------------------------------------------------------------- determinism

@@ -13,7 +13,9 @@ from deepbelief import BernoulliRBM, GaussianBernoulliRBM
 from deepbelief._kernels import blas
 from deepbelief._kernels import rbm as k
 from deepbelief._kernels.random import SeedStream
-from deepbelief.rbm import _Workspace
+from deepbelief.engine import RBMEngine
+from deepbelief.samplers import CD, PCD, SAMPLERS, FastPCD, ParallelTempering
+from deepbelief.units import BernoulliUnits
 
 N_VISIBLE, N_HIDDEN = 5, 4
 CODES = 2 ** np.arange(N_VISIBLE - 1, -1, -1)
@@ -24,28 +26,30 @@ def digits():
     return (load_digits().data[:300] > 7).astype(np.float64)
 
 
-def _model(sampler, n_chains, scale=1.0, seed=0, **kwargs):
+def _model(sampler, n_chains, scale=1.0, seed=0, **options):
+    """An engine on a random 5-4 model, with ``sampler`` on zeroed chains."""
     rng = np.random.default_rng(seed)
     X = (rng.random((n_chains, N_VISIBLE)) < 0.5).astype(np.float64)
-    rbm = BernoulliRBM(N_HIDDEN, n_iter=0, batch_size=n_chains, sampler=sampler,
-                       random_state=seed, **kwargs).fit(X)
-    rbm.components_[...] = rng.normal(0, scale, (N_HIDDEN, N_VISIBLE))
-    rbm.intercept_visible_[...] = rng.normal(0, scale, N_VISIBLE)
-    rbm.intercept_hidden_[...] = rng.normal(0, scale, N_HIDDEN)
-    rbm._validate_params()
-    return rbm, X
+    W = rng.normal(0, scale, (N_HIDDEN, N_VISIBLE))
+    b = rng.normal(0, scale, N_VISIBLE)
+    c = rng.normal(0, scale, N_HIDDEN)
+    chains = np.zeros((n_chains, N_HIDDEN))
+    engine = RBMEngine(W, b, c, BernoulliUnits(), BernoulliUnits(),
+                       sampler(chains, **options))
+    engine.start(n_chains, n_chains)
+    return engine, X
 
 
-def _run_chains(rbm, X, n_steps, keep, seed=1):
+def _run_chains(engine, X, n_steps, keep, seed=1):
     """Run the negative phase ``n_steps`` times; histogram the last ``keep``."""
     n = X.shape[0]
-    ws = _Workspace(n, n, N_VISIBLE, N_HIDDEN, np.float64)
+    ws = engine.workspace
     seeds = SeedStream(np.random.default_rng(seed))
     counts = np.zeros(2 ** N_VISIBLE)
     for step in range(n_steps):
         ws.SV[:n] = X
-        blas.dot_nt(ws.SV[:n], rbm.components_, ws.SH[:n])
-        m = rbm._negative_phase(ws, n, seeds)
+        blas.dot_nt(ws.SV[:n], engine.W, ws.SH[:n])
+        m = engine.sampler.negative_phase(engine, ws, n, seeds)
         if step >= n_steps - keep:
             counts += np.bincount(ws.SV[n : n + m].astype(int) @ CODES,
                                   minlength=len(counts))
@@ -65,37 +69,34 @@ TV_BOUND = 0.03
 
 
 def test_cd_chains_started_at_the_data_reach_the_exact_distribution():
-    rbm, X = _model("cd", 4000, k=25)
-    _, p = ref.exact_visible_distribution(rbm.components_, rbm.intercept_visible_,
-                                          rbm.intercept_hidden_)
-    empirical, _ = _run_chains(rbm, X, n_steps=10, keep=10)
+    engine, X = _model(CD, 4000, k=25)
+    _, p = ref.exact_visible_distribution(engine.W, engine.b, engine.c)
+    empirical, _ = _run_chains(engine, X, n_steps=10, keep=10)
     assert _tv(empirical, p) < TV_BOUND
 
 
 def test_pcd_chains_have_the_exact_stationary_distribution():
-    rbm, X = _model("pcd", 2000)
-    _, p = ref.exact_visible_distribution(rbm.components_, rbm.intercept_visible_,
-                                          rbm.intercept_hidden_)
-    empirical, _ = _run_chains(rbm, X, n_steps=60, keep=40)
+    engine, X = _model(PCD, 2000)
+    _, p = ref.exact_visible_distribution(engine.W, engine.b, engine.c)
+    empirical, _ = _run_chains(engine, X, n_steps=60, keep=40)
     assert _tv(empirical, p) < TV_BOUND
 
 
 def test_fpcd_chains_sample_the_model_plus_fast_parameters():
     # The fantasy particles of FPCD run on regular + fast parameters; with
     # the fast parameters held fixed, that is their stationary distribution.
-    rbm, X = _model("fpcd", 2000)
+    engine, X = _model(FastPCD, 2000, fast_learning_rate=0.1, fast_decay=0.95)
     rng = np.random.default_rng(7)
-    rbm._ensure_fast_parameters()
-    rbm._fast_W[...] = rng.normal(0, 0.7, rbm._fast_W.shape)
-    rbm._fast_b[...] = rng.normal(0, 0.7, N_VISIBLE)
-    rbm._fast_c[...] = rng.normal(0, 0.7, N_HIDDEN)
-    _, p = ref.exact_visible_distribution(rbm.components_ + rbm._fast_W,
-                                          rbm.intercept_visible_ + rbm._fast_b,
-                                          rbm.intercept_hidden_ + rbm._fast_c)
-    _, p_regular = ref.exact_visible_distribution(rbm.components_, rbm.intercept_visible_,
-                                                  rbm.intercept_hidden_)
+    sampler = engine.sampler
+    sampler.fast_W = rng.normal(0, 0.7, engine.W.shape)
+    sampler.fast_b = rng.normal(0, 0.7, N_VISIBLE)
+    sampler.fast_c = rng.normal(0, 0.7, N_HIDDEN)
+    W, b, c = engine.W, engine.b, engine.c
+    _, p = ref.exact_visible_distribution(W + sampler.fast_W, b + sampler.fast_b,
+                                          c + sampler.fast_c)
+    _, p_regular = ref.exact_visible_distribution(W, b, c)
     assert _tv(p, p_regular) > 0.1  # the test can tell the two apart
-    empirical, _ = _run_chains(rbm, X, n_steps=60, keep=40)
+    empirical, _ = _run_chains(engine, X, n_steps=60, keep=40)
     assert _tv(empirical, p) < TV_BOUND
 
 
@@ -104,18 +105,18 @@ def test_parallel_tempering_replicas_have_their_tempered_distributions():
     # exp(-beta_r E(v, h)), an RBM with parameters scaled by beta_r; the
     # beta = 1 replica (the one training uses) must match the model.
     betas = np.array([1.0, 0.7, 0.4, 0.0])
-    rbm, X = _model("pt", 2000, scale=2.5, pt_betas=betas)
-    W, b, c = rbm.components_, rbm.intercept_visible_, rbm.intercept_hidden_
-    empirical, ws = _run_chains(rbm, X, n_steps=60, keep=40)
+    engine, X = _model(ParallelTempering, 2000, scale=2.5, betas=betas)
+    W, b, c = engine.W, engine.b, engine.c
+    empirical, ws = _run_chains(engine, X, n_steps=60, keep=40)
     _, p = ref.exact_visible_distribution(W, b, c)
     assert _tv(empirical, p) < TV_BOUND
     m = 2000
     for r, beta in enumerate(betas):
         _, p_r = ref.exact_visible_distribution(beta * W, beta * b, beta * c)
-        codes = ws.pt_V[r * m : (r + 1) * m].astype(int) @ CODES
+        codes = ws.scratch["pt_V"][r * m : (r + 1) * m].astype(int) @ CODES
         q = np.bincount(codes, minlength=32) / m
         assert _tv(q, p_r) < 0.08, r  # one sweep of 2,000 chains: E[TV] ~ 0.05
-    np.testing.assert_array_equal(rbm.h_samples_, rbm._pt_hidden[:m])
+    np.testing.assert_array_equal(engine.sampler.chains, engine.sampler.replicas[:m])
 
 
 def test_swap_rule_is_metropolis():
@@ -158,22 +159,47 @@ def test_tempered_kernels_match_reference():
 def test_fast_parameters_follow_the_gradient_with_their_own_rate():
     # From zero fast weights, one FPCD step sets fast = fast_lr * gradient,
     # while the regular weights move by lr * gradient.
-    rbm, X = _model("fpcd", 10, scale=0.5, fast_learning_rate=0.3, learning_rate=0.1)
-    W0, b0, c0 = (rbm.components_.copy(), rbm.intercept_visible_.copy(),
-                  rbm.intercept_hidden_.copy())
-    ws = _Workspace(10, 10, N_VISIBLE, N_HIDDEN, np.float64)
-    ws.SV[:10] = X[:10]
-    rbm._cd_step(ws, 10, 0.1, 0.0, SeedStream(np.random.default_rng(0)))
-    np.testing.assert_allclose(rbm._fast_W, 3 * (rbm.components_ - W0), rtol=1e-10,
+    engine, X = _model(FastPCD, 10, scale=0.5, fast_learning_rate=0.3, fast_decay=0.95)
+    sampler = engine.sampler
+    W0, b0, c0 = engine.W.copy(), engine.b.copy(), engine.c.copy()
+    engine.step(X[:10], 0.1, 0.0, SeedStream(np.random.default_rng(0)))
+    np.testing.assert_allclose(sampler.fast_W, 3 * (engine.W - W0), rtol=1e-10,
                                atol=1e-14)
-    np.testing.assert_allclose(rbm._fast_b, 3 * (rbm.intercept_visible_ - b0), rtol=1e-10)
-    np.testing.assert_allclose(rbm._fast_c, 3 * (rbm.intercept_hidden_ - c0), rtol=1e-10)
-    fast = rbm._fast_W.copy()
-    rbm._cd_step(ws, 10, 0.1, 0.0, SeedStream(np.random.default_rng(1)))
+    np.testing.assert_allclose(sampler.fast_b, 3 * (engine.b - b0), rtol=1e-10)
+    np.testing.assert_allclose(sampler.fast_c, 3 * (engine.c - c0), rtol=1e-10)
+    fast = sampler.fast_W.copy()
+    engine.step(X[:10], 0.1, 0.0, SeedStream(np.random.default_rng(1)))
     # the second step decays the first step's fast weights by fast_decay
-    W1 = rbm.components_.copy()
-    np.testing.assert_allclose(rbm._fast_W - 0.95 * fast,
+    W1 = engine.W.copy()
+    np.testing.assert_allclose(sampler.fast_W - 0.95 * fast,
                                3 * (W1 - (W0 + fast / 3)), rtol=1e-9, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLERS))
+def test_sampler_state_round_trips_and_resumes_the_chains_exactly(name):
+    # Two steps, or one step, a save through state_arrays/load_state into a
+    # fresh sampler on fresh chains, and the second step: the same model.
+    options = {"fpcd": dict(fast_learning_rate=0.2, fast_decay=0.9),
+               "pt": dict(betas=[1.0, 0.5, 0.0])}.get(name, {})
+    cls = SAMPLERS[name]
+    X = (np.random.default_rng(2).random((6, N_VISIBLE)) < 0.5).astype(np.float64)
+    straight, _ = _model(cls, 6, **options)
+    resumed, _ = _model(cls, 6, **options)
+    for engine in (straight, resumed):
+        engine.step(X, 0.1, 0.0, SeedStream(np.random.default_rng(0)))
+    state = {k: v.copy() for k, v in resumed.sampler.state_arrays().items()}
+    expected = {"cd": {"h_samples_"}, "pcd": {"h_samples_"},
+                "fpcd": {"h_samples_", "_fast_W", "_fast_b", "_fast_c"},
+                "pt": {"h_samples_", "_pt_hidden"}}[name]
+    assert set(state) == expected
+    fresh = cls(np.zeros((6, N_HIDDEN)), **options)
+    fresh.load_state(state)
+    resumed.sampler = fresh
+    for engine in (straight, resumed):
+        engine.step(X, 0.1, 0.0, SeedStream(np.random.default_rng(1)))
+    np.testing.assert_array_equal(straight.W, resumed.W)
+    for key, value in straight.sampler.state_arrays().items():
+        np.testing.assert_array_equal(value, resumed.sampler.state_arrays()[key], key)
 
 
 # ------------------------------------------------------------------ training
@@ -235,3 +261,18 @@ def test_bad_sampler_parameters(digits, params, error, match):
 def test_pt_refuses_gaussian_visible_units():
     with pytest.raises(ValueError, match="binary"):
         GaussianBernoulliRBM(4, sampler="pt").fit(np.zeros((5, 3)))
+
+
+def test_partial_fit_continues_a_model_whose_sampler_state_is_in_old_attributes(digits):
+    # Models saved before samplers were objects kept the fast parameters
+    # as estimator attributes; partial_fit picks them up from there.
+    a = BernoulliRBM(8, sampler="fpcd", random_state=0).partial_fit(digits)
+    b = BernoulliRBM(8, sampler="fpcd", random_state=0).partial_fit(digits)
+    state = b._sampler.state_arrays()
+    del b._sampler
+    b._fast_W, b._fast_b, b._fast_c = (state[k].copy()
+                                       for k in ("_fast_W", "_fast_b", "_fast_c"))
+    a.partial_fit(digits)
+    b.partial_fit(digits)
+    np.testing.assert_array_equal(a.components_, b.components_)
+    np.testing.assert_array_equal(a._sampler.fast_W, b._sampler.fast_W)
