@@ -33,3 +33,7 @@ __all__ += ["Autoencoder", "DeepAutoencoder", "StackedAutoencoder"]
 from .likelihood import AISEstimate, ais_log_partition, exact_log_partition, log_likelihood  # noqa: E402,E501
 
 __all__ += ["AISEstimate", "ais_log_partition", "exact_log_partition", "log_likelihood"]
+
+from .classification_rbm import ClassificationRBM  # noqa: E402
+
+__all__ += ["ClassificationRBM"]
