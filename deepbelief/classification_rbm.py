@@ -32,6 +32,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._kernels import blas
 from ._kernels.random import SeedStream
 from .nn.initializers import get_initializer
 from .nn.schedules import get_momentum_schedule
@@ -96,6 +97,13 @@ def discriminative_gradient(X, Y, W, U, c, d):
     conditional log-likelihood and the gradients ``(gW, gU, gc, gd)``, in
     the dtype of the parameters.
     """
+    loglik, D, small = _discriminative_terms(X, Y, W, U, c, d)
+    return loglik, (D.T @ X / X.shape[0], *small)
+
+
+def _discriminative_terms(X, Y, W, U, c, d):
+    """``discriminative_gradient`` with the weight gradient left as the
+    factor ``D`` of ``D^T X / n`` (a training step adds it by one product)."""
     n = X.shape[0]
     scores, O = class_scores(X, W, U, c, d)
     log_p = log_softmax(scores, axis=1)
@@ -107,9 +115,8 @@ def discriminative_gradient(X, Y, W, U, c, d):
     gd = R.mean(axis=0)
     gc = D.mean(axis=0)
     gU = np.einsum("ijk,ik->jk", S, R) / n
-    gW = D.T @ X / n
     loglik = float(np.sum(log_p * Y) / n)
-    return loglik, (gW, gU, gc, gd)
+    return loglik, D, (gU, gc, gd)
 
 
 class _Units:
@@ -130,6 +137,13 @@ def generative_gradient(X, Y, W, U, b, c, d, k, seeds):
     ``(x', y')``. ``seeds()`` gives one kernel seed per sampling pass, in
     the order h, then (x, y, h) per step. Returns ``(gW, gU, gb, gc, gd)``.
     """
+    (H0, Hn, Xn), small = _generative_terms(X, Y, W, U, b, c, d, k, seeds)
+    return ((H0.T @ X - Hn.T @ Xn) / X.shape[0], *small)
+
+
+def _generative_terms(X, Y, W, U, b, c, d, k, seeds):
+    """``generative_gradient`` with the weight gradient left as its factors
+    ``(H0, Hn, Xn)`` of ``(H0^T X - Hn^T Xn) / n``."""
     units = _Units
     n = X.shape[0]
     A = X @ W.T + Y @ U.T
@@ -146,12 +160,11 @@ def generative_gradient(X, Y, W, U, b, c, d, k, seeds):
         units.label.sample(Ay, d, Yn, Yn, seeds())
         A = Xn @ W.T + Yn @ U.T
         units.hidden.sample(A, c, Hn, chain, seeds())
-    gW = (H0.T @ X - Hn.T @ Xn) / n
     gU = (H0.T @ Y - Hn.T @ Yn) / n
     gb = X.mean(axis=0) - Xn.mean(axis=0)
     gc = H0.mean(axis=0) - Hn.mean(axis=0)
     gd = Y.mean(axis=0) - Yn.mean(axis=0)
-    return gW, gU, gb, gc, gd
+    return (H0, Hn, Xn), (gU, gb, gc, gd)
 
 
 class _ClassificationTask(TrainingTask):
@@ -529,25 +542,36 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
 
     def _step(self, X, Y, lr, momentum, seeds):
         """One gradient-ascent step on a batch; returns its mean negative
-        conditional log-likelihood before the step."""
+        conditional log-likelihood before the step.
+
+        The weight gradient is a sum of products ``scale * L^T R``, added
+        into the weights (or the velocity) by BLAS without forming it: with
+        a batch of one, as in the paper, forming it would cost more than
+        the rest of the step."""
         W, U = self.components_, self.class_components_
         b, c, d = self.intercept_visible_, self.intercept_hidden_, self.intercept_class_
-        loglik, (gW, gU, gc, gd) = discriminative_gradient(X, Y, W, U, c, d)
+        n = X.shape[0]
+        loglik, D, (gU, gc, gd) = _discriminative_terms(X, Y, W, U, c, d)
+        terms = []  # (scale, L, R): the weight gradient is sum scale * L^T R
         gb = None
-        if self.objective != "discriminative":
-            gen = generative_gradient(X, Y, W, U, b, c, d, self.k, seeds)
+        if self.objective == "discriminative":
+            terms.append((1.0 / n, D, X))
+        else:
+            (H0, Hn, Xn), (hU, hb, hc, hd) = _generative_terms(X, Y, W, U, b, c, d,
+                                                               self.k, seeds)
             if self.objective == "generative":
-                gW, gU, gb, gc, gd = gen
+                a = 1.0
+                gU, gb, gc, gd = hU, hb, hc, hd
             else:
-                a = self.alpha
-                gW, gU, gc, gd = (gW + a * gen[0], gU + a * gen[1], gc + a * gen[3],
-                                  gd + a * gen[4])
-                gb = a * gen[2]
-        if self.weight_decay:
-            gW = gW - self.weight_decay * W
-            gU = gU - self.weight_decay * U
-        grads = {"components_": gW, "class_components_": gU, "intercept_hidden_": gc,
-                 "intercept_class_": gd}
+                a = float(self.alpha)
+                terms.append((1.0 / n, D, X))
+                gU, gc, gd = gU + a * hU, gc + a * hc, gd + a * hd
+                gb = a * hb
+            terms += [(a / n, H0, X), (-a / n, Hn, Xn)]
+        wd = self.weight_decay
+        if wd:
+            gU = gU - wd * U
+        grads = {"class_components_": gU, "intercept_hidden_": gc, "intercept_class_": gd}
         if gb is not None:
             grads["intercept_visible_"] = gb
         params = self._parameters()
@@ -557,8 +581,23 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
                 velocity *= momentum
                 velocity += lr * grad
                 params[name] += velocity
-            else:  # no velocity to keep: one pass less over the weights
+            else:  # no velocity to keep: one pass less over the parameters
                 params[name] += lr * grad
+        if momentum > 0:
+            target = self._velocities["_velocitycomponents_"]
+            target *= momentum
+            if wd:
+                target -= (lr * wd) * W
+        else:
+            target = W
+            if wd:
+                W *= 1.0 - lr * wd
+        for scale, L, R in terms:
+            blas.dot_tn(np.ascontiguousarray(L, dtype=W.dtype),
+                        np.ascontiguousarray(R, dtype=W.dtype), target,
+                        alpha=lr * scale, beta=1.0)
+        if momentum > 0:
+            W += target
         return -loglik
 
     def _parameters(self):

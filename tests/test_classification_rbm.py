@@ -297,3 +297,25 @@ def test_save_load_round_trip_and_continued_training(digits, tmp_path):
     loaded.partial_fit(X, y)
     for name, value in clf._parameters().items():
         np.testing.assert_array_equal(getattr(loaded, name), value, err_msg=name)
+
+
+def test_momentum_and_weight_decay_follow_the_velocity_update():
+    # v <- m v + lr (g - wd W) for the weights (g - wd U for U, g alone for
+    # the biases); params <- params + v. Two full-batch epochs.
+    clf, X, y = _tiny(seed=6, scale=0.5)
+    clf.set_params(batch_size=12, learning_rate=0.1, momentum=0.5, weight_decay=0.01)
+    Y = np.eye(3)[y]
+    names = ("components_", "class_components_", "intercept_hidden_", "intercept_class_")
+    params = {name: getattr(clf, name).copy() for name in names}
+    velocity = {name: np.zeros_like(value) for name, value in params.items()}
+    for _ in range(2):
+        _, grads = discriminative_gradient(X, Y, *(params[name] for name in names))
+        for name, grad in zip(names, grads):
+            if name in ("components_", "class_components_"):
+                grad = grad - 0.01 * params[name]
+            velocity[name] = 0.5 * velocity[name] + 0.1 * grad
+            params[name] = params[name] + velocity[name]
+        clf.partial_fit(X, y)
+    for name in names:
+        np.testing.assert_allclose(getattr(clf, name), params[name], atol=1e-12,
+                                   err_msg=name)
