@@ -37,3 +37,7 @@ __all__ += ["AISEstimate", "ais_log_partition", "exact_log_partition", "log_like
 from .classification_rbm import ClassificationRBM  # noqa: E402
 
 __all__ += ["ClassificationRBM"]
+
+from .compression import CompressedModel, compress  # noqa: E402
+
+__all__ += ["CompressedModel", "compress"]

@@ -41,7 +41,7 @@ from .nn.layers import ActivationLayer, Dense, Network, gemm
 from .nn.losses import BinaryCrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
 from .nn.schedules import get_schedule
-from .training import (Checkpointer, EarlyStopping, FitHealth, History,
+from .training import (Checkpointer, EarlyStopping, FitHealth, History, estimator_masks,
                        OptimizerStateMixin, TrainingTask, check_batch_size, fingerprint,
                        fit_loop, gather_rows, layer_warnings, make_generator, resume,
                        split_validation)
@@ -172,6 +172,9 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
 
     def generators(self):
         return {"rng": self.rng}
+
+    def weight_masks(self):
+        return estimator_masks(self.est, self.est.coefs_)
 
 
 def _monitor_rows(X, rng):

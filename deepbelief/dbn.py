@@ -34,6 +34,7 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transf
 from sklearn.utils.validation import (_num_features, _num_samples, check_is_fitted,
                                       validate_data)
 
+from ._docs import inherit_parameters
 from ._kernels.random import draw_seed
 from .mlp import MLPClassifier, MLPRegressor
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
@@ -633,8 +634,7 @@ _DBN_DOC = """
 {lr_note}    momentum : float or callable, default=0.9
         A float in [0, 1) or a schedule ``momentum(epoch)``, as in the MLP.
     nesterovs_momentum : bool, default=False
-    **other : see :class:`~deepbelief.mlp.{base}`
-        Every other parameter, with the same default and meaning.
+    <inherited parameters>
 
     Attributes
     ----------
@@ -695,7 +695,7 @@ class DBNRegressor(_DBNDefaults, MLPRegressor):
                               n_iter_no_change=50)
     __doc__ = ("Deep belief network regressor: DBN pretraining, then backpropagation."
                + _DBN_DOC.format(
-                   base="MLPRegressor", lr=0.01, lr_note=_REGRESSOR_LR_NOTE) + """
+                   base="MLPRegressor", lr=0.03, lr_note=_REGRESSOR_LR_NOTE) + """
     Examples
     --------
     >>> import numpy as np
@@ -706,3 +706,7 @@ class DBNRegressor(_DBNDefaults, MLPRegressor):
     >>> reg.predict(X[:2]).shape
     (2,)
     """)
+
+
+inherit_parameters(DBNClassifier, MLPClassifier)
+inherit_parameters(DBNRegressor, MLPClassifier)

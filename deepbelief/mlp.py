@@ -34,6 +34,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from . import training
+from ._docs import inherit_parameters
 from ._kernels import mlp as _k
 from .nn.activations import Activation, get_activation
 from .nn.initializers import get_initializer
@@ -156,11 +157,8 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
                 self.slots[i] = (range(pos, pos + len(layer.params)), norm_buf)
                 pos += len(layer.params)
         # Weights held at zero (pruning, see compression.py): one boolean
-        # keep-mask per entry of coefs_, or None; applied after every step.
-        masks = getattr(est, "_weight_masks", None)
-        self.masks = None if masks is None else [
-            (W, np.asarray(m, dtype=W.dtype)) for W, m in zip(dense_w, masks)
-            if m is not None]
+        # keep-mask per entry of coefs_, or None; the loop applies them.
+        self.masks = training.estimator_masks(est, dense_w)
         names = {}
         for attr in ("coefs_", "intercepts_", "activation_params_"):
             for i, a in enumerate(getattr(est, attr)):
@@ -181,6 +179,9 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
     def params(self):
         return self._params
 
+    def weight_masks(self):
+        return self.masks
+
     def begin_epoch(self, epoch):
         self.err_sum = 0.0
 
@@ -198,9 +199,6 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
         optimizer.begin_step(self.net.params)
         loss, errors = self.net.train_batch(xb, yb, rng=self.rng,
                                             on_layer=self.update_layer)
-        if self.masks is not None:
-            for W, keep in self.masks:
-                np.multiply(W, keep, out=W)
         self.err_sum += errors
         return loss
 
@@ -1037,7 +1035,12 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multilayer perceptron regressor: identity outputs, squared error.
 
     Same parameters and attributes as :class:`MLPClassifier` (except
-    ``classes_``); ``validation_scores_`` holds the validation R^2.
+    ``classes_``); ``validation_scores_`` holds the validation R^2, the
+    score early stopping watches.
+
+    Parameters
+    ----------
+    <inherited parameters>
 
     Examples
     --------
@@ -1088,3 +1091,6 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         """Predicted targets, of shape (n_samples,) or (n_samples, n_outputs)."""
         out = self._forward(X)
         return out.ravel() if self._y_ndim == 1 else out
+
+
+inherit_parameters(MLPRegressor, MLPClassifier)

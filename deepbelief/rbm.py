@@ -18,13 +18,10 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-)
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docs import inherit_parameters
 from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
 from .engine import RBMEngine
@@ -38,11 +35,11 @@ from .training import (
     History,
     TrainingTask,
     check_batch_size,
-    column_means,
     fingerprint,
     fit_loop,
     gather_rows,
     make_generator,
+    column_means,
     resume,
     split_rows,
 )
@@ -88,8 +85,7 @@ def _resolve_schedule(schedule):
 
 
 class _RBMTask(TrainingTask):
-    """An RBM's part in the shared training loop: one CD step of its engine
-    per batch."""
+    """An RBM's part in the shared training loop: one CD step per batch."""
 
     verbose_keys = ("pseudo_likelihood", "reconstruction_error", "free_energy_gap")
 
@@ -97,13 +93,15 @@ class _RBMTask(TrainingTask):
         self.rbm, self.X, self.monitor, self.rows = rbm, X, monitor, rows
         self.name = type(rbm).__name__
         self.learning_rate = rbm.learning_rate
-        self.engine = rbm._training_engine(batch_size)
-        self._sampler_state = {}
+        self.batch_size = batch_size
+        self.engine = None  # built at the first epoch, after any resume
 
     def params(self):
         return self.rbm._parameters()
 
     def begin_epoch(self, epoch):
+        if self.engine is None:
+            self.engine = self.rbm._training_engine(self.batch_size)
         # A fresh seed stream per epoch: the generator's state at the end of
         # an epoch then determines everything after it, which makes resuming
         # from a checkpoint exact.
@@ -136,16 +134,10 @@ class _RBMTask(TrainingTask):
         return lazy
 
     def set_lazy(self, name, value):
-        rbm = self.rbm
         if name == "_velocity":
-            if rbm._velocity is None:
-                rbm._velocity = self.engine.velocity = value
-            else:
-                rbm._velocity[...] = value
-            return
-        # The sampler's own state (FPCD's fast parameters come as three).
-        self._sampler_state[name] = value
-        rbm._sampler.load_state(self._sampler_state)
+            self.rbm._velocity = value
+        else:  # the sampler's (fast parameters, tempered replicas)
+            self.rbm._sampler.load_state({name: value})
 
     def generators(self):
         return {"rng": self.rbm.random_state_}
@@ -1030,6 +1022,12 @@ class GaussianBernoulliRBM(_BaseRBM):
     default is 0.01; lower it further if ``fit`` reports divergence, and
     prefer larger batches (e.g. 100) with ``momentum``.
 
+    Every parameter of :class:`BernoulliRBM` means the same here, except:
+    ``sampler="pt"`` needs binary visible units; ``centering`` must stay
+    False (standardised data has zero means); ``score_samples`` is the
+    negative free energy (an unnormalised log-density); and early stopping
+    watches the validation reconstruction error.
+
     Parameters
     ----------
     n_components : int, default=256
@@ -1038,19 +1036,7 @@ class GaussianBernoulliRBM(_BaseRBM):
         Step size (smaller than BernoulliRBM's; see above).
     learn_variance : bool, default=False
         Also learn each visible unit's variance.
-    **other : see BernoulliRBM
-        ``batch_size``, ``n_iter``, ``verbose``, ``random_state``, ``k``,
-        ``persistent``, ``momentum``, ``weight_decay``, ``l1``,
-        ``sparsity_target``, ``sparsity_cost``, ``init``,
-        ``learning_rate_schedule``, ``hidden_unit``, ``validation_fraction``,
-        ``early_stopping``, ``n_iter_no_change``, ``tol``,
-        ``checkpoint_dir``, ``sampler`` (not "pt", which needs binary
-        visible units), ``fast_learning_rate``, ``fast_decay``,
-        ``pt_betas``, ``reconstruction`` mean the same as there;
-        ``centering`` must stay False (standardised data has zero means).
-        ``score_samples`` is the negative free energy (an unnormalised
-        log-density), and early stopping watches the validation
-        reconstruction error.
+    <inherited parameters>
 
     Attributes
     ----------
@@ -1159,3 +1145,6 @@ class GaussianBernoulliRBM(_BaseRBM):
                 "outside the range of the standardised data the model was fitted on.",
                 RuntimeWarning, stacklevel=2)
         return score
+
+
+inherit_parameters(GaussianBernoulliRBM, BernoulliRBM)

@@ -159,7 +159,9 @@ class FastPCD(PCD):
     def _ensure_fast_parameters(self, W):
         if self.fast_W is None:
             self.fast_W = np.zeros_like(W)
+        if self.fast_b is None:
             self.fast_b = np.zeros(W.shape[1])
+        if self.fast_c is None:
             self.fast_c = np.zeros(W.shape[0])
 
     def negative_phase(self, engine, ws, n, seeds):
@@ -191,9 +193,9 @@ class FastPCD(PCD):
 
     def load_state(self, arrays):
         super().load_state(arrays)
-        if all(name in arrays for name in self._STATE):
-            self.fast_W, self.fast_b, self.fast_c = (
-                np.array(arrays[name]) for name in self._STATE)
+        for attribute, name in zip(("fast_W", "fast_b", "fast_c"), self._STATE):
+            if name in arrays:
+                setattr(self, attribute, np.array(arrays[name]))
 
 
 class ParallelTempering(Sampler):

@@ -39,6 +39,7 @@ __all__ = [
     "Checkpointer",
     "TrainingTask",
     "fit_loop",
+    "estimator_masks",
     "resume",
     "fingerprint",
     "split_rows",
@@ -777,6 +778,32 @@ class TrainingTask:
         """Dict name -> numpy Generator whose states a checkpoint keeps."""
         return {}
 
+    def weight_masks(self):
+        """``[(W, keep), ...]``: weights the loop holds at zero after every
+        step (``keep`` is 0 where pruned, see compression.py), or None."""
+        return None
+
+
+def estimator_masks(est, weights):
+    """The loop's masks from ``est._weight_masks`` (one boolean keep-mask per
+    entry of ``weights``, or None), cast to each weight's dtype."""
+    masks = getattr(est, "_weight_masks", None)
+    if masks is None:
+        return None
+    if len(masks) != len(weights):
+        raise ValueError(f"_weight_masks has {len(masks)} entries for {len(weights)} "
+                         "weight matrices.")
+    pairs = []
+    for W, keep in zip(weights, masks):
+        if keep is None:
+            continue
+        keep = np.asarray(keep)
+        if keep.shape != W.shape:
+            raise ValueError(f"a weight mask of shape {keep.shape} does not fit weights "
+                             f"of shape {W.shape}.")
+        pairs.append((W, keep.astype(W.dtype)))
+    return pairs or None
+
 
 class OptimizerStateMixin:
     """For tasks whose parameters a :mod:`deepbelief.nn.optimizers` optimizer
@@ -939,6 +966,7 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
     """
     live = task.params()
     snapshot = {k: np.array(v, copy=True) for k, v in live.items()}
+    masks = task.weight_masks()
     done, stopped = start, False
     for epoch in range(start, stop):
         lr = float(schedule(learning_rate, epoch, history.get(schedule_key, [])))
@@ -950,6 +978,9 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
             bar = _progress_bar(len(batches), f"{task.name} epoch {epoch + 1}", verbose)
             for idx in batches:
                 loss = task.step(idx, lr, mom)
+                if masks is not None:
+                    for W, keep in masks:
+                        np.multiply(W, keep, out=W)
                 if bar is not None:
                     bar.update()
                 if loss is not None:

@@ -465,3 +465,20 @@ def test_verbose_shows_a_progress_bar_on_a_terminal(monkeypatch, capsys):
     monkeypatch.setenv("DEEPBELIEF_PROGRESS", "0")
     _run(LeastSquares(X, t), 2, verbose=1)
     assert "epoch" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["MLPClassifier", "DeepAutoencoder", "Autoencoder"])
+def test_the_loop_holds_masked_weights_at_zero(name, digits):
+    X, y = digits
+    make, epochs, supervised = ESTIMATORS[name]
+    est = make(**{epochs: 2})
+    n_in = X.shape[1]
+    width = est.n_components if name == "Autoencoder" else est.hidden_layer_sizes[0]
+    keep = np.random.default_rng(0).random((n_in, width)) < 0.3
+    n_weights = 2 if name == "MLPClassifier" else (2 if name == "Autoencoder" else 4)
+    est._weight_masks = [keep] + [None] * (n_weights - 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y) if supervised else est.fit(X)
+    assert np.all(est.coefs_[0][~keep] == 0)
+    assert np.count_nonzero(est.coefs_[0][keep]) > 0.9 * keep.sum()

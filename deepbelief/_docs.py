@@ -1,0 +1,91 @@
+"""Docstrings that document every parameter, written once.
+
+Subclasses that take their parent's parameters (GaussianBernoulliRBM from
+BernoulliRBM, MLPRegressor from MLPClassifier, the DBN estimators from the
+MLPs) put the line ``<inherited parameters>`` in their Parameters section;
+:func:`inherit_parameters` replaces it by the source's entries for every
+parameter of the subclass's signature that the subclass does not document
+itself, with the ``default=`` of each header line taken from the
+subclass's own signature, so that ``help()`` is complete and true.
+"""
+
+import inspect
+import re
+
+__all__ = ["inherit_parameters", "parameter_entries"]
+
+MARKER = "<inherited parameters>"
+_SECTION = re.compile(r"^( *)Parameters\n\1-+\n(.*?)(?=^\1[A-Z][A-Za-z ]+\n\1-+\n|\Z)",
+                      re.S | re.M)
+_HEADER = re.compile(r"^( *)([A-Za-z_][\w]*(?:, *[A-Za-z_]\w*)*) :(.*)$")
+
+
+def parameter_entries(doc):
+    """The Parameters section of ``doc`` as ``{name: block}``, in order; a
+    block is the header line and its indented description, as written.
+    A header naming several parameters (``a, b : float``) serves each."""
+    match = _SECTION.search(doc or "")
+    if not match:
+        return {}
+    indent = match.group(1)
+    entries, names, lines = {}, None, []
+    for line in match.group(2).splitlines():
+        head = _HEADER.match(line)
+        if head and head.group(1) == indent:
+            if names:
+                for name in names:
+                    entries[name] = "\n".join(lines)
+            names = [n.strip() for n in head.group(2).split(",")]
+            lines = [line]
+        elif names is not None:
+            lines.append(line)
+    if names:
+        for name in names:
+            entries[name] = "\n".join(lines)
+    return {k: v.rstrip("\n") for k, v in entries.items()}
+
+
+def _with_default(block, name, default):
+    """``block`` with its header's ``default=`` set to ``default``."""
+    header, _, rest = block.partition("\n")
+    if "default=" not in header or default is inspect.Parameter.empty:
+        return block
+    header = re.sub(r"default=.*$", f"default={default!r}", header)
+    return header + ("\n" + rest if rest else "")
+
+
+def inherit_parameters(cls, source):
+    """Fill ``cls.__doc__``'s ``<inherited parameters>`` line from ``source``'s
+    Parameters section (see the module docstring). Returns ``cls``."""
+    doc = cls.__doc__
+    if not doc or MARKER not in doc:
+        raise ValueError(f"{cls.__name__}'s docstring has no {MARKER!r} line.")
+    own = parameter_entries(doc.replace(MARKER, ""))
+    theirs = parameter_entries(source.__doc__)
+    signature = inspect.signature(cls.__init__).parameters
+    blocks, done = [], set()
+    for name in theirs:
+        if name in signature and name not in own and name not in done:
+            block = theirs[name]
+            head = _HEADER.match(block.partition("\n")[0])
+            shared = [n.strip() for n in head.group(2).split(",")] if head else [name]
+            if len(shared) > 1:
+                done.update(shared)
+            else:
+                block = _with_default(block, name, signature[name].default)
+            done.add(name)
+            blocks.append(block)
+    missing = [n for n in signature if n != "self" and n not in own and n not in done]
+    if missing:
+        raise ValueError(f"{cls.__name__}: parameters {missing} are documented neither "
+                         f"there nor in {source.__name__}.")
+    line = next(line for line in doc.splitlines() if MARKER in line)
+    indent = line[: len(line) - len(line.lstrip())]
+    text = "\n".join(blocks)
+    # the source's blocks carry its indentation; re-indent to the target's
+    src_indent = re.match(r" *", next(iter(theirs.values()), "")).group(0) if theirs else ""
+    if src_indent != indent:
+        text = "\n".join(indent + l[len(src_indent):] if l.startswith(src_indent) else l
+                         for l in text.splitlines())
+    cls.__doc__ = doc.replace(line, text, 1)
+    return cls
