@@ -34,17 +34,17 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transf
                           clone)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .dbn import DBN, check_layer_sizes, per_layer
+from .dbn import DBN
 from .nn.activations import get_activation
 from .nn.initializers import get_initializer
 from .nn.layers import ActivationLayer, Dense, Network, gemm
 from .nn.losses import BinaryCrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
 from .nn.schedules import get_schedule
+from .stack import _LayerwiseStack, check_layer_sizes
 from .training import (Checkpointer, EarlyStopping, FitHealth, History, estimator_masks,
                        OptimizerStateMixin, TrainingTask, check_batch_size, fingerprint,
-                       fit_loop, gather_rows, layer_warnings, make_generator, resume,
-                       split_validation)
+                       fit_loop, gather_rows, make_generator, resume, split_validation)
 
 __all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
 
@@ -620,8 +620,7 @@ _AE_PER_LAYER = ("activation", "tied_weights", "corruption", "corruption_level",
                  "batch_size", "n_iter", "init")
 
 
-class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
-        TransformerMixin, BaseEstimator):
+class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
     """Autoencoders stacked and trained greedily, layer by layer.
 
     Layer 0 is an :class:`Autoencoder` fitted to ``X``; layer ``i`` is one
@@ -720,87 +719,28 @@ class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMi
         self.verbose = verbose
         self.random_state = random_state
 
-    def _make_autoencoders(self, seeds):
-        sizes = check_layer_sizes(self.hidden_layer_sizes)
-        settings = {name: per_layer(getattr(self, name), len(sizes), name)
-                    for name in _AE_PER_LAYER}
-        out = []
-        for i, n in enumerate(sizes):
-            params = {name: values[i] for name, values in settings.items()}
-            below = settings["activation"][i - 1] if i else None
-            output = self.output_activation if i == 0 else (
-                "sigmoid" if below in ("sigmoid", "logistic") else "identity")
-            ae = Autoencoder(n, output_activation=output, solver=self.solver,
-                             momentum=self.momentum,
-                             verbose=max(0, int(self.verbose) - 1),
-                             random_state=int(seeds[i]), **params)
-            try:
-                ae._validate_params()
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"layer {i}: {exc}") from None
-            out.append(ae)
-        return out
+    _PER_LAYER = _AE_PER_LAYER
+    _layers_attr = "autoencoders_"
+    _layer_class = Autoencoder
 
-    def fit(self, X, y=None):
-        """Fit the autoencoders greedily, bottom to top.
+    def _make_layer(self, i, n_units, params, below, n_samples):
+        # Each decoder's output matches what it reconstructs: the data, or
+        # the codes of the layer below.
+        output = self.output_activation if below is None else (
+            "sigmoid" if below.activation in ("sigmoid", "logistic") else "identity")
+        return Autoencoder(n_units, output_activation=output, solver=self.solver,
+                           momentum=self.momentum, **params)
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : Ignored
-            Not used, present for API consistency by convention.
+    def _layer_features(self, ae, X):
+        """What ``ae.transform(X)`` gives, without validating ``X`` again."""
+        return _apply(X, ae.coefs_[0], ae.intercepts_[0],
+                      ae.activation).astype(X.dtype, copy=False)
 
-        Returns
-        -------
-        self : StackedAutoencoder
-        """
-        _check_int("verbose", self.verbose, low=0)
-        rng = make_generator(self.random_state)
-        n_layers = len(check_layer_sizes(self.hidden_layer_sizes))
-        aes = self._make_autoencoders(rng.integers(0, 2**31 - 1, size=n_layers))
-        X = validate_data(self, X, dtype=(np.float64, np.float32))
-        if X.shape[0] == 0:
-            raise ValueError("X has 0 samples; at least one is needed to fit.")
-        H = X
-        for i, ae in enumerate(aes):
-            with layer_warnings(f"StackedAutoencoder layer {i}"):
-                ae.fit(H)
-            if self.verbose:
-                print(f"[StackedAutoencoder] layer {i}: {H.shape[1]} -> "
-                      f"{ae.n_components} units, reconstruction error "
-                      f"{ae.history_['reconstruction_error'][-1]:.4f}"
-                      if ae.n_iter_ else f"[StackedAutoencoder] layer {i}: no epochs")
-            if i + 1 < len(aes):
-                H = ae.transform(H)
-        self.autoencoders_ = aes
-        return self
+    def _encoder_weights(self, ae):
+        return ae.layer_weights_[0]
 
-    @property
-    def layer_weights_(self):
-        check_is_fitted(self, "autoencoders_")
-        return [ae.layer_weights_[0] for ae in self.autoencoders_]
-
-    @property
-    def decoder_weights_(self):
-        check_is_fitted(self, "autoencoders_")
-        return [ae.decoder_weights_[0] for ae in self.autoencoders_]
-
-    def transform(self, X):
-        """Codes of the top layer.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
-        """
-        check_is_fitted(self, "autoencoders_")
-        H = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        for ae in self.autoencoders_:
-            H = ae.transform(H)
-        return H
+    def _decoder_weights(self, ae):
+        return ae.decoder_weights_[0]
 
     def inverse_transform(self, X):
         """Reconstructions from top-layer codes, decoded layer by layer.
@@ -818,16 +758,6 @@ class StackedAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMi
         for ae in reversed(self.autoencoders_):
             H = ae.inverse_transform(H)
         return H
-
-
-    @property
-    def _n_features_out(self):
-        return self.autoencoders_[-1].n_components
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,

@@ -24,22 +24,21 @@ Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
 machines. UTML TR 2010-003.
 """
 
+import copy
 import types
-from contextlib import contextmanager
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
-                          clone)
-from sklearn.utils.validation import (_num_features, _num_samples, check_is_fitted,
-                                      validate_data)
+import scipy.sparse as sp
+from sklearn.utils.validation import _num_features, _num_samples, check_is_fitted
 
 from ._docs import inherit_parameters
 from ._kernels.random import draw_seed
 from .mlp import MLPClassifier, MLPRegressor
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
 from .nn.initializers import Normal
-from .training import layer_warnings, make_generator
+from .stack import _LayerwiseStack
+from .training import make_generator
 
 __all__ = ["DBN", "DBNClassifier", "DBNRegressor"]
 
@@ -102,36 +101,7 @@ def auto_layer_sizes(n_samples, n_features=0):
     return tuple(max(_MIN_WIDTH, int(round(size * scale))) for size in _LITERATURE_SIZES)
 
 
-def check_layer_sizes(sizes, name="hidden_layer_sizes"):
-    """``sizes`` as a list of positive ints, with errors naming ``name``."""
-    if isinstance(sizes, Integral) and not isinstance(sizes, bool):
-        sizes = [sizes]
-    try:
-        sizes = list(sizes)
-    except TypeError:
-        raise TypeError(f"{name} must be an int or a sequence of ints; "
-                        f"got {type(sizes).__name__}.") from None
-    if not sizes:
-        raise ValueError(f"{name} must name at least one layer; got {sizes!r}.")
-    for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, Integral):
-            raise TypeError(f"{name} must hold ints; got {type(s).__name__} {s!r}.")
-        if s < 1:
-            raise ValueError(f"{name} must hold sizes > 0; got {s}.")
-    return [int(s) for s in sizes]
-
-
-def per_layer(value, n_layers, name):
-    """One value per layer from a scalar or a list/tuple of ``n_layers`` values."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != n_layers:
-            raise ValueError(f"{name} must be one value or a list of one per layer "
-                             f"({n_layers}); got {len(value)} values.")
-        return list(value)
-    return [value] * n_layers
-
-
-class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class DBN(_LayerwiseStack):
     """Deep Belief Network: a stack of RBMs trained greedily, without labels.
 
     Layer 0 is an RBM fitted to ``X``; layer ``i`` is an RBM fitted to the
@@ -145,6 +115,10 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     dense inputs from switching a layer off, and on data sets smaller than
     MNIST the batches are smaller and the epochs more, so that every layer
     gets enough updates (``batch_size="auto"``, ``n_iter="auto"``).
+
+    For data that arrives in chunks or does not fit in memory,
+    :meth:`partial_fit` trains every layer for one pass over each chunk,
+    the chunk carried up through the layers just updated.
 
     Parameters
     ----------
@@ -295,123 +269,62 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.verbose = verbose
         self.random_state = random_state
 
-    def _make_rbms(self, seeds, n_samples):
-        """Unfitted RBMs, one per layer, with their parameters validated and
-        the "auto" batch sizes and epochs resolved for ``n_samples``."""
-        sizes = check_layer_sizes(self.hidden_layer_sizes)
+    _PER_LAYER = _PER_LAYER
+    _layers_attr = "rbms_"
+    _layer_class = BernoulliRBM
+    _accept_sparse = "csr"
+
+    def _check_stack_params(self):
         if not isinstance(self.first_layer, str) or self.first_layer not in _FIRST_LAYERS:
             raise ValueError(f"first_layer must be one of {sorted(_FIRST_LAYERS)}; "
                              f"got {self.first_layer!r}.")
         if not isinstance(self.learn_variance, (bool, np.bool_)):
             raise TypeError(f"learn_variance must be a bool; got {self.learn_variance!r}.")
-        settings = {name: per_layer(getattr(self, name), len(sizes), name)
-                    for name in _PER_LAYER}
-        rbms = []
-        for i, n_hidden in enumerate(sizes):
-            params = {name: values[i] for name, values in settings.items()}
-            if isinstance(params["init"], str) and params["init"] == "auto":
-                params["init"] = Normal(_AUTO_INIT_STD)
-            if isinstance(params["batch_size"], str) and params["batch_size"] == "auto":
-                params["batch_size"] = auto_batch_size(n_samples)
-            if isinstance(params["n_iter"], str) and params["n_iter"] == "auto":
-                batch = params["batch_size"]
-                params["n_iter"] = auto_epochs(
-                    n_samples, n_samples if batch == "full" else batch)
-            cls = _FIRST_LAYERS[self.first_layer] if i == 0 else BernoulliRBM
-            if cls is GaussianBernoulliRBM:
-                # Standardised data has zero means already: nothing to centre.
-                params.pop("centering")
-                params["learn_variance"] = self.learn_variance
-            rbm = cls(n_hidden, verbose=max(0, int(self.verbose) - 1),
-                      random_state=int(seeds[i]), **params)
-            try:
-                rbm._validate_params()
-            except (TypeError, ValueError) as exc:
-                raise type(exc)(f"layer {i}: {exc}") from None
-            rbms.append(rbm)
-        return rbms
 
-    def fit(self, X, y=None):
-        """Fit the RBMs greedily, bottom to top.
+    def _make_layer(self, i, n_hidden, params, below, n_samples):
+        """Layer ``i``'s unfitted RBM, its "auto" batch size and epochs
+        resolved for ``n_samples``."""
+        if isinstance(params["init"], str) and params["init"] == "auto":
+            params["init"] = Normal(_AUTO_INIT_STD)
+        if isinstance(params["batch_size"], str) and params["batch_size"] == "auto":
+            params["batch_size"] = auto_batch_size(n_samples)
+        if isinstance(params["n_iter"], str) and params["n_iter"] == "auto":
+            batch = params["batch_size"]
+            params["n_iter"] = auto_epochs(n_samples, n_samples if batch == "full" else batch)
+        cls = _FIRST_LAYERS[self.first_layer] if i == 0 else BernoulliRBM
+        if cls is GaussianBernoulliRBM:
+            # Standardised data has zero means already: nothing to centre.
+            params.pop("centering")
+            params["learn_variance"] = self.learn_variance
+        return cls(n_hidden, **params)
 
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data: values in [0, 1] for a Bernoulli first layer,
-            standardised values for a Gaussian one.
-        y : Ignored
-            Not used, present for API consistency by convention.
+    def _layer_features(self, rbm, X):
+        """What ``rbm.transform(X)`` gives, without validating ``X`` again:
+        the hidden means, chunk by chunk into one array."""
+        dtype = rbm.components_.dtype
+        if sp.issparse(X):  # only below the first layer; its features are dense
+            H = rbm._hidden_means(X.astype(dtype))
+        else:
+            H = np.empty((X.shape[0], rbm.n_components), dtype=dtype)
+            start = 0
+            for chunk in rbm._chunks(X):
+                H[start:start + chunk.shape[0]] = rbm._hidden_means(chunk)
+                start += chunk.shape[0]
+        return H.astype(X.dtype, copy=False)
 
-        Returns
-        -------
-        self : DBN
-            The fitted model.
-        """
-        if isinstance(self.verbose, bool) or not isinstance(self.verbose, Integral):
-            raise TypeError(f"verbose must be an int; got {self.verbose!r}.")
-        rng = make_generator(self.random_state)
-        n_layers = len(check_layer_sizes(self.hidden_layer_sizes))
-        seeds = rng.integers(0, 2**31 - 1, size=n_layers)
-        X = validate_data(self, X, accept_sparse="csr", dtype=(np.float64, np.float32))
-        if X.shape[0] == 0:
-            raise ValueError("X has 0 samples; at least one is needed to fit.")
-        rbms = self._make_rbms(seeds, X.shape[0])
-        H = X
-        for i, rbm in enumerate(rbms):
-            with layer_warnings(f"DBN layer {i}"):
-                rbm.fit(H)
-            if self.verbose:
-                err = rbm.history_.get("reconstruction_error", [float("nan")])[-1]
-                print(f"[DBN] layer {i}: {H.shape[1]} -> {rbm.n_components} units, "
-                      f"{rbm.n_iter_} epochs, reconstruction error {err:.4f}")
-            if i + 1 < len(rbms):
-                H = rbm.transform(H)
-        self.rbms_ = rbms
-        return self
+    def _encoder_weights(self, rbm):
+        W = rbm.components_.T
+        sigma = getattr(rbm, "sigma_", None)
+        if sigma is not None:
+            W = W / sigma[:, None].astype(W.dtype)
+        return np.ascontiguousarray(W), rbm.intercept_hidden_.copy()
 
-    @property
-    def layer_weights_(self):
-        check_is_fitted(self, "rbms_")
-        weights = []
-        for rbm in self.rbms_:
-            W = rbm.components_.T
-            sigma = getattr(rbm, "sigma_", None)
-            if sigma is not None:
-                W = W / sigma[:, None].astype(W.dtype)
-            weights.append((np.ascontiguousarray(W), rbm.intercept_hidden_.copy()))
-        return weights
-
-    @property
-    def decoder_weights_(self):
-        check_is_fitted(self, "rbms_")
-        weights = []
-        for rbm in self.rbms_:
-            W = rbm.components_
-            sigma = getattr(rbm, "sigma_", None)
-            if sigma is not None:
-                W = W * sigma.astype(W.dtype)
-            weights.append((np.ascontiguousarray(W), rbm.intercept_visible_.copy()))
-        return weights
-
-    def transform(self, X):
-        """Hidden activations of the top layer: each RBM's conditional means
-        computed bottom to top.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-
-        Returns
-        -------
-        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
-            In X's dtype.
-        """
-        check_is_fitted(self, "rbms_")
-        H = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
-        for rbm in self.rbms_:
-            H = rbm.transform(H)
-        return H
+    def _decoder_weights(self, rbm):
+        W = rbm.components_
+        sigma = getattr(rbm, "sigma_", None)
+        if sigma is not None:
+            W = W * sigma.astype(W.dtype)
+        return np.ascontiguousarray(W), rbm.intercept_visible_.copy()
 
     def sample(self, n_samples=1, n_gibbs=1000, *, downward="mean", random_state=None):
         """Draw samples from the generative model.
@@ -462,42 +375,14 @@ class DBN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                 H = engine.visible_sample(H, draw_seed(rng))
         return H
 
-    @property
-    def _n_features_out(self):
-        return self.rbms_[-1].n_components
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
-
 
 # ---------------------------------------------------------------------------
 # the classic supervised model
 
-@contextmanager
-def _swap_pretrainer(est):
-    """While active, ``est.pretrainer`` is the DBN that "auto" stands for, or
-    the given pretrainer seeded from ``est.random_state`` when it has none."""
-    given = est.pretrainer
-    if isinstance(given, str) and given == "auto":
-        replacement = DBN(est._hidden_sizes(), random_state=est.random_state)
-    elif (hasattr(given, "get_params") and est.random_state is not None
-          and given.get_params(deep=False).get("random_state", 0) is None):
-        replacement = clone(given).set_params(random_state=est.random_state)
-    else:
-        yield
-        return
-    est.pretrainer = replacement
-    try:
-        yield
-    finally:
-        est.pretrainer = given
-
-
 class _DBNDefaults:
     """The MLP's parameters with defaults from the DBN literature."""
+
+    _pretrainer_options = ("auto",)
 
     def __init__(
         self,
@@ -571,14 +456,20 @@ class _DBNDefaults:
             return list(auto_layer_sizes(self._auto_n_samples, self._auto_n_features))
         return super()._hidden_sizes()
 
-    def _check_params(self):
-        with _swap_pretrainer(self):
-            super()._check_params()
-
-    def _apply_pretrainer(self, X, replace_constant=False):
-        automatic = isinstance(self.pretrainer, str) and self.pretrainer == "auto"
-        with _swap_pretrainer(self):
-            super()._apply_pretrainer(X, replace_constant=automatic)
+    def _resolve_pretrainer(self):
+        """The unfitted pretrainer of this fit, the ``pretrainer`` parameter
+        left as given: for "auto" the DBN of the resolved layer sizes; a
+        given pretrainer without a seed takes this estimator's."""
+        # A copy, as clone would make: pretraining does not advance a
+        # RandomState or Generator the caller passed.
+        seed = copy.deepcopy(self.random_state)
+        if isinstance(self.pretrainer, str) and self.pretrainer == "auto":
+            return DBN(self._hidden_sizes(), random_state=seed)
+        pre = super()._resolve_pretrainer()
+        if (self.random_state is not None and hasattr(pre, "get_params")
+                and pre.get_params(deep=False).get("random_state", 0) is None):
+            pre.set_params(random_state=seed)
+        return pre
 
 
 _DBN_DOC = """
@@ -623,6 +514,12 @@ _DBN_DOC = """
         so that one seed makes the whole fit reproducible. A fitted DBN
         wrapped in ``sklearn.frozen.FrozenEstimator`` is used without
         refitting. None trains from random initialisation.
+        ``partial_fit`` does not pretrain, with a warning, unless the
+        pretrainer is such a frozen DBN: pretraining on the first chunk
+        alone would leave the network initialised from a fraction of the
+        data. For data in chunks, train ``DBN(...).partial_fit`` on every
+        chunk, then fine-tune ``DBNClassifier(pretrainer=FrozenEstimator(dbn))``
+        by ``partial_fit``.
     activation : str or list, default="sigmoid"
     solver : str, default="sgd"
     batch_size : "auto", int or "full", default="auto"

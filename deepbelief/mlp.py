@@ -21,14 +21,13 @@ Thread counts: the products use numpy's OpenBLAS thread pool (set it with
 ``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
 """
 
-import hashlib
-import json
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.frozen import FrozenEstimator
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
@@ -44,6 +43,8 @@ from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
 from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, Schedule,
                            get_momentum_schedule, get_schedule)
+from .stack import check_layer_sizes
+from .stack import per_layer as _per_layer
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -88,15 +89,6 @@ def _stable_repr(value):
     if " at 0x" in text:
         return getattr(value, "__qualname__", type(value).__qualname__)
     return text
-
-
-def _per_layer(value, n_layers, name):
-    if isinstance(value, (list, tuple)):
-        if len(value) != n_layers:
-            raise ValueError(f"{name} must be a single value or a list of one per "
-                             f"hidden layer ({n_layers}); got {len(value)} values.")
-        return list(value)
-    return [value] * n_layers
 
 
 def _check_fraction(name, value, high_open=True):
@@ -275,6 +267,8 @@ class _BaseMLP(BaseEstimator):
     """Shared parameters, network construction and the training loop."""
 
     _loss_class = None
+    # Strings that stand for a pretrainer (_resolve_pretrainer builds it).
+    _pretrainer_options = ()
 
     def __init__(
         self,
@@ -349,21 +343,7 @@ class _BaseMLP(BaseEstimator):
     # parameter validation
 
     def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, Integral) and not isinstance(sizes, bool):
-            sizes = [sizes]
-        try:
-            sizes = list(sizes)
-        except TypeError:
-            raise TypeError("hidden_layer_sizes must be an int or a sequence of ints; "
-                            f"got {type(sizes).__name__}.") from None
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, Integral):
-                raise TypeError("hidden_layer_sizes must hold ints; got "
-                                f"{type(s).__name__} {s!r}.")
-            if s < 1:
-                raise ValueError(f"hidden_layer_sizes must be > 0; got {s}.")
-        return [int(s) for s in sizes]
+        return check_layer_sizes(self.hidden_layer_sizes, allow_empty=True)
 
     def _check_params(self):
         self._sizes = self._hidden_sizes()
@@ -418,7 +398,9 @@ class _BaseMLP(BaseEstimator):
         if self.augment is not None and not callable(self.augment):
             raise TypeError("augment must be a callable augment(X, random_state=rng) "
                             f"or None; got {type(self.augment).__name__}.")
-        if self.pretrainer is not None and not hasattr(self.pretrainer, "fit"):
+        pre = self.pretrainer
+        if not (pre is None or hasattr(pre, "fit")
+                or (isinstance(pre, str) and pre in self._pretrainer_options)):
             raise TypeError("pretrainer must be an estimator with fit and "
                             f"layer_weights_; got {type(self.pretrainer).__name__}.")
         key = self.dtype if isinstance(self.dtype, str) else np.dtype(self.dtype).name
@@ -485,8 +467,35 @@ class _BaseMLP(BaseEstimator):
         if self.out_activation_ == "sigmoid":
             self.out_activation_ = "logistic"
 
-    def _apply_pretrainer(self, X, replace_constant=False):
-        pre = clone(self.pretrainer)
+    def _resolve_pretrainer(self):
+        """The unfitted pretrainer of this fit (a clone of the parameter, or
+        None); the ``pretrainer`` parameter itself is never changed."""
+        return None if self.pretrainer is None else clone(self.pretrainer)
+
+    def _apply_pretrainer(self, X, incremental=False):
+        """Fit the pretrainer to ``X`` and copy its ``layer_weights_`` into
+        the hidden layers. A pretrainer the estimator chose itself (a string
+        option such as the DBN classes' "auto") gives way to random
+        initialisation above a layer whose features come out constant.
+
+        Under ``partial_fit`` (``incremental``) only a pretrainer that needs
+        no data, a fitted one in ``sklearn.frozen.FrozenEstimator``, is
+        used: any other would be fitted to the first chunk alone and never
+        again, so pretraining is skipped, with a warning saying how to
+        pretrain on streamed data."""
+        if incremental and not isinstance(self.pretrainer, FrozenEstimator):
+            name = type(self).__name__
+            warnings.warn(
+                f"{name}.partial_fit does not pretrain: fitted to the first chunk alone, "
+                "the pretrainer would see a fraction of the data and never change, so "
+                "the hidden layers start from random initialisation. To pretrain on "
+                "data that arrives in chunks, train a DBN with DBN.partial_fit over "
+                "every chunk and pass pretrainer=FrozenEstimator(dbn); or call fit on "
+                "the whole data. pretrainer=None trains from random initialisation "
+                "without this warning.", UserWarning, stacklevel=4)
+            return
+        pre = self._resolve_pretrainer()
+        replace_constant = isinstance(self.pretrainer, str)
         pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
         weights = getattr(pre, "layer_weights_", None)
         if weights is None:
@@ -657,7 +666,7 @@ class _BaseMLP(BaseEstimator):
             if resumed is not None:
                 start_epoch = self.n_iter_ = resumed
         if first and self.pretrainer is not None and start_epoch == 0:
-            self._apply_pretrainer(X[train_idx] if early else X)
+            self._apply_pretrainer(X[train_idx] if early else X, incremental)
 
         if incremental:
             end_epoch = start_epoch + 1
@@ -882,7 +891,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Nested parameters are reachable as ``pretrainer__<name>``. A fitted
         pretrainer wrapped in ``sklearn.frozen.FrozenEstimator`` is used as
         it is, not refitted: one pretraining can then serve several
-        fine-tunings.
+        fine-tunings. ``partial_fit`` uses only such a frozen pretrainer and
+        otherwise skips pretraining with a warning (it would see the first
+        chunk only): for streamed data, fit a DBN by ``partial_fit`` over
+        the chunks first and pass ``FrozenEstimator(dbn)``.
     checkpoint_dir : str, path or None, default=None
         Where to save the training state after every epoch (atomically, with
         a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``

@@ -264,3 +264,103 @@ def test_dbn_regressor_defaults_fit_a_small_regression_data_set():
     # Measured training R² 0.49-0.54 over seeds 0-2 (ordinary least squares:
     # 0.52); the earlier defaults predicted a constant (R² about 0).
     assert reg.score(X, y) > 0.4
+
+
+@pytest.mark.parametrize("given", ["auto", "unseeded DBN"])
+def test_dbn_classifier_fit_builds_one_dbn_and_leaves_its_parameters(digits, monkeypatch,
+                                                                     given):
+    import functools
+    X, y = digits
+    pretrainer = "auto" if given == "auto" else DBN((8,), n_iter=1)
+    clf = DBNClassifier((8,), pretrainer=pretrainer, max_iter=2, random_state=3)
+    built, seen_during_fit = [], []
+    original_init, original_fit = DBN.__init__, DBN.fit
+
+    @functools.wraps(original_init)
+    def counting_init(self, *args, **kwargs):
+        built.append(self)
+        original_init(self, *args, **kwargs)
+
+    def recording_fit(self, X, y=None):
+        seen_during_fit.append(clf.get_params(deep=False)["pretrainer"])
+        return original_fit(self, X, y)
+
+    before = clf.get_params(deep=True)
+    monkeypatch.setattr(DBN, "__init__", counting_init)
+    monkeypatch.setattr(DBN, "fit", recording_fit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    after = clf.get_params(deep=True)
+    assert after.keys() == before.keys()
+    assert all(after[k] is before[k] or after[k] == before[k] for k in before), after
+    assert seen_during_fit == [pretrainer]  # not rebound while pretraining either
+    assert len(built) == 1 and clf.pretrainer_ is built[0]
+    assert clf.pretrainer_.random_state == 3
+    if given != "auto":
+        assert pretrainer.random_state is None and not hasattr(pretrainer, "rbms_")
+
+
+def test_dbn_classifier_pretraining_leaves_a_given_generator_alone(digits):
+    # The pretrainer works on a copy of random_state, as a clone of it
+    # would: the caller's RandomState advances only by the MLP's own draw.
+    X, y = digits
+    rs_a, rs_b = np.random.RandomState(7), np.random.RandomState(7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        DBNClassifier((8,), max_iter=1, random_state=rs_a).fit(X, y)
+        MLPClassifier((8,), max_iter=1, random_state=rs_b).fit(X, y)
+    assert rs_a.randint(0, 2**31 - 1) == rs_b.randint(0, 2**31 - 1)
+
+
+def test_an_mlp_refuses_the_dbn_classes_auto_pretrainer(digits):
+    X, y = digits
+    with pytest.raises(TypeError, match="pretrainer must be an estimator with fit"):
+        MLPClassifier((4,), pretrainer="auto").fit(X, y)
+    with pytest.raises(TypeError, match="pretrainer must be an estimator with fit"):
+        DBNClassifier((4,), pretrainer="dbn").fit(X, y)
+
+
+def _pretraining_warnings(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit()
+    return [str(w.message) for w in caught if "does not pretrain" in str(w.message)]
+
+
+def test_partial_fit_does_not_pretrain_on_the_first_chunk_and_says_so(digits):
+    X, y = digits
+    classes = np.unique(y)
+    clf = DBNClassifier((8,), random_state=0)
+    messages = _pretraining_warnings(lambda: clf.partial_fit(X[:100], y[:100], classes=classes))
+    assert len(messages) == 1 and messages[0].startswith("DBNClassifier.partial_fit does not")
+    assert "FrozenEstimator" in messages[0] and "fit" in messages[0]
+    assert not hasattr(clf, "pretrainer_")
+    # The network starts where one without a pretrainer starts.
+    plain = DBNClassifier((8,), pretrainer=None, random_state=0)
+    assert _pretraining_warnings(
+        lambda: plain.partial_fit(X[:100], y[:100], classes=classes)) == []
+    for W, W0 in zip(clf.coefs_, plain.coefs_):
+        np.testing.assert_array_equal(W, W0)
+    assert _pretraining_warnings(lambda: clf.partial_fit(X[100:], y[100:])) == []
+    mlp = MLPClassifier((8,), pretrainer=DBN((8,), n_iter=1), random_state=0)
+    messages = _pretraining_warnings(lambda: mlp.partial_fit(X, y, classes=classes))
+    assert len(messages) == 1 and messages[0].startswith("MLPClassifier.partial_fit")
+    reg = DBNRegressor((8,), random_state=0)
+    assert len(_pretraining_warnings(lambda: reg.partial_fit(X, y / 9.0))) == 1
+
+
+def test_partial_fit_fine_tunes_from_a_dbn_streamed_and_frozen(digits):
+    from sklearn.frozen import FrozenEstimator
+    X, y = digits
+    dbn = DBN((8,), batch_size=10, random_state=1)
+    for chunk in np.array_split(X, 4):
+        dbn.partial_fit(chunk)
+    clf = DBNClassifier((8,), pretrainer=FrozenEstimator(dbn), learning_rate_init=1e-12,
+                        momentum=0.0, dtype="float64", random_state=0)
+    assert _pretraining_warnings(
+        lambda: clf.partial_fit(X[:100], y[:100], classes=np.unique(y))) == []
+    assert clf.pretrainer_.estimator is dbn
+    W, b = dbn.layer_weights_[0]
+    np.testing.assert_allclose(clf.coefs_[0], W, atol=1e-9)
+    np.testing.assert_allclose(clf.intercepts_[0], b, atol=1e-9)

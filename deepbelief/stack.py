@@ -1,0 +1,272 @@
+"""What the greedy layer-wise stacks share: :class:`~deepbelief.DBN` and
+:class:`~deepbelief.StackedAutoencoder`.
+
+A stack is a list of one-layer estimators (RBMs, autoencoders), each
+trained on the features of the layers below it. :class:`_LayerwiseStack`
+holds everything but the kind of layer: the per-layer fan-out of settings
+(one value for all layers or a list of one per layer), the construction of
+the layers with errors prefixed "layer i:", the greedy bottom-up ``fit``,
+``partial_fit`` (every layer one pass per chunk), ``transform``, ``layer_weights_`` and ``decoder_weights_``.
+A subclass names its settings and says how to build one layer, how to read
+its weights and how to compute its features.
+
+This module imports no estimator, so that :mod:`deepbelief.mlp` may take
+its layer-size and per-layer checks from it.
+"""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .training import layer_warnings, make_generator
+
+__all__ = ["check_layer_sizes", "per_layer"]
+
+
+def check_layer_sizes(sizes, name="hidden_layer_sizes", allow_empty=False):
+    """``sizes`` as a list of positive ints, with errors naming ``name``.
+
+    An int is one layer; an empty sequence is refused unless
+    ``allow_empty`` (an MLP without hidden layers is a linear model).
+    """
+    if isinstance(sizes, Integral) and not isinstance(sizes, bool):
+        sizes = [sizes]
+    try:
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(f"{name} must be an int or a sequence of ints; "
+                        f"got {type(sizes).__name__}.") from None
+    if not sizes and not allow_empty:
+        raise ValueError(f"{name} must name at least one layer; got {sizes!r}.")
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, Integral):
+            raise TypeError(f"{name} must hold ints; got {type(s).__name__} {s!r}.")
+        if s < 1:
+            raise ValueError(f"{name} must hold sizes > 0; got {s}.")
+    return [int(s) for s in sizes]
+
+
+def per_layer(value, n_layers, name):
+    """One value per layer from a scalar or a list/tuple of ``n_layers`` values."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_layers:
+            raise ValueError(f"{name} must be one value or a list of one per layer "
+                             f"({n_layers}); got {len(value)} values.")
+        return list(value)
+    return [value] * n_layers
+
+
+class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+    """A stack of one-layer estimators trained greedily, bottom to top.
+
+    Subclasses set ``_PER_LAYER`` (the settings given once or per layer),
+    ``_layers_attr`` (the fitted attribute holding the layers),
+    ``_layer_class`` (the layers' base class: the stack has ``partial_fit``
+    when it does) and ``_accept_sparse``, and implement ``_make_layer``,
+    ``_layer_features``, ``_encoder_weights`` and ``_decoder_weights``.
+    They have the parameters ``hidden_layer_sizes``, ``verbose`` and
+    ``random_state``.
+    """
+
+    _PER_LAYER = ()
+    _layers_attr = None
+    _layer_class = None
+    _accept_sparse = False
+
+    # ------------------------------------------------------------ hooks
+
+    def _check_stack_params(self):
+        """Check the settings that are not per layer (hook)."""
+
+    def _make_layer(self, i, n_units, params, below, n_samples):
+        """Layer ``i``, unfitted: ``n_units`` units, ``params`` its share of
+        the per-layer settings plus ``verbose`` and ``random_state``,
+        ``below`` the layer under it (None for the first), ``n_samples``
+        the rows it will be trained on."""
+        raise NotImplementedError
+
+    def _layer_features(self, layer, X):
+        """The fitted ``layer``'s features of ``X`` (already validated), in
+        ``X``'s dtype, computed chunk by chunk."""
+        raise NotImplementedError
+
+    def _encoder_weights(self, layer):
+        """``(W, b)`` of shape ``(n_in, n_out)`` and ``(n_out,)``."""
+        raise NotImplementedError
+
+    def _decoder_weights(self, layer):
+        """``(W, b)`` of shape ``(n_out, n_in)`` and ``(n_in,)``."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------ fitting
+
+    def _layers(self):
+        return getattr(self, self._layers_attr)
+
+    def _check_verbose(self):
+        if isinstance(self.verbose, bool) or not isinstance(self.verbose, Integral):
+            raise TypeError(f"verbose must be an int; got {self.verbose!r}.")
+        if self.verbose < 0:
+            raise ValueError(f"verbose must be >= 0; got {self.verbose}.")
+
+    def _validate_X(self, X, reset):
+        X = validate_data(self, X, accept_sparse=self._accept_sparse,
+                          reset=reset, dtype=(np.float64, np.float32))
+        if reset and X.shape[0] == 0:
+            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        return X
+
+    def _new_layers(self, X):
+        """Validate the parameters and ``X`` and build the unfitted layers,
+        layer ``i`` seeded with the ``i``-th integer drawn from
+        ``random_state``."""
+        self._check_verbose()
+        rng = make_generator(self.random_state)
+        sizes = check_layer_sizes(self.hidden_layer_sizes)
+        seeds = rng.integers(0, 2**31 - 1, size=len(sizes))
+        X = self._validate_X(X, reset=True)
+        self._check_stack_params()
+        settings = {name: per_layer(getattr(self, name), len(sizes), name)
+                    for name in self._PER_LAYER}
+        layers = []
+        for i, n_units in enumerate(sizes):
+            params = {name: values[i] for name, values in settings.items()}
+            params.update(verbose=max(0, int(self.verbose) - 1), random_state=int(seeds[i]))
+            layer = self._make_layer(i, n_units, params, layers[-1] if layers else None,
+                                     X.shape[0])
+            try:
+                layer._validate_params()
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(f"layer {i}: {exc}") from None
+            layers.append(layer)
+        return X, layers
+
+    def fit(self, X, y=None):
+        """Fit the layers greedily, bottom to top.
+
+        Layer 0 is fitted to ``X``; layer ``i`` to the features of layers
+        ``0 .. i-1``, which are computed once, chunk by chunk, into one
+        array (the layer's own fit makes several passes over them).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        X, layers = self._new_layers(X)
+        name = type(self).__name__
+        H = X
+        for i, layer in enumerate(layers):
+            with layer_warnings(f"{name} layer {i}"):
+                layer.fit(H)
+            if self.verbose:
+                history = getattr(layer, "history_", {})
+                err = history.get("reconstruction_error", [float("nan")])
+                err = err[-1] if len(err) else float("nan")
+                print(f"[{name}] layer {i}: {H.shape[1]} -> {layer.n_components} units, "
+                      f"{layer.n_iter_} epochs, reconstruction error {err:.4f}")
+            if i + 1 < len(layers):
+                H = self._layer_features(layer, H)
+        setattr(self, self._layers_attr, layers)
+        return self
+
+    def _layers_stream(self):
+        return hasattr(self._layer_class, "partial_fit")
+
+    @available_if(_layers_stream)
+    def partial_fit(self, X, y=None):
+        """Train every layer for one pass over the chunk ``X``, bottom to top.
+
+        Layer 0 takes one epoch of mini-batches over ``X`` (its own
+        ``partial_fit``); the features of ``X`` through the layer just
+        updated then train layer 1 for one epoch, and so on up the stack.
+        All layers thus advance together, one chunk at a time, and a layer
+        always learns from the current features of the layers below; each
+        chunk is read once per call. ``n_iter`` does not apply: the passes
+        are the calls (call it once per chunk, over the chunks as many times
+        as ``fit`` would run epochs). A layer's epoch counter, and with it
+        the momentum and learning-rate schedules, advances once per call.
+
+        The first call builds the layers from the parameters as they are
+        then, "auto" settings resolved for the size of that first chunk,
+        and each layer starts from that chunk (a centred RBM takes its
+        offsets from it); later calls continue them and need X with the
+        same features. After ``fit``, calls continue the fitted layers.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            One chunk of training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The updated model.
+        """
+        first = not hasattr(self, self._layers_attr)
+        if first:
+            X, layers = self._new_layers(X)
+        else:
+            X, layers = self._validate_X(X, reset=False), self._layers()
+        name = type(self).__name__
+        H = X
+        for i, layer in enumerate(layers):
+            with layer_warnings(f"{name} layer {i}"):
+                layer.partial_fit(H)
+            if i + 1 < len(layers):
+                H = self._layer_features(layer, H)
+        setattr(self, self._layers_attr, layers)
+        return self
+
+    # ------------------------------------------------------------ public
+
+    @property
+    def layer_weights_(self):
+        check_is_fitted(self, self._layers_attr)
+        return [self._encoder_weights(layer) for layer in self._layers()]
+
+    @property
+    def decoder_weights_(self):
+        check_is_fitted(self, self._layers_attr)
+        return [self._decoder_weights(layer) for layer in self._layers()]
+
+    def transform(self, X):
+        """Features of the top layer: each layer's features of the one
+        below, bottom to top.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, hidden_layer_sizes[-1])
+            In X's dtype.
+        """
+        check_is_fitted(self, self._layers_attr)
+        H = self._validate_X(X, reset=False)
+        for layer in self._layers():
+            H = self._layer_features(layer, H)
+        return H
+
+    @property
+    def _n_features_out(self):
+        return self._layers()[-1].n_components
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = bool(self._accept_sparse)
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
