@@ -302,13 +302,14 @@ class DBN(_LayerwiseStack):
         """What ``rbm.transform(X)`` gives, without validating ``X`` again:
         the hidden means, chunk by chunk into one array."""
         dtype = rbm.components_.dtype
+        engine = rbm._engine()
         if sp.issparse(X):  # only below the first layer; its features are dense
-            H = rbm._hidden_means(X.astype(dtype))
+            H = engine.hidden_means(X.astype(dtype))
         else:
             H = np.empty((X.shape[0], rbm.n_components), dtype=dtype)
             start = 0
             for chunk in rbm._chunks(X):
-                H[start:start + chunk.shape[0]] = rbm._hidden_means(chunk)
+                H[start:start + chunk.shape[0]] = engine.hidden_means(chunk)
                 start += chunk.shape[0]
         return H.astype(X.dtype, copy=False)
 
