@@ -131,7 +131,7 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
                  X_val, rng, learning_rate):
         self.est, self.X, self.optimizer, self.rng = est, X, optimizer, rng
         self.step_fn, self.error, self.monitor, self.X_val = step_fn, error, monitor, X_val
-        self.name = type(est).__name__
+        self.name = getattr(est, "_log_name", type(est).__name__)
         self.learning_rate = learning_rate
         self.x_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
         self.param_list = params
@@ -650,6 +650,11 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
     init : str, callable or list, default="glorot_sigmoid"
     solver : {"sgd", "adam", "adagrad", "rmsprop"}, default="sgd"
     momentum : float, default=0.0
+    checkpoint_dir : str, path or None, default=None
+        Checkpoint every layer's training, layer ``i`` in the subfolder
+        ``layer_<i>``: an interrupted fit resumes in the layer it had reached
+        (finished layers reload their last checkpoint instead of training
+        again). See ``BernoulliRBM``'s ``checkpoint_dir`` for the rules.
     verbose : int, default=0
     random_state : int, RandomState instance, Generator or None, default=None
         Layer ``i`` gets the ``i``-th integer drawn from it, recorded as
@@ -698,6 +703,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         init="glorot_sigmoid",
         solver="sgd",
         momentum=0.0,
+        checkpoint_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -716,6 +722,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         self.init = init
         self.solver = solver
         self.momentum = momentum
+        self.checkpoint_dir = checkpoint_dir
         self.verbose = verbose
         self.random_state = random_state
 
@@ -980,6 +987,11 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         elif pre is not None:
             pre = clone(pre)
         if pre is not None:
+            if (self.checkpoint_dir is not None and hasattr(pre, "get_params")
+                    and pre.get_params(deep=False).get("checkpoint_dir", False) is None):
+                # pretraining checkpoints itself, and reloads when resumed
+                pre.set_params(checkpoint_dir=os.path.join(os.fspath(self.checkpoint_dir),
+                                                           "pretrainer"))
             pre.fit(X)
             self._unroll(pre, coefs, intercepts)
         self.pretrainer_ = pre

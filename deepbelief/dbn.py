@@ -182,6 +182,11 @@ class DBN(_LayerwiseStack):
         Gaussian first layer is not centred: its data are standardised.
     learn_variance : bool, default=False
         Learn the visible variances of a Gaussian first layer.
+    checkpoint_dir : str, path or None, default=None
+        Checkpoint every layer's training, layer ``i`` in the subfolder
+        ``layer_<i>``: an interrupted fit resumes in the layer it had reached
+        (finished layers reload their last checkpoint instead of training
+        again). See ``BernoulliRBM``'s ``checkpoint_dir`` for the rules.
     verbose : int, default=0
         One line per layer, and per epoch when > 1.
     random_state : int, RandomState instance, Generator or None, default=None
@@ -245,6 +250,7 @@ class DBN(_LayerwiseStack):
         reconstruction="mean",
         centering=True,
         learn_variance=False,
+        checkpoint_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -266,6 +272,7 @@ class DBN(_LayerwiseStack):
         self.reconstruction = reconstruction
         self.centering = centering
         self.learn_variance = learn_variance
+        self.checkpoint_dir = checkpoint_dir
         self.verbose = verbose
         self.random_state = random_state
 

@@ -21,6 +21,7 @@ Thread counts: the products use numpy's OpenBLAS thread pool (set it with
 ``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
 """
 
+import os
 import warnings
 from numbers import Integral, Real
 
@@ -495,6 +496,10 @@ class _BaseMLP(BaseEstimator):
                 "without this warning.", UserWarning, stacklevel=4)
             return
         pre = self._resolve_pretrainer()
+        if (self.checkpoint_dir is not None and hasattr(pre, "get_params")
+                and pre.get_params(deep=False).get("checkpoint_dir", False) is None):
+            pre.set_params(checkpoint_dir=os.path.join(os.fspath(self.checkpoint_dir),
+                                                       "pretrainer"))
         replace_constant = isinstance(self.pretrainer, str)
         pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
         weights = getattr(pre, "layer_weights_", None)
@@ -658,6 +663,12 @@ class _BaseMLP(BaseEstimator):
                         aug_rng)
         checkpointer = fp = None
         start_epoch = self.n_iter_
+        # Pretraining comes first: with checkpoint_dir it checkpoints itself
+        # (in checkpoint_dir/pretrainer) and, when resumed, reloads its last
+        # state instead of training again, so a resumed fit has pretrainer_;
+        # the fine-tuning checkpoint then replaces the weights it set.
+        if first and self.pretrainer is not None and start_epoch == 0:
+            self._apply_pretrainer(X[train_idx] if early else X, incremental)
         if self.checkpoint_dir is not None and not incremental:
             checkpointer = training.Checkpointer(self.checkpoint_dir)
             fp = training.fingerprint(self, [X, Y])
@@ -665,8 +676,6 @@ class _BaseMLP(BaseEstimator):
                                       history=self.history_, stopper=stopper)
             if resumed is not None:
                 start_epoch = self.n_iter_ = resumed
-        if first and self.pretrainer is not None and start_epoch == 0:
-            self._apply_pretrainer(X[train_idx] if early else X, incremental)
 
         if incremental:
             end_epoch = start_epoch + 1

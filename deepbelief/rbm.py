@@ -91,7 +91,7 @@ class _RBMTask(TrainingTask):
 
     def __init__(self, rbm, X, batch_size, monitor, rows=None):
         self.rbm, self.X, self.monitor, self.rows = rbm, X, monitor, rows
-        self.name = type(rbm).__name__
+        self.name = getattr(rbm, "_log_name", type(rbm).__name__)
         self.learning_rate = rbm.learning_rate
         self.batch_size = batch_size
         self.engine = None  # built at the first epoch, after any resume

@@ -14,6 +14,7 @@ This module imports no estimator, so that :mod:`deepbelief.mlp` may take
 its layer-size and per-layer checks from it.
 """
 
+import os
 from numbers import Integral
 
 import numpy as np
@@ -135,8 +136,13 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         for i, n_units in enumerate(sizes):
             params = {name: values[i] for name, values in settings.items()}
             params.update(verbose=max(0, int(self.verbose) - 1), random_state=int(seeds[i]))
+            folder = getattr(self, "checkpoint_dir", None)
+            if folder is not None:
+                params["checkpoint_dir"] = os.path.join(os.fspath(folder), f"layer_{i}")
             layer = self._make_layer(i, n_units, params, layers[-1] if layers else None,
                                      X.shape[0])
+            # its verbose lines and progress bar name the layer
+            layer._log_name = f"{type(self).__name__} layer {i}"
             try:
                 layer._validate_params()
             except (TypeError, ValueError) as exc:

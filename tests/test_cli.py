@@ -80,7 +80,7 @@ def test_every_command_end_to_end_in_subprocesses(data):
     assert lines[0] == "training DBN on 200 samples of 64 features from idx"
     # per-epoch lines of each layer's RBM, then the DBN's line per layer
     assert [line.split(",")[0] for line in lines[1:4]] == [
-        "[BernoulliRBM] Iteration 1", "[BernoulliRBM] Iteration 2",
+        "[DBN layer 0] Iteration 1", "[DBN layer 0] Iteration 2",
         "[DBN] layer 0: 64 -> 16 units"]
     assert lines[-1].endswith("wrote dbn.npz")
     dbn = load(folder / "dbn.npz")

@@ -482,3 +482,79 @@ def test_the_loop_holds_masked_weights_at_zero(name, digits):
         est.fit(X, y) if supervised else est.fit(X)
     assert np.all(est.coefs_[0][~keep] == 0)
     assert np.count_nonzero(est.coefs_[0][keep]) > 0.9 * keep.sum()
+
+
+# ---------------------------------------------------------------- pretraining resumes too
+
+class _Interrupt(Exception):
+    pass
+
+
+def _interrupt_after(monkeypatch, cls, n_calls):
+    """Make ``cls._epoch_metrics`` raise on its ``n_calls``-th call, as a kill would."""
+    original = cls._epoch_metrics
+    calls = {"n": 0}
+
+    def metrics(self):
+        calls["n"] += 1
+        if calls["n"] == n_calls:
+            raise _Interrupt
+        return original(self)
+
+    monkeypatch.setattr(cls, "_epoch_metrics", metrics)
+    return lambda: monkeypatch.setattr(cls, "_epoch_metrics", original)
+
+
+def test_a_dbn_classifier_killed_during_pretraining_resumes_there(monkeypatch, tmp_path,
+                                                                  digits):
+    from deepbelief import DBN, DBNClassifier
+    X, y = digits
+    params = dict(hidden_layer_sizes=(16, 8), max_iter=3, random_state=0,
+                  pretrainer=DBN((16, 8), n_iter=3, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        whole = DBNClassifier(**params).fit(X, y)
+        # killed in the second layer's second epoch (3 + 2 monitored epochs)
+        restore = _interrupt_after(monkeypatch, BernoulliRBM, 5)
+        with pytest.raises(_Interrupt):
+            DBNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+        restore()
+        assert Checkpointer(tmp_path / "pretrainer" / "layer_0").epochs()[-1] == 3
+        assert Checkpointer(tmp_path / "pretrainer" / "layer_1").epochs() == [1]
+        assert not (tmp_path / "epoch_00001.npz").exists()
+        resumed = DBNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    assert hasattr(resumed, "pretrainer_")
+    assert resumed.pretrainer_.rbms_[1].n_iter_ == 3
+    _assert_same(whole, resumed)
+    for a, b in zip(whole.pretrainer_.rbms_, resumed.pretrainer_.rbms_):
+        _assert_same(a, b)
+    # and a finished fit, resumed, is the same model with its pretrainer
+    again = DBNClassifier(**params, checkpoint_dir=tmp_path).fit(X, y)
+    assert again.n_iter_ == whole.n_iter_ and hasattr(again, "pretrainer_")
+    _assert_same(whole, again)
+
+
+def test_stacks_checkpoint_every_layer(tmp_path, digits):
+    from deepbelief import DBN, StackedAutoencoder
+    X, _ = digits
+    for make in (lambda **kw: DBN((16, 8), n_iter=2, random_state=0, **kw),
+                 lambda **kw: StackedAutoencoder((16, 8), n_iter=2, random_state=0, **kw)):
+        folder = tmp_path / type(make()).__name__
+        whole = make().fit(X)
+        make(checkpoint_dir=folder).fit(X)
+        assert sorted(os.listdir(folder)) == ["layer_0", "layer_1"]
+        resumed = make(checkpoint_dir=folder).fit(X)
+        for a, b in zip(whole.layer_weights_, resumed.layer_weights_):
+            np.testing.assert_array_equal(a[0], b[0])
+            np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_a_deep_autoencoder_checkpoints_its_pretraining(tmp_path, digits):
+    X, _ = digits
+    params = dict(hidden_layer_sizes=(16, 4), max_iter=2, batch_size=20, random_state=0)
+    whole = DeepAutoencoder(**params).fit(X)
+    DeepAutoencoder(**params, checkpoint_dir=tmp_path).fit(X)
+    assert (tmp_path / "pretrainer" / "layer_1").is_dir()
+    resumed = DeepAutoencoder(**(params | {"max_iter": 2}), checkpoint_dir=tmp_path).fit(X)
+    _assert_same(whole, resumed)
+    assert hasattr(resumed, "pretrainer_")
