@@ -42,6 +42,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from deepbelief._kernels import augment as _k
+from deepbelief.training import make_generator
 
 __all__ = [
     "Augmenter",
@@ -141,23 +142,6 @@ def _check_clip(clip):
     if not low <= high:
         raise ValueError(f"clip must have low <= high; got {clip!r}.")
     return float(low), float(high)
-
-
-def _as_generator(random_state):
-    """A numpy Generator from None, an int, a SeedSequence, a Generator (used
-    as it is) or a legacy RandomState (which seeds a new Generator)."""
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**32, size=4, dtype=np.uint64))
-    if random_state is None or (
-        isinstance(random_state, (numbers.Integral, np.random.SeedSequence))
-        and not isinstance(random_state, bool)
-    ):
-        return np.random.default_rng(random_state)
-    raise TypeError(
-        f"random_state must be None, an int or a numpy Generator; got {random_state!r}."
-    )
 
 
 # --------------------------------------------------------------------------
@@ -348,11 +332,11 @@ class Augmenter(BaseEstimator):
 
     def _generator(self, random_state):
         if random_state is not None:
-            return _as_generator(random_state)
+            return make_generator(random_state)
         # The stream is made once, and again only if set_params gave a new
         # random_state since.
         if getattr(self, "_rng_source", None) is not self.random_state or not hasattr(self, "_rng"):
-            self._rng = _as_generator(self.random_state)
+            self._rng = make_generator(self.random_state)
             self._rng_source = self.random_state
         return self._rng
 

@@ -10,10 +10,10 @@ exposes ``layer_weights_`` to initialise a multilayer perceptron.
 mirror-image decoder and fine-tunes the whole network on reconstruction
 (Hinton & Salakhutdinov 2006).
 
-The matrix products run on scipy's BLAS into buffers allocated once per
-fit; activations, losses and optimizers are those of :mod:`deepbelief.nn`,
-and the deep autoencoder is trained by its :class:`~deepbelief.nn.layers.Network`
-engine.
+The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, as
+every estimator's do) into buffers allocated once per fit; activations,
+losses and optimizers are those of :mod:`deepbelief.nn`, and the deep
+autoencoder is trained by its :class:`~deepbelief.nn.layers.Network` engine.
 
 References
 ----------
@@ -34,25 +34,25 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transf
                           clone)
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._kernels.blas import gemm
 from .dbn import DBN
 from .nn.activations import get_activation
 from .nn.initializers import get_initializer
-from .nn.layers import ActivationLayer, Dense, Network, gemm
+from .nn.layers import ActivationLayer, Dense, Network
 from .nn.losses import BinaryCrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
 from .nn.schedules import get_schedule
 from .stack import _LayerwiseStack, check_layer_sizes
-from .training import (Checkpointer, EarlyStopping, FitHealth, History, estimator_masks,
-                       OptimizerStateMixin, TrainingTask, check_batch_size, fingerprint,
-                       fit_loop, gather_rows, make_generator, resume, split_validation)
+from .training import (N_MONITOR, Checkpointer, EarlyStopping, FitHealth, History,
+                       OptimizerStateMixin, TrainingTask, check_batch_size, estimator_masks,
+                       fingerprint, fit_loop, gather_rows, make_generator, resume,
+                       row_chunks, split_validation)
 
 __all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
 
 # Output activation -> the loss it is trained with.
 _OUTPUT_LOSSES = {"sigmoid": BinaryCrossEntropy, "identity": SquaredError}
 _CORRUPTIONS = (None, "masking", "gaussian")
-_N_MONITOR = 1000
-_CHUNK = 4096
 
 
 def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
@@ -112,9 +112,9 @@ def _check_solver(solver, momentum):
 def _apply(X, W, b, activation):
     """``activation(X @ W + b)`` for any number of rows, in bounded memory."""
     out = np.empty((X.shape[0], W.shape[1]), dtype=W.dtype)
-    for start in range(0, X.shape[0], _CHUNK):
-        Z = out[start:start + _CHUNK]
-        gemm(np.ascontiguousarray(X[start:start + _CHUNK], dtype=W.dtype), W, Z)
+    for rows, block in row_chunks(X, dtype=W.dtype):
+        Z = out[rows]
+        gemm(block, W, Z)
         Z += b
         get_activation(activation).forward(Z, out=Z)
     return out
@@ -178,9 +178,9 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
 
 
 def _monitor_rows(X, rng):
-    """Up to _N_MONITOR training rows, in order, for the per-epoch error."""
+    """Up to N_MONITOR training rows, in order, for the per-epoch error."""
     n = X.shape[0]
-    return X[np.sort(rng.choice(n, min(n, _N_MONITOR), replace=False))]
+    return X[np.sort(rng.choice(n, min(n, N_MONITOR), replace=False))]
 
 
 def _train_reconstruction(est, X, data, rng, task_args, *, epochs, learning_rate,

@@ -273,9 +273,9 @@ class RBMEngine:
         W = self.W
         mu, lam = self.offsets
         mu_w, lam_w = mu.astype(W.dtype), lam.astype(W.dtype)
-        before_c, before_b = W @ mu_w, lam_w @ W
+        before_c, before_b = blas.matvec(W, mu_w), blas.vecmat(lam_w, W)
         self._update_weights(rows, lr, momentum, centred=(grad_c, grad_b))
-        return W @ mu_w - before_c, lam_w @ W - before_b
+        return blas.matvec(W, mu_w) - before_c, blas.vecmat(lam_w, W) - before_b
 
     def _update_weights(self, rows, lr, momentum, centred=None):
         W = self.W

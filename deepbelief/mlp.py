@@ -10,13 +10,14 @@ parametric activations (``"prelu"``, ``"maxout"``), ``augment``,
 stacked autoencoder whose weights initialise the hidden layers) and a
 ``dtype`` (float32 by default).
 
-The matrix products run on numpy's BLAS into preallocated buffers, the
+The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, the
+estimators' one product function) into preallocated buffers, the
 elementwise work in fused single-threaded Numba kernels or in-place numpy
 ufuncs; each layer is updated as soon as its gradient is known, while its
-weights are in cache; an epoch does not copy the training data
-(mini-batches are gathered into one reused buffer).
+weights are in cache; an epoch does not copy the training data (mini-batches
+are gathered into one reused buffer).
 
-Thread counts: the products use numpy's OpenBLAS thread pool (set it with
+Thread counts: the products use scipy's OpenBLAS thread pool (set it with
 ``threadpoolctl.threadpool_limits(n, user_api="blas")`` or
 ``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
 """
@@ -35,6 +36,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 
 from . import training
 from ._docs import inherit_parameters
+from ._kernels import blas
 from ._kernels import mlp as _k
 from .nn.activations import Activation, get_activation
 from .nn.initializers import get_initializer
@@ -542,7 +544,8 @@ class _BaseMLP(BaseEstimator):
             if not isinstance(spec, (str, Activation)) or spec in ACTIVATION_LAYERS:
                 return len(weights)  # parametric units: no plain forward to check
             with np.errstate(over="ignore", invalid="ignore"):
-                H = get_activation(spec).forward(H @ W + b)
+                Z = blas.gemm(H, W, np.empty((H.shape[0], W.shape[1])))
+                H = get_activation(spec).forward(Z + b)
             if training.mostly_constant(H):
                 std = float(np.median(H.std(axis=0)))
                 if not replace_constant:
@@ -594,13 +597,10 @@ class _BaseMLP(BaseEstimator):
     def _evaluate(self, net, X, Y, chunk=1024):
         """(summed loss, errors) of the network on ``X`` without dropout."""
         net.allocate(min(chunk, max(1, X.shape[0])), self._dtype)
-        step = net._batch_size
         loss = errors = 0.0
-        for start in range(0, X.shape[0], step):
-            xb = X[start:start + step]
-            xb = xb.toarray() if hasattr(xb, "toarray") else xb
-            Z = net.forward(np.ascontiguousarray(xb, dtype=self._dtype))
-            yb = np.ascontiguousarray(Y[start:start + step], dtype=self._dtype)
+        for rows, xb in training.row_chunks(X, net._batch_size, self._dtype):
+            Z = net.forward(xb)
+            yb = np.ascontiguousarray(Y[rows], dtype=self._dtype)
             l_b, e_b = net.loss.delta(Z, yb, 1.0)
             loss += l_b
             errors += e_b
@@ -791,18 +791,7 @@ class _BaseMLP(BaseEstimator):
         if hasattr(X, "tocsr"):
             X = X.tocsr()
         self._dtype = self.coefs_[0].dtype
-        net = self._build_network(self._dtype)
-        n = X.shape[0]
-        chunk = 1024
-        net.allocate(min(chunk, max(n, 1)), self._dtype)
-        out = np.empty((n, self.n_outputs_), dtype=self._dtype)
-        step = net._batch_size
-        for start in range(0, n, step):
-            xb = X[start:start + step]
-            xb = xb.toarray() if hasattr(xb, "toarray") else xb
-            Z = net.forward(np.ascontiguousarray(xb, dtype=self._dtype))
-            net.loss.output(Z, out=out[start:start + step])
-        return out
+        return self._build_network(self._dtype).predict(X, chunk_size=1024)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -64,7 +64,6 @@ from .nn import initializers as _initializers
 from .nn import layers as _layers
 from .nn import losses as _losses
 from .nn import optimizers as _optimizers
-from .nn import regularizers as _regularizers
 from .nn import schedules as _schedules
 
 __all__ = ["FORMAT_VERSION", "save", "load", "read_header", "skops_trusted_types",
@@ -76,9 +75,9 @@ FORMAT_VERSION = 1
 _HEADER = "__header__"
 _CHECKSUM = "__checksum__"
 
-_OUR_MODULES = (_rbm, _classification_rbm, _dbn, _mlp, _autoencoder, _preprocessing, _augmentation, _training,
-                _units, _activations, _initializers, _layers, _losses, _optimizers,
-                _regularizers, _schedules)
+_OUR_MODULES = (_rbm, _classification_rbm, _dbn, _mlp, _autoencoder, _preprocessing,
+                _augmentation, _training, _units, _activations, _initializers, _layers, _losses, _optimizers,
+                _schedules)
 # Modules whose classes are never model state.
 _NOT_MODEL_STATE = ("deepbelief.persistence", "deepbelief.cli", "deepbelief.__main__",
                     "deepbelief.plotting")

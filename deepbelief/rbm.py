@@ -22,6 +22,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._docs import inherit_parameters
+from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
 from .engine import RBMEngine
@@ -29,6 +30,7 @@ from .nn.initializers import get_initializer
 from .nn.schedules import get_momentum_schedule
 from .samplers import SAMPLERS as _SAMPLERS
 from .training import (
+    N_MONITOR,
     Checkpointer,
     EarlyStopping,
     FitHealth,
@@ -41,20 +43,12 @@ from .training import (
     make_generator,
     column_means,
     resume,
+    row_chunks,
     split_rows,
 )
 from .units import BernoulliUnits, GaussianUnits, get_units
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
-
-# Rows of training data used to monitor reconstruction error, pseudo-
-# likelihood and free energy each epoch: enough for a stable average,
-# few enough to cost a small fraction of an epoch.
-_N_MONITOR = 1000
-# Rows processed at once by transform, free_energy and the like, so that
-# memory stays bounded on large (or sparse) inputs.
-_CHUNK = 4096
-
 
 # How the visible units of the negative phase's last Gibbs step are set.
 _RECONSTRUCTIONS = ("sample", "mean")
@@ -417,15 +411,16 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.hidden_offset_ = np.full(self.n_components, 0.5)
         p = np.clip(mean, 1e-3, 1.0 - 1e-3)
         W = self.components_.astype(np.float64)
-        self.intercept_visible_[...] = np.log(p / (1.0 - p)) - self.hidden_offset_ @ W
-        self.intercept_hidden_[...] = -(W @ mean)
+        self.intercept_visible_[...] = (np.log(p / (1.0 - p))
+                                        - blas.vecmat(self.hidden_offset_, W))
+        self.intercept_hidden_[...] = -blas.matvec(W, mean)
 
     def _initialize_extra(self, n_features, dtype):
         """Hook for subclasses with more parameters."""
 
     def _prepare_monitor(self, X, train_rows, val_rows, rng):
         n = X.shape[0] if train_rows is None else len(train_rows)
-        idx = np.sort(rng.choice(n, size=min(n, _N_MONITOR), replace=False))
+        idx = np.sort(rng.choice(n, size=min(n, N_MONITOR), replace=False))
         self._monitor = self._dense(X[idx if train_rows is None else train_rows[idx]])
         self._validation = None if val_rows is None else self._dense(X[val_rows])
         n_features = X.shape[1]
@@ -609,8 +604,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return metrics
 
     def _chunks(self, X):
-        for start in range(0, X.shape[0], _CHUNK):
-            yield self._dense(X[start : start + _CHUNK])
+        return (block for _, block in row_chunks(X, dtype=self.components_.dtype))
 
     # ------------------------------------------------------------ public
 

@@ -19,6 +19,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
 __all__ = [
@@ -29,6 +30,10 @@ __all__ = [
     "mostly_constant",
     "layer_warnings",
     "make_generator",
+    "N_MONITOR",
+    "CHUNK_ROWS",
+    "row_chunks",
+    "map_row_chunks",
     "check_batch_size",
     "minibatch_indices",
     "gather_rows",
@@ -239,15 +244,31 @@ def layer_warnings(prefix):
 
 
 def make_generator(random_state):
-    """Return a numpy ``Generator`` seeded from ``random_state``.
+    """Return the numpy ``Generator`` that a fit, an augmenter or a sampler
+    draws from; every ``random_state`` of the package goes through here.
 
-    Accepts what scikit-learn's ``check_random_state`` accepts (None, an
-    int, a ``RandomState``) and also a ``Generator``, returned as it is. An
-    int gives the same stream every time; a ``RandomState`` is advanced, so
-    that repeated fits with one differ, as in scikit-learn.
+    - ``None``: seeded from numpy's global ``RandomState`` (which
+      ``np.random.seed`` fixes), as scikit-learn's ``check_random_state``;
+    - an int in [0, 2**32): the same stream every time;
+    - a ``RandomState``: advanced by the four draws that seed a new Generator, so
+      that repeated fits with one differ, as in scikit-learn;
+    - a ``Generator``: returned as it is (draws advance the caller's stream);
+    - a ``SeedSequence``: seeds a new Generator.
+
+    Anything else (a bool, a float, a string) is a ``TypeError``.
     """
     if isinstance(random_state, np.random.Generator):
         return random_state
+    if isinstance(random_state, np.random.SeedSequence):
+        return np.random.default_rng(random_state)
+    if not (random_state is None or isinstance(random_state, np.random.RandomState)
+            or (isinstance(random_state, Integral) and not isinstance(random_state, bool))):
+        raise TypeError(
+            "random_state must be None, an int, or a numpy RandomState, Generator or "
+            f"SeedSequence; got {type(random_state).__name__} {random_state!r}."
+        )
+    if isinstance(random_state, Integral) and not 0 <= random_state < 2**32:
+        raise ValueError(f"random_state must be an int in [0, 2**32); got {random_state}.")
     rs = check_random_state(random_state)
     return np.random.default_rng(rs.randint(0, 2**31 - 1, size=4))
 
@@ -1051,3 +1072,37 @@ def print_epoch(name, epoch, stream=None, **values):
              for k, v in values.items()]
     print(f"[{name}] Iteration {epoch}, " + ", ".join(parts), file=stream or sys.stdout)
     (stream or sys.stdout).flush()
+
+
+# --------------------------------------------------------------------------
+# inference in bounded memory
+
+# Rows of training data on which the per-epoch measurements (reconstruction
+# error, pseudo-likelihood, free energy) are taken: enough for a stable
+# average, few enough to cost a small fraction of an epoch.
+N_MONITOR = 1000
+# Rows that transform, predict, free_energy and the like process at once, so
+# that memory stays bounded on large (or sparse) inputs.
+CHUNK_ROWS = 4096
+
+
+def row_chunks(X, chunk_rows=None, dtype=None):
+    """Yield ``(rows, block)`` over consecutive blocks of at most
+    ``chunk_rows`` rows of ``X`` (``CHUNK_ROWS`` when None): ``rows`` is the
+    slice of ``X`` the block holds, ``block`` a dense C-contiguous array in
+    ``dtype`` (``X``'s when None); a sparse block is densified, one block at
+    a time."""
+    chunk_rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
+    n = X.shape[0]
+    for start in range(0, n, chunk_rows):
+        rows = slice(start, min(start + chunk_rows, n))
+        block = X[rows]
+        if sp.issparse(block):
+            block = block.toarray()
+        yield rows, np.ascontiguousarray(block, dtype=dtype)
+
+
+def map_row_chunks(fn, X, chunk_rows=None, dtype=None):
+    """``fn`` applied to each block of :func:`row_chunks`, the results
+    stacked along the first axis (``fn`` maps ``k`` rows to ``k`` rows)."""
+    return np.concatenate([fn(block) for _, block in row_chunks(X, chunk_rows, dtype)])

@@ -123,3 +123,23 @@ def cd_update(V0, W, b, c, chain, seeds, lr, k, persistent, momentum=0.0,
         if l1 > 0:
             W = np.sign(W) * np.maximum(np.abs(W) - lr * l1, 0)
     return W, b + lr * grad_b, c + lr * grad_c, chain, velocity
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Central finite differences of the scalar ``f(x)`` with respect to
+    every entry of the float array ``x``.
+
+    ``x`` is perturbed in place, one entry at a time, and restored after
+    each, so ``f`` may ignore its argument and read parameters that ``x``
+    is a view of (a layer's weights, an estimator's ``coefs_``).
+    """
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + eps
+        up = f(x)
+        x[idx] = old - eps
+        down = f(x)
+        x[idx] = old
+        grad[idx] = (up - down) / (2 * eps)
+    return grad

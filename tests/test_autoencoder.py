@@ -7,13 +7,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from deepbelief import (DBN, Autoencoder, DeepAutoencoder, MLPClassifier,
                         StackedAutoencoder)
-from deepbelief.datasets import load_digits
+from reference import numerical_gradient
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits()
-    return X[:300], y[:300]
+def digits(unit_digits):
+    return unit_digits[0][:300].copy(), unit_digits[1][:300]
 
 
 def _tiny():
@@ -75,16 +74,7 @@ def test_autoencoder_step_follows_the_gradient(tied):
         probe.coefs_ = [arrays[0], arrays[0].T if tied else arrays[1]]
         probe.intercepts_ = [arrays[2], arrays[3]]
         target = getattr(probe, attr)[i]
-        grad = np.zeros_like(target)
-        eps = 1e-6
-        for idx in np.ndindex(target.shape):
-            old = target[idx]
-            target[idx] = old + eps
-            up = _numeric_autoencoder_loss(probe, X)
-            target[idx] = old - eps
-            down = _numeric_autoencoder_loss(probe, X)
-            target[idx] = old
-            grad[idx] = (up - down) / (2 * eps)
+        grad = numerical_gradient(lambda _: _numeric_autoencoder_loss(probe, X), target)
         k = {(0, "coefs_"): 0, (1, "coefs_"): 1, (0, "intercepts_"): 2,
              (1, "intercepts_"): 3}[item]
         moved = (start[k] - after[k]) / lr
@@ -168,17 +158,8 @@ def test_deep_autoencoder_gradient_check():
 
     net.train_batch(xb, xb)
     grads = [g.copy() for g in net.grads]
-    eps = 1e-6
     for p, g in zip(net.params, grads):
-        numeric = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            up = loss()
-            p[idx] = old - eps
-            down = loss()
-            p[idx] = old
-            numeric[idx] = (up - down) / (2 * eps)
+        numeric = numerical_gradient(lambda _: loss(), p)
         np.testing.assert_allclose(g, numeric, rtol=1e-5, atol=1e-8)
 
 

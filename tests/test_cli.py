@@ -18,7 +18,8 @@ from deepbelief import DBN, BernoulliRBM, DBNClassifier
 from deepbelief.cli import build_parser, main
 from deepbelief.persistence import load, save
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# The folder holding the deepbelief under test, so that the subprocesses run it too.
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(deepbelief.__file__)))
 
 
 def _run(*args, cwd):

@@ -13,9 +13,8 @@ from deepbelief.datasets import load_digits
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits()
-    return X[:400], y[:400]
+def digits(unit_digits):
+    return unit_digits[0][:400].copy(), unit_digits[1][:400]
 
 
 def _tiny():
@@ -186,6 +185,9 @@ def test_dbn_classifier_defaults_and_auto_pretrainer(digits):
     assert clf.score(X, y) > 0.9
 
 
+# slow (two worker processes); the nested pretrainer__ parameters are also
+# set by the CLI test and listed by test_mlp's get_params test
+@pytest.mark.slow
 def test_grid_search_over_pretraining_and_fine_tuning(digits):
     X, y = digits
     clf = DBNClassifier((10,), pretrainer=DBN((10,), batch_size=20), max_iter=3,

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+import deepbelief
+
 pytest.importorskip("matplotlib")
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -67,7 +69,10 @@ for name in sys.argv[3:]:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     out = tmp_path_factory.mktemp("examples")
-    env = dict(os.environ, MPLBACKEND="Agg")
+    # the examples import the deepbelief under test, whatever its folder
+    package_parent = os.path.dirname(os.path.dirname(deepbelief.__file__))
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=package_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
     result = subprocess.run(
         [sys.executable, "-c", DRIVER, str(EXAMPLES), str(out), *sorted(EXPECTED)],
         capture_output=True, text=True, timeout=600, env=env, cwd=out,

@@ -14,9 +14,8 @@ from deepbelief.training import DegenerateFitWarning, FitHealth
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return X / 16.0, y
+def digits(unit_digits):
+    return unit_digits[0].copy(), unit_digits[1]
 
 
 def dense_digits(seed, n=1000):
@@ -206,7 +205,9 @@ def test_centred_rbm_starts_at_the_data_means_and_stays_a_plain_rbm(digits):
     np.testing.assert_allclose(rbm.transform(X), H, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
+# seed 0 in the default run, the other two with the slow tests
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow),
+                                  pytest.param(2, marks=pytest.mark.slow)])
 def test_centring_trains_dense_inputs_that_the_plain_gradient_does_not(seed):
     X = dense_digits(seed)
     common = dict(n_components=100, learning_rate=0.1, batch_size=100, n_iter=10,
@@ -265,10 +266,10 @@ def test_automatic_pretraining_that_gives_constant_features_is_replaced():
     X = MinMaxScaler().fit_transform(X)
     # Measured: the second layer's features have a median std of 0.006 on
     # every fold; fine-tuned from them the network predicts one class.
-    messages = degenerate_messages(lambda: DBNClassifier(random_state=0).fit(X, y))
+    clf = DBNClassifier(random_state=0)
+    messages = degenerate_messages(lambda: clf.fit(X, y))
     replaced = [m for m in messages if "start from random initialisation" in m]
     assert replaced and "hidden layers 1 to 2" in replaced[0]
-    clf = DBNClassifier(random_state=0).fit(X, y)
     assert clf.score(X, y) > 0.8
     W = clf.pretrainer_.layer_weights_
     np.testing.assert_array_equal(clf.coefs_[0].shape, W[0][0].shape)

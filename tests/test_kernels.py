@@ -7,7 +7,7 @@ from scipy.special import expit
 
 from deepbelief._kernels import mathfn
 from deepbelief._kernels import rbm as k
-from deepbelief._kernels.blas import dot_nn, dot_nt, dot_tn
+from deepbelief._kernels.blas import dot_nn, dot_nt, dot_tn, gemm, matvec, vecmat
 from deepbelief._kernels.random import (SeedStream, fill_normal, fill_row_uniforms,
                                         fill_uniform)
 
@@ -222,6 +222,49 @@ def test_blas_products(dtype):
     np.testing.assert_allclose(C, expected, rtol=1e-5)
     with pytest.raises((RuntimeError, ValueError)):
         dot_nt(A, W, np.empty((5, 4), dtype)[:, ::1].T.copy().T)  # F-ordered out
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 3, 4), (1, 6, 2), (4, 1, 3), (3, 5, 1), (0, 3, 2),
+                                   (3, 0, 2)], ids=str)
+def test_gemm_any_layout_against_float64_numpy(dtype, shape):
+    n, k, m = shape
+    rng = np.random.default_rng(5)
+    A = rng.normal(size=(n, k))
+    B = rng.normal(size=(k, m))
+    C = rng.normal(size=(n, m))
+    tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
+    layouts = {"C": np.ascontiguousarray, "F": np.asfortranarray,
+               "strided": lambda M: np.repeat(M, 2, axis=1)[:, ::2]}
+    for name_a, make_a in layouts.items():
+        for name_b, make_b in layouts.items():
+            a, b = make_a(A.astype(dtype)), make_b(B.astype(dtype))
+            out = C.astype(dtype)
+            assert gemm(a, b, out, alpha=0.5, beta=2.0) is out
+            np.testing.assert_allclose(out, 0.5 * A @ B + 2.0 * C, **tol,
+                                       err_msg=f"A {name_a}, B {name_b}")
+            out = np.full((n, m), np.nan, dtype)
+            np.testing.assert_allclose(gemm(a, b, out), A @ B, **tol)
+    # another dtype than out's is cast; a non-C-contiguous out is refused
+    out = np.empty((n, m), dtype)
+    np.testing.assert_allclose(gemm(A, B.astype(np.float32), out), A @ B, rtol=1e-5,
+                               atol=1e-5)
+    with pytest.raises(ValueError, match="out must be C-contiguous"):
+        gemm(np.ones((2, 3)), np.ones((3, 4)), np.empty((4, 2)).T)
+    with pytest.raises(ValueError, match="gemm needs"):
+        gemm(A, B.T, np.empty((n, k)))
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_matvec_and_vecmat(dtype):
+    rng = np.random.default_rng(6)
+    M = rng.normal(size=(7, 4))
+    x, y = rng.normal(size=4), rng.normal(size=7)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    Md = M.astype(dtype)
+    np.testing.assert_allclose(matvec(Md, x), M @ x, rtol=tol, atol=tol)
+    np.testing.assert_allclose(vecmat(y, Md), y @ M, rtol=tol, atol=tol)
+    assert matvec(Md, x).dtype == dtype and vecmat(y, Md).dtype == dtype
 
 
 def test_flip_bits_and_squared_error():

@@ -217,7 +217,7 @@ def test_ais_matches_exact_on_a_trained_model(digits_model):
     assert abs(ll_ais - ll_exact) < 0.1
 
 
-@pytest.mark.parametrize("n_hidden", [10, 20])
+@pytest.mark.parametrize("n_hidden", [10, pytest.param(20, marks=pytest.mark.slow)])
 def test_ais_matches_exact_on_random_models(n_hidden):
     # Random weights of scale 0.3 on 30 visible units, the base model at the
     # RBM's own visible biases (the default); tolerance as above.

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from scipy import stats
 from sklearn.base import BaseEstimator, TransformerMixin, clone
-from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import RandomizedSearchCV
 from sklearn.pipeline import make_pipeline
@@ -20,9 +19,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X, y = load_digits(return_X_y=True)
-    return (X / 16.0)[:600], y[:600]
+def digits(unit_digits):
+    return unit_digits[0][:600].copy(), unit_digits[1][:600]
 
 
 @parametrize_with_checks(

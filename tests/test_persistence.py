@@ -252,8 +252,12 @@ def test_new_process_gives_the_same_outputs(tmp_path):
             out = t._outputs(load({str(tmp_path)!r} + f"/m{{i}}.npz"))
             np.savez({str(tmp_path)!r} + f"/out{{i}}.npz", **out)
     """)
-    env = dict(os.environ, PYTHONHASHSEED="1")
-    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=300)
+    # the subprocess imports the deepbelief under test, whatever its folder
+    package_parent = os.path.dirname(os.path.dirname(deepbelief.__file__))
+    env = dict(os.environ, PYTHONHASHSEED="1",
+               PYTHONPATH=package_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, timeout=300,
+                   cwd=tmp_path)
     for i in expected:
         with np.load(tmp_path / f"out{i}.npz") as got:
             _assert_same_outputs(expected[i], dict(got))

@@ -24,9 +24,8 @@ from deepbelief.units import BernoulliUnits, GaussianUnits
 
 
 @pytest.fixture(scope="module")
-def digits():
-    X = load_digits().data[:300] / 16.0
-    return X
+def digits(unit_digits):
+    return unit_digits[0][:300].copy()
 
 
 def _set_params(rbm, W, b, c):

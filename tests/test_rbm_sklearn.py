@@ -24,8 +24,8 @@ def test_sklearn_estimator_checks(estimator, check):
 
 
 @pytest.fixture(scope="module")
-def digits():
-    return load_digits().data / 16.0
+def digits(unit_digits):
+    return unit_digits[0].copy()
 
 
 def test_same_constructor_parameters_and_defaults():
@@ -95,6 +95,8 @@ def test_quality_at_least_as_good_as_sklearn(digits):
     assert ours[1] <= theirs[1], (ours, theirs)
 
 
+# slow; searches over a pipeline are also run by test_mlp and examples/02
+@pytest.mark.slow
 def test_pipeline_and_random_search(digits):
     y = load_digits().target
     pipe = Pipeline([("rbm", BernoulliRBM(n_iter=10, random_state=0)),

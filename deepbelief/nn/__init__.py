@@ -1,7 +1,9 @@
 """Building blocks of neural networks, each usable alone on numpy arrays.
 
-Initialisers, activations, optimizers, learning-rate schedules, losses,
-regularisers and layers; each family resolves names through one registry
+Initialisers, activations, optimizers, learning-rate schedules, losses
+and layers (dropout is the ``Dropout`` layer; the L1 and L2 penalties and
+max-norm are options of the MLPs, applied inside the optimizers' update
+kernels); each family resolves names through one registry
 (``INITIALIZERS``, ``ACTIVATIONS``, ``OPTIMIZERS``, ``SCHEDULES``,
 ``LOSSES``) and also accepts instances (and, where it makes sense,
 callables).
@@ -77,7 +79,6 @@ from .losses import (
     squared_error,
 )
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSProp, get_optimizer
-from .regularizers import L1, L2, MaxNorm, dropout_backward, dropout_forward, dropout_mask
 from .schedules import (
     SCHEDULES,
     Constant,
@@ -122,8 +123,6 @@ __all__ = [
     # optimizers
     "OPTIMIZERS", "Optimizer", "SGD", "Adagrad", "RMSProp", "Adam", "get_optimizer",
     "sgd", "adagrad", "rmsprop", "adam",
-    # regularizers
-    "L1", "L2", "MaxNorm", "dropout_mask", "dropout_forward", "dropout_backward",
     # schedules
     "SCHEDULES", "Schedule", "Constant", "Step", "Exponential", "InverseTime",
     "ReduceOnPlateau", "get_schedule", "constant", "step", "exponential",

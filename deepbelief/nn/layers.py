@@ -10,9 +10,10 @@ that training allocates nothing per step. Interface:
 - ``backward(dY, need_input_grad=True)``: fills ``grads`` and returns the
   gradient with respect to the layer's input (``dY`` may be overwritten).
 
-The matrix products run on BLAS writing straight into the layer's buffers
-(:func:`gemm`), and every other pass is either a numpy ufunc in place or a
-fused Numba kernel.
+The matrix products run on scipy's BLAS writing straight into the layer's
+buffers (:func:`gemm`, the estimators' one product function, from
+``deepbelief._kernels.blas``), and every other pass is either a numpy ufunc
+in place or a fused Numba kernel.
 
 References
 ----------
@@ -30,24 +31,12 @@ from numbers import Integral, Real
 import numpy as np
 
 from .._kernels import mlp as _k
+from .._kernels.blas import gemm
+from ..training import row_chunks
 from .activations import ACTIVATIONS, Activation, get_activation
 
 __all__ = ["gemm", "Dense", "ActivationLayer", "PReLU", "Maxout", "Dropout",
            "Network", "ACTIVATION_LAYERS", "make_activation_layer"]
-
-def gemm(A, B, out):
-    """``out <- A @ B`` in place, without temporaries.
-
-    ``A`` and ``B`` may be C- or F-contiguous (a transposed view costs
-    nothing: BLAS is told to transpose); ``out`` must be C-contiguous. All
-    the products of a training loop go through this one function, hence
-    through one BLAS library, numpy's: two OpenBLAS thread pools side by side
-    (numpy and scipy each bundle one) spin against each other, and numpy's
-    build measured 15-30% faster than scipy's on these shapes.
-    """
-    if not out.flags.c_contiguous:
-        raise ValueError("out must be C-contiguous.")
-    return np.matmul(A, B, out=out)
 
 
 class Layer:
@@ -363,16 +352,16 @@ class Network:
         return loss, errors
 
     def predict(self, X, chunk_size=1024):
-        """Outputs (after the output activation) for any number of rows."""
+        """Outputs (after the output activation) for any number of rows of
+        ``X`` (dense or sparse), ``chunk_size`` rows (or the allocated batch
+        size, if larger) at a time."""
         n = X.shape[0]
-        dtype = self._dtype or X.dtype
+        dtype = self._dtype if self._dtype is not None else X.dtype
         out = None
         self.allocate(min(max(n, 1), max(chunk_size, self._batch_size)), dtype)
-        step = self._batch_size
-        for start in range(0, n, step):
-            xb = np.ascontiguousarray(X[start:start + step], dtype=dtype)
+        for rows, xb in row_chunks(X, self._batch_size, dtype):
             Z = self.forward(xb)
             if out is None:
                 out = np.empty((n, Z.shape[1]), dtype=dtype)
-            self.loss.output(Z, out=out[start:start + step])
+            self.loss.output(Z, out=out[rows])
         return out

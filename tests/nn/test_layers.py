@@ -1,9 +1,12 @@
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
+from deepbelief._kernels import mlp as kernels
 from deepbelief.nn import layers as Ly
 from deepbelief.nn.initializers import get_initializer
 from deepbelief.nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
+from reference import numerical_gradient
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -86,17 +89,8 @@ def test_network_backward_matches_finite_differences(sizes, acts, loss, dropout)
 
     net.train_batch(X.copy(), Y, rng=None)
     grads = [g.copy() for g in net.grads]
-    eps = 1e-6
     for p, g in zip(net.params, grads):
-        num = np.zeros_like(p)
-        for idx in np.ndindex(p.shape):
-            old = p[idx]
-            p[idx] = old + eps
-            fp = mean_loss()
-            p[idx] = old - eps
-            fm = mean_loss()
-            p[idx] = old
-            num[idx] = (fp - fm) / (2 * eps)
+        num = numerical_gradient(lambda _: mean_loss(), p)
         np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-7)
 
 
@@ -107,6 +101,65 @@ def test_prediction_ignores_dropout_and_chunks():
     P_all = net.predict(X, chunk_size=100)
     np.testing.assert_allclose(P, P_all, rtol=1e-12)
     np.testing.assert_allclose(P.sum(1), 1)
+
+
+def test_prediction_of_sparse_rows_equals_dense():
+    net = _build([6, 5, 3], ["tanh"], CrossEntropy())
+    X = np.random.default_rng(1).normal(size=(20, 6))
+    X[X < 0.3] = 0.0
+    np.testing.assert_array_equal(net.predict(sp.csr_matrix(X), chunk_size=7),
+                                  net.predict(X, chunk_size=7))
+
+
+def test_dropout_layer_mask_statistics_and_scaling():
+    layer = Ly.Dropout(0.3)
+    layer.allocate(400, np.float64)
+    X = np.ones((400, 500))
+    Y = layer.forward(X, training=True, rng=np.random.default_rng(0))
+    kept = Y > 0
+    assert kept.mean() == pytest.approx(0.7, abs=0.005)
+    np.testing.assert_allclose(Y[kept], 1 / 0.7)
+    assert Y.mean() == pytest.approx(1.0, abs=0.01)  # expectation preserved
+    assert layer.forward(X, training=False) is X  # the identity at prediction
+    layer32 = Ly.Dropout(0.5)
+    layer32.allocate(10, np.float32)
+    out = layer32.forward(np.ones((10, 10), np.float32), training=True,
+                          rng=np.random.default_rng(1))
+    assert out.dtype == np.float32
+
+
+def test_dropout_layer_gradient_with_fixed_mask():
+    rng = np.random.default_rng(1)
+    X, G = rng.normal(size=(5, 4)), rng.normal(size=(5, 4))
+    layer = Ly.Dropout(0.5)
+    layer.allocate(5, np.float64)
+    layer.forward(X, training=True, rng=rng)  # draws the mask, then keeps it
+
+    def f(X_):
+        return np.sum(G * layer.forward(X_, training=True, rng=None))
+
+    numeric = numerical_gradient(f, X.copy())
+    f(X)
+    np.testing.assert_allclose(layer.backward(G.copy()), numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_max_norm_kernel_projects_columns_onto_ball():
+    # the MLPs' max_norm: each unit's incoming weights (a column of W)
+    # rescaled onto the ball of radius c when outside it, directions kept
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(20, 6))
+    W[:, 0] *= 0.01  # a column already inside the ball
+    before = W.copy()
+    kernels.max_norm(W, 1.5, np.empty(6))
+    norms = np.linalg.norm(W, axis=0)
+    np.testing.assert_array_equal(W[:, 0], before[:, 0])
+    big = np.linalg.norm(before, axis=0) > 1.5
+    np.testing.assert_allclose(norms[big], 1.5)
+    np.testing.assert_allclose(W[:, big] / norms[big],
+                               before[:, big] / np.linalg.norm(before[:, big], axis=0))
+    w = np.array([[3.0], [4.0]])
+    kernels.max_norm(w, 1.0, np.empty(1))
+    np.testing.assert_allclose(w.ravel(), [0.6, 0.8])
 
 
 def test_make_activation_layer_errors():
