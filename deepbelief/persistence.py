@@ -76,8 +76,8 @@ _HEADER = "__header__"
 _CHECKSUM = "__checksum__"
 
 _OUR_MODULES = (_rbm, _classification_rbm, _dbn, _mlp, _autoencoder, _preprocessing,
-                _augmentation, _training, _units, _activations, _initializers, _layers, _losses, _optimizers,
-                _schedules)
+                _augmentation, _training, _units, _activations, _initializers, _layers,
+                _losses, _optimizers, _schedules)
 # Modules whose classes are never model state.
 _NOT_MODEL_STATE = ("deepbelief.persistence", "deepbelief.cli", "deepbelief.__main__",
                     "deepbelief.plotting")
