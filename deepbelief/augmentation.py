@@ -35,6 +35,7 @@ Examples
 """
 
 import functools
+import math
 import numbers
 
 import numpy as np
@@ -43,6 +44,7 @@ from sklearn.exceptions import NotFittedError
 
 from deepbelief._kernels import augment as _k
 from deepbelief.training import make_generator
+from deepbelief._param_validation import Interval, Options, validate_params
 
 __all__ = [
     "Augmenter",
@@ -117,19 +119,9 @@ def _check_flat(X):
     return X
 
 
-def _check_number(value, name, *, low=None, high=None, integer=False):
-    """Check a scalar parameter: its type, finiteness and inclusive bounds."""
-    kind = "an integer" if integer else "a number"
-    valid = numbers.Integral if integer else numbers.Real
-    if not isinstance(value, valid) or isinstance(value, bool):
-        raise TypeError(f"{name} must be {kind}; got {value!r}.")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value!r}.")
-    if low is not None and not value >= low:
-        raise ValueError(f"{name} must be >= {low}; got {value!r}.")
-    if high is not None and not value <= high:
-        raise ValueError(f"{name} must be <= {high}; got {value!r}.")
-    return value
+_FINITE = [Interval(numbers.Real, -math.inf, math.inf, closed="neither")]
+_NON_NEGATIVE = [Interval(numbers.Real, 0, math.inf, closed="left")]
+_COUNT = [Interval(numbers.Integral, 0, None)]
 
 
 def _check_clip(clip):
@@ -340,8 +332,10 @@ class Augmenter(BaseEstimator):
             self._rng_source = self.random_state
         return self._rng
 
+    _parameter_constraints = {}
+
     def _validate_params(self):
-        pass
+        validate_params(self)
 
 
 class RandomShift(Augmenter):
@@ -377,9 +371,7 @@ class RandomShift(Augmenter):
         self.fill = fill
         self.random_state = random_state
 
-    def _validate_params(self):
-        _check_number(self.max_shift, "max_shift", low=0, integer=True)
-        _check_number(self.fill, "fill")
+    _parameter_constraints = {"max_shift": _COUNT, "fill": _FINITE}
 
     def _augment(self, X, shape, rng):
         height, width, channels = shape
@@ -430,13 +422,8 @@ class RandomCrop(Augmenter):
         self.fill = fill
         self.random_state = random_state
 
-    def _validate_params(self):
-        _check_number(self.padding, "padding", low=0, integer=True)
-        if self.padding_mode not in _MODES:
-            raise ValueError(
-                f"padding_mode must be one of {sorted(_MODES)}; got {self.padding_mode!r}."
-            )
-        _check_number(self.fill, "fill")
+    _parameter_constraints = {"padding": _COUNT, "padding_mode": [Options(str, set(_MODES))],
+                              "fill": _FINITE}
 
     def _augment(self, X, shape, rng):
         height, width, channels = shape
@@ -473,8 +460,7 @@ class HorizontalFlip(Augmenter):
         self.p = p
         self.random_state = random_state
 
-    def _validate_params(self):
-        _check_number(self.p, "p", low=0, high=1)
+    _parameter_constraints = {"p": [Interval(numbers.Real, 0, 1, closed="both")]}
 
     def _augment(self, X, shape, rng):
         height, width, channels = shape
@@ -532,10 +518,8 @@ class ElasticDistortion(Augmenter):
         self.fill = fill
         self.random_state = random_state
 
-    def _validate_params(self):
-        _check_number(self.alpha, "alpha", low=0)
-        _check_number(self.sigma, "sigma", low=0)
-        _check_number(self.fill, "fill")
+    _parameter_constraints = {"alpha": _NON_NEGATIVE, "sigma": _NON_NEGATIVE,
+                              "fill": _FINITE}
 
     def _augment(self, X, shape, rng):
         height, width, channels = shape
@@ -579,8 +563,9 @@ class GaussianNoise(Augmenter):
             X, shape = _check_images(X, self.image_shape)
         return self._augment(X, shape, self._generator(random_state))
 
-    def _validate_params(self):
-        _check_number(self.std, "std", low=0)
+    _parameter_constraints = {"std": _NON_NEGATIVE}
+
+    def _check_param_combinations(self):
         _check_clip(self.clip)
 
     def _augment(self, X, shape, rng):
@@ -630,9 +615,9 @@ class ColorJitter(Augmenter):
         self.clip = clip
         self.random_state = random_state
 
-    def _validate_params(self):
-        _check_number(self.brightness, "brightness", low=0)
-        _check_number(self.contrast, "contrast", low=0)
+    _parameter_constraints = {"brightness": _NON_NEGATIVE, "contrast": _NON_NEGATIVE}
+
+    def _check_param_combinations(self):
         _check_clip(self.clip)
 
     def _augment(self, X, shape, rng):
@@ -714,8 +699,9 @@ class PCALighting(Augmenter):
         self.eigenvectors = eigenvectors
         self.random_state = random_state
 
-    def _validate_params(self):
-        _check_number(self.std, "std", low=0)
+    _parameter_constraints = {"std": _NON_NEGATIVE}
+
+    def _check_param_combinations(self):
         _check_image_shape(self.image_shape)
         if len(tuple(self.image_shape)) != 3:
             raise ValueError(

@@ -35,13 +35,15 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transf
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels.blas import gemm
+from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
+                                Interval, LayerSizes, Options, PerLayer, validate_params)
 from .dbn import DBN
-from .nn.activations import get_activation
-from .nn.initializers import get_initializer
+from .nn.activations import ACTIVATIONS, Activation, get_activation
+from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import ActivationLayer, Dense, Network
 from .nn.losses import BinaryCrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
-from .nn.schedules import get_schedule
+from .nn.schedules import SCHEDULES, get_schedule
 from .stack import _LayerwiseStack, check_layer_sizes
 from .training import (N_MONITOR, Checkpointer, EarlyStopping, FitHealth, History,
                        OptimizerStateMixin, TrainingTask, check_batch_size, estimator_masks,
@@ -55,45 +57,18 @@ _OUTPUT_LOSSES = {"sigmoid": BinaryCrossEntropy, "identity": SquaredError}
 _CORRUPTIONS = (None, "masking", "gaussian")
 
 
-def _check_real(name, value, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a number; got {type(value).__name__} {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value}.")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}; got {value}.")
-
-
-def _check_int(name, value, low=1):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__} {value!r}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}.")
-
-
-def _check_choice(name, value, choices):
-    if not any(value is c or (isinstance(value, str) and value == c) for c in choices):
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}.")
-
-
-def _check_loop_params(est):
-    """The training-loop parameters both autoencoders share."""
-    if not isinstance(est.early_stopping, (bool, np.bool_)):
-        raise TypeError(f"early_stopping must be a bool; got {est.early_stopping!r}.")
-    if not (isinstance(est.n_iter_no_change, Real) and est.n_iter_no_change == np.inf):
-        _check_int("n_iter_no_change", est.n_iter_no_change)
-    _check_real("tol", est.tol, low=0)
-    schedule = est.learning_rate_schedule if hasattr(est, "learning_rate_schedule") \
-        else est.learning_rate
-    name = "learning_rate_schedule" if hasattr(est, "learning_rate_schedule") \
-        else "learning_rate"
-    try:
-        get_schedule(schedule)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{name}: {exc}") from None
-    if est.checkpoint_dir is not None and not isinstance(est.checkpoint_dir, (str, os.PathLike)):
-        raise TypeError(f"checkpoint_dir must be None, a str or a path; got "
-                        f"{est.checkpoint_dir!r}.")
+_ACTIVATION = [Options(str, set(ACTIVATIONS)), InstanceOf(Activation)]
+_INIT = [Options(str, set(INITIALIZERS)), Callable()]
+_VERBOSE = [Interval(Integral, 0, None), BOOL]
+_SCHEDULE = [Options(str, set(SCHEDULES)), Callable()]
+# the training-loop parameters both autoencoders share
+_LOOP = {
+    "early_stopping": [BOOL],
+    # np.inf: never stop for want of improvement, as in scikit-learn
+    "n_iter_no_change": [Interval(Integral, 1, None), Options(Real, {np.inf})],
+    "tol": [Interval(Real, 0, None)],
+    "checkpoint_dir": PATH,
+}
 
 
 def _make_optimizer(solver, learning_rate, momentum):
@@ -101,12 +76,6 @@ def _make_optimizer(solver, learning_rate, momentum):
     if solver == "sgd":
         kwargs.update(momentum=momentum, nesterov=False)
     return get_optimizer(solver, **kwargs)
-
-
-def _check_solver(solver, momentum):
-    if not isinstance(solver, str) or solver not in OPTIMIZERS:
-        raise ValueError(f"solver must be one of {sorted(OPTIMIZERS)}; got {solver!r}.")
-    _check_real("momentum", momentum, low=0, high=1, high_open=True)
 
 
 def _apply(X, W, b, activation):
@@ -309,7 +278,7 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         the same data (shape, dtype and a sample of rows); otherwise it
         raises ``CheckpointError`` naming what differs. Give each fit its
         own folder: clones in a search that share one fail loudly.
-    verbose : int, default=0
+    verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
 
     Attributes
@@ -402,31 +371,33 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         self.verbose = verbose
         self.random_state = random_state
 
-    def _validate_params(self):
-        _check_int("n_components", self.n_components)
-        _check_loop_params(self)
-        if self.validation_fraction is not None:
-            _check_real("validation_fraction", self.validation_fraction, low=0, high=1,
-                        high_open=True)
-        get_activation(self.activation)
-        _check_choice("output_activation", self.output_activation, list(_OUTPUT_LOSSES))
-        if not isinstance(self.tied_weights, (bool, np.bool_)):
-            raise TypeError(f"tied_weights must be a bool; got {self.tied_weights!r}.")
-        _check_choice("corruption", self.corruption, _CORRUPTIONS)
-        _check_real("corruption_level", self.corruption_level, low=0)
-        if self.corruption == "masking":
-            _check_real("corruption_level", self.corruption_level, low=0, high=1,
-                        high_open=True)
-        _check_real("sparsity_target", self.sparsity_target, low=0, high=1,
-                    low_open=True, high_open=True)
-        _check_real("sparsity_cost", self.sparsity_cost, low=0)
-        _check_real("alpha", self.alpha, low=0)
-        _check_solver(self.solver, self.momentum)
-        _check_real("learning_rate", self.learning_rate, low=0, low_open=True)
-        _check_int("batch_size", self.batch_size)
-        _check_int("n_iter", self.n_iter, low=0)
-        _check_int("verbose", self.verbose, low=0)
-        get_initializer(self.init)
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None)],
+        "activation": _ACTIVATION,
+        "output_activation": [Options(str, list(_OUTPUT_LOSSES))],
+        "tied_weights": [BOOL],
+        "corruption": [Options(str, ["masking", "gaussian"]), None],
+        "corruption_level": [Interval(Real, 0, None)],
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
+        "sparsity_cost": [Interval(Real, 0, None)],
+        "alpha": [Interval(Real, 0, None)],
+        "solver": [Options(str, set(OPTIMIZERS))],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None)],
+        "n_iter": [Interval(Integral, 0, None)],
+        "init": _INIT,
+        "learning_rate_schedule": _SCHEDULE,
+        "validation_fraction": [None, Interval(Real, 0, 1, closed="left")],
+        **_LOOP,
+        "verbose": _VERBOSE,
+        "random_state": RANDOM_STATE,
+    }
+
+    def _check_param_combinations(self):
+        if self.corruption == "masking" and self.corruption_level >= 1:
+            raise ValueError("corruption_level must be < 1 with corruption='masking' (the "
+                             f"fraction of inputs set to 0); got {self.corruption_level}.")
 
     # ------------------------------------------------------------ fitting
 
@@ -443,7 +414,7 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         -------
         self : Autoencoder
         """
-        self._validate_params()
+        validate_params(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32))
         X = np.ascontiguousarray(X)
         if X.shape[0] == 0:
@@ -655,7 +626,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         ``layer_<i>``: an interrupted fit resumes in the layer it had reached
         (finished layers reload their last checkpoint instead of training
         again). See ``BernoulliRBM``'s ``checkpoint_dir`` for the rules.
-    verbose : int, default=0
+    verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
         Layer ``i`` gets the ``i``-th integer drawn from it, recorded as
         ``autoencoders_[i].random_state``.
@@ -729,6 +700,15 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
     _PER_LAYER = _AE_PER_LAYER
     _layers_attr = "autoencoders_"
     _layer_class = Autoencoder
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerSizes()],
+        **{name: [PerLayer(*Autoencoder._parameter_constraints[name])]
+           for name in _AE_PER_LAYER},
+        **{name: Autoencoder._parameter_constraints[name]
+           for name in ("output_activation", "solver", "momentum", "checkpoint_dir",
+                        "verbose", "random_state")},
+    }
 
     def _make_layer(self, i, n_units, params, below, n_samples):
         # Each decoder's output matches what it reconstructs: the data, or
@@ -826,7 +806,7 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         the same data (shape, dtype and a sample of rows); otherwise it
         raises ``CheckpointError`` naming what differs. Give each fit its
         own folder: clones in a search that share one fail loudly.
-    verbose : int, default=0
+    verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
 
     Attributes
@@ -910,27 +890,26 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         self.verbose = verbose
         self.random_state = random_state
 
-    def _validate_params(self):
-        sizes = check_layer_sizes(self.hidden_layer_sizes)
-        _check_loop_params(self)
-        _check_real("validation_fraction", self.validation_fraction, low=0, high=1,
-                    low_open=True, high_open=True)
-        pre = self.pretrainer
-        if not (pre is None or (isinstance(pre, str) and pre == "auto")
-                or hasattr(pre, "fit")):
-            raise TypeError("pretrainer must be 'auto', None or an estimator with fit "
-                            f"and layer_weights_; got {pre!r}.")
-        get_activation(self.activation)
-        get_activation(self.code_activation)
-        _check_choice("output_activation", self.output_activation, list(_OUTPUT_LOSSES))
-        _check_solver(self.solver, self.momentum)
-        _check_real("learning_rate_init", self.learning_rate_init, low=0, low_open=True)
-        _check_int("batch_size", self.batch_size)
-        _check_int("max_iter", self.max_iter, low=0)
-        _check_real("alpha", self.alpha, low=0)
-        _check_int("verbose", self.verbose, low=0)
-        get_initializer(self.init)
-        return sizes
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerSizes()],
+        "pretrainer": [Options(str, {"auto"}), None,
+                       HasMethods("fit", kind="an estimator with fit and layer_weights_")],
+        "activation": _ACTIVATION,
+        "code_activation": _ACTIVATION,
+        "output_activation": [Options(str, list(_OUTPUT_LOSSES))],
+        "solver": [Options(str, set(OPTIMIZERS))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [Interval(Integral, 1, None)],
+        "max_iter": [Interval(Integral, 0, None)],
+        "alpha": [Interval(Real, 0, None)],
+        "init": _INIT,
+        "learning_rate": _SCHEDULE,
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        **_LOOP,
+        "verbose": _VERBOSE,
+        "random_state": RANDOM_STATE,
+    }
 
     def _auto_pretrainer(self, sizes):
         linear_code = self.code_activation == "identity"
@@ -963,7 +942,8 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         -------
         self : DeepAutoencoder
         """
-        sizes = self._validate_params()
+        validate_params(self)
+        sizes = check_layer_sizes(self.hidden_layer_sizes)
         X = validate_data(self, X, dtype=(np.float64, np.float32))
         X = np.ascontiguousarray(X)
         if X.shape[0] == 0:

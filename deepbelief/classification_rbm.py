@@ -25,6 +25,8 @@ Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
 machines. UTML TR 2010-003 (section 13.1, softmax units).
 """
 
+from numbers import Integral, Real
+
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit, log_softmax
@@ -36,7 +38,7 @@ from ._kernels import blas
 from ._kernels.random import SeedStream
 from .nn.initializers import get_initializer
 from .nn.schedules import get_momentum_schedule
-from .rbm import _check_number, _resolve_schedule
+from .rbm import _resolve_schedule
 from .training import (
     Checkpointer,
     EarlyStopping,
@@ -57,6 +59,22 @@ _OBJECTIVES = ("generative", "discriminative", "hybrid")
 # Rows per chunk when the class scores of many inputs are computed: the
 # hidden inputs of every class, (rows, n_hidden, n_classes), stay small.
 _CHUNK_ELEMENTS = 2**22
+
+
+def _check_number(name, value, low=None, high=None, low_open=False, integer=False,
+                  allow_none=False):
+    """Raise a TypeError or ValueError naming ``name`` unless ``value`` is a
+    number (an int with ``integer``) in the range given."""
+    if value is None and allow_none:
+        return
+    kind = Integral if integer else Real
+    if isinstance(value, bool) or not isinstance(value, kind):
+        what = "an int" if integer else "a number"
+        raise TypeError(f"{name} must be {what}; got {type(value).__name__} {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}; got {value}.")
 
 
 def _dense(X, dtype):

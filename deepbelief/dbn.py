@@ -34,9 +34,11 @@ from sklearn.utils.validation import _num_features, _num_samples, check_is_fitte
 
 from ._docs import inherit_parameters
 from ._kernels.random import draw_seed
+from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, Interval,
+                                LayerSizes, Literal, Options, PerLayer, check)
 from .mlp import MLPClassifier, MLPRegressor
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
-from .nn.initializers import Normal
+from .nn.initializers import INITIALIZERS, Normal
 from .stack import _LayerwiseStack
 from .training import make_generator
 
@@ -187,7 +189,7 @@ class DBN(_LayerwiseStack):
         ``layer_<i>``: an interrupted fit resumes in the layer it had reached
         (finished layers reload their last checkpoint instead of training
         again). See ``BernoulliRBM``'s ``checkpoint_dir`` for the rules.
-    verbose : int, default=0
+    verbose : int or bool, default=0
         One line per layer, and per epoch when > 1.
     random_state : int, RandomState instance, Generator or None, default=None
         Seeds every layer: layer ``i`` gets the ``i``-th integer drawn from
@@ -281,12 +283,21 @@ class DBN(_LayerwiseStack):
     _layer_class = BernoulliRBM
     _accept_sparse = "csr"
 
-    def _check_stack_params(self):
-        if not isinstance(self.first_layer, str) or self.first_layer not in _FIRST_LAYERS:
-            raise ValueError(f"first_layer must be one of {sorted(_FIRST_LAYERS)}; "
-                             f"got {self.first_layer!r}.")
-        if not isinstance(self.learn_variance, (bool, np.bool_)):
-            raise TypeError(f"learn_variance must be a bool; got {self.learn_variance!r}.")
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerSizes()],
+        "first_layer": [Options(str, set(_FIRST_LAYERS))],
+        **{name: [PerLayer(*BernoulliRBM._parameter_constraints[name])]
+           for name in _PER_LAYER},
+        "batch_size": [PerLayer(Interval(Integral, 1, None),
+                                Options(str, {"full", "auto"}))],
+        "n_iter": [PerLayer(Interval(Integral, 0, None), Options(str, {"auto"}))],
+        "init": [PerLayer(Options(str, set(INITIALIZERS) | {"auto"}), Callable())],
+        "learn_variance": [BOOL],
+        "checkpoint_dir": PATH,
+        "verbose": [Interval(Integral, 0, None), BOOL],
+        "random_state": RANDOM_STATE,
+    }
 
     def _make_layer(self, i, n_hidden, params, below, n_samples):
         """Layer ``i``'s unfitted RBM, its "auto" batch size and epochs
@@ -362,15 +373,9 @@ class DBN(_LayerwiseStack):
         X : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self, "rbms_")
-        for name, value in (("n_samples", n_samples), ("n_gibbs", n_gibbs)):
-            if isinstance(value, bool) or not isinstance(value, Integral):
-                raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-            if value < (1 if name == "n_samples" else 0):
-                raise ValueError(f"{name} must be >= {1 if name == 'n_samples' else 0}; "
-                                 f"got {value}.")
-        if downward not in _DOWNWARD:
-            raise ValueError(f"downward must be one of {list(_DOWNWARD)}; "
-                             f"got {downward!r}.")
+        check("n_samples", n_samples, [Interval(Integral, 1, None)])
+        check("n_gibbs", n_gibbs, [Interval(Integral, 0, None)])
+        check("downward", downward, [Options(str, _DOWNWARD)])
         rng = make_generator(random_state)
         engines = [rbm._engine() for rbm in self.rbms_]
         top = engines[-1]
@@ -391,6 +396,13 @@ class _DBNDefaults:
     """The MLP's parameters with defaults from the DBN literature."""
 
     _pretrainer_options = ("auto",)
+
+    _parameter_constraints = {
+        **MLPClassifier._parameter_constraints,
+        "hidden_layer_sizes": [Options(str, {"auto"}), LayerSizes(allow_empty=True)],
+        "pretrainer": [HasMethods("fit", kind="an estimator with fit"), Literal("auto"),
+                       None],
+    }
 
     def __init__(
         self,
@@ -456,11 +468,7 @@ class _DBNDefaults:
         return super()._resolve_batch_size(n_train)
 
     def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        if isinstance(sizes, str):
-            if sizes != "auto":
-                raise ValueError('hidden_layer_sizes must be "auto", an int or a '
-                                 f"sequence of ints; got {sizes!r}.")
+        if isinstance(self.hidden_layer_sizes, str):  # "auto", as the table checked
             return list(auto_layer_sizes(self._auto_n_samples, self._auto_n_features))
         return super()._hidden_sizes()
 

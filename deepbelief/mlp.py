@@ -38,16 +38,17 @@ from . import training
 from ._docs import inherit_parameters
 from ._kernels import blas
 from ._kernels import mlp as _k
-from .nn.activations import Activation, get_activation
-from .nn.initializers import get_initializer
+from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
+                                Interval, LayerSizes, Options, PerLayer, Rule, per_layer,
+                                validate_params)
+from .nn.activations import ACTIVATIONS, Activation, get_activation
+from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import (ACTIVATION_LAYERS, Dense, Dropout, Maxout, Network, PReLU,
                         make_activation_layer)
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from .nn.optimizers import OPTIMIZERS, get_optimizer
-from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, Schedule,
-                           get_momentum_schedule, get_schedule)
-from .stack import check_layer_sizes
-from .stack import per_layer as _per_layer
+from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, get_momentum_schedule,
+                           get_schedule)
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -94,29 +95,11 @@ def _stable_repr(value):
     return text
 
 
-def _check_fraction(name, value, high_open=True):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    if not (0 <= value < 1 if high_open else 0 <= value <= 1):
-        raise ValueError(f"{name} must be in [0, 1); got {value}.")
-    return float(value)
+def _dtype_key(dtype):
+    return dtype if isinstance(dtype, str) else np.dtype(dtype).name
 
 
-def _check_real(name, value, low=0.0, low_open=False):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    if (value <= low) if low_open else (value < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; "
-                         f"got {value}.")
-    return float(value)
-
-
-def _check_int(name, value, low=1):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}.")
-    return int(value)
+_FRACTION = Interval(Real, 0, 1, closed="left")
 
 
 class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
@@ -345,71 +328,84 @@ class _BaseMLP(BaseEstimator):
     # ------------------------------------------------------------------
     # parameter validation
 
-    def _hidden_sizes(self):
-        return check_layer_sizes(self.hidden_layer_sizes, allow_empty=True)
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerSizes(allow_empty=True)],
+        "activation": [PerLayer(Options(str, set(ACTIVATIONS) | set(ACTIVATION_LAYERS)),
+                                InstanceOf((Activation, PReLU, Maxout),
+                                           "an Activation, PReLU or Maxout"))],
+        "solver": [Options(str, set(_SOLVER_ARGS))],
+        "alpha": [Interval(Real, 0, None)],
+        "batch_size": [Interval(Integral, 1, None), Options(str, {"auto", "full"})],
+        "learning_rate": [Options(str, {"constant", "invscaling", "adaptive"}
+                                  | set(SCHEDULES)), Callable()],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None)],
+        "max_iter": [Interval(Integral, 1, None)],
+        "shuffle": [BOOL],
+        "random_state": RANDOM_STATE,
+        "tol": [Interval(Real, 0, None)],
+        "verbose": [Interval(Integral, 0, None), BOOL],
+        "warm_start": [BOOL],
+        "momentum": [_FRACTION, Callable()],
+        "nesterovs_momentum": [BOOL],
+        "early_stopping": [BOOL],
+        "validation_fraction": [_FRACTION],
+        "beta_1": [_FRACTION],
+        "beta_2": [_FRACTION],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        # np.inf: never stop for want of improvement, as in scikit-learn
+        "n_iter_no_change": [Interval(Integral, 1, None), Options(Real, {np.inf})],
+        "rho": [_FRACTION],
+        "init": [Options(str, set(INITIALIZERS) | {"auto"}), Callable()],
+        "l1": [Interval(Real, 0, None)],
+        "dropout": [PerLayer(_FRACTION)],
+        "input_dropout": [_FRACTION],
+        "max_norm": [None, Interval(Real, 0, None, closed="neither")],
+        "augment": [None, Callable()],
+        "pretrainer": [HasMethods("fit", kind="an estimator with fit"), None],
+        "checkpoint_dir": PATH,
+        "dtype": [Rule(lambda v: _dtype_key(v) in _DTYPES, "'float32' or 'float64'")],
+    }
 
-    def _check_params(self):
-        self._sizes = self._hidden_sizes()
-        n_hidden = len(self._sizes)
-        if self.solver == "lbfgs":
+    def _validate_params(self):
+        if isinstance(self.solver, str) and self.solver == "lbfgs":
             raise ValueError(
                 f"solver must be one of {sorted(OPTIMIZERS)}; got 'lbfgs' (the "
                 "quasi-Newton solver is not provided: use 'adam' or 'sgd')."
             )
-        if not isinstance(self.solver, str) or self.solver not in _SOLVER_ARGS:
-            raise ValueError(f"solver must be one of {sorted(_SOLVER_ARGS)}; "
-                             f"got {self.solver!r}.")
-        _check_real("alpha", self.alpha)
-        _check_real("l1", self.l1)
-        _check_real("learning_rate_init", self.learning_rate_init, low_open=True)
-        _check_real("power_t", self.power_t)
-        _check_int("max_iter", self.max_iter)
-        _check_int("n_iter_no_change", self.n_iter_no_change)
-        _check_real("tol", self.tol)
-        if not callable(self.momentum):
-            _check_fraction("momentum", self.momentum)
-        _check_fraction("validation_fraction", self.validation_fraction)
+        validate_params(self)
+
+    def _check_param_combinations(self):
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError("validation_fraction must be > 0 when early_stopping "
                              "is True; got 0.")
-        for name in ("beta_1", "beta_2", "rho"):
-            _check_fraction(name, getattr(self, name))
-        _check_real("epsilon", self.epsilon, low_open=True)
-        self._dropouts = [_check_fraction("dropout", p)
-                          for p in _per_layer(self.dropout, n_hidden, "dropout")]
-        _check_fraction("input_dropout", self.input_dropout)
-        if self.max_norm is not None:
-            _check_real("max_norm", self.max_norm, low_open=True)
-        self._activations = _per_layer(self.activation, n_hidden, "activation")
-        for spec in self._activations:
-            make_activation_layer(spec)
+
+    def _hidden_sizes(self):
+        return LayerSizes(allow_empty=True).resolve(self.hidden_layer_sizes)
+
+    def _resolve_layers(self):
+        """The per-layer settings of a fit, from the validated parameters; what
+        they give is kept with the fitted arrays, so that predicting reads it
+        and no parameter."""
+        self._sizes = self._hidden_sizes()
+        n_hidden = len(self._sizes)
+        self._dropouts = [float(p) for p in per_layer(self.dropout, n_hidden, "dropout")]
+        self._activations = per_layer(self.activation, n_hidden, "activation")
+        self._dtype = np.dtype(_DTYPES[_dtype_key(self.dtype)])
+
+    def _initializers(self):
+        """(hidden layers' initialisers, output layer's initialiser)."""
+        n_hidden = len(self._sizes)
         if isinstance(self.init, str) and self.init == "auto":
-            self._inits = [get_initializer(_AUTO_INIT.get(_activation_name(a),
-                                                          "glorot_uniform"))
-                           for a in self._activations]
-            self._out_init = get_initializer("glorot_uniform")
-        else:
-            self._inits = [get_initializer(self.init)] * n_hidden
-            self._out_init = self._inits[0] if n_hidden else get_initializer(self.init)
-        lr = self.learning_rate
-        if not (isinstance(lr, Schedule) or callable(lr) or lr in
-                ("constant", "invscaling", "adaptive", *SCHEDULES)):
-            raise ValueError(
-                "learning_rate must be 'constant', 'invscaling', 'adaptive', one of "
-                f"{sorted(SCHEDULES)}, a Schedule or a callable; got {lr!r}."
-            )
-        if self.augment is not None and not callable(self.augment):
-            raise TypeError("augment must be a callable augment(X, random_state=rng) "
-                            f"or None; got {type(self.augment).__name__}.")
-        pre = self.pretrainer
-        if not (pre is None or hasattr(pre, "fit")
-                or (isinstance(pre, str) and pre in self._pretrainer_options)):
-            raise TypeError("pretrainer must be an estimator with fit and "
-                            f"layer_weights_; got {type(self.pretrainer).__name__}.")
-        key = self.dtype if isinstance(self.dtype, str) else np.dtype(self.dtype).name
-        if key not in _DTYPES:
-            raise ValueError(f"dtype must be 'float32' or 'float64'; got {self.dtype!r}.")
-        self._dtype = np.dtype(_DTYPES[key])
+            inits = [get_initializer(_AUTO_INIT.get(_activation_name(a), "glorot_uniform"))
+                     for a in self._activations]
+            return inits, get_initializer("glorot_uniform")
+        inits = [get_initializer(self.init)] * n_hidden
+        return inits, inits[0] if n_hidden else get_initializer(self.init)
+
+    def _loss_type(self):
+        """The loss class of the output layer."""
+        return self._loss_class
 
     def _momentum_at(self, epoch):
         """The momentum of one epoch: the float, or the schedule's value."""
@@ -445,16 +441,17 @@ class _BaseMLP(BaseEstimator):
             if self._dropouts[i]:
                 layers.append(Dropout(self._dropouts[i]))
         layers.append(Dense(self.coefs_[-1], self.intercepts_[-1]))
-        return Network(layers, self._loss_class())
+        return Network(layers, self._loss_type()())
 
     def _initialize(self, n_features, n_outputs, rng):
         dtype = self._dtype
+        inits, out_init = self._initializers()
         fan_in = n_features
         self.coefs_, self.intercepts_, self.activation_params_ = [], [], []
         for i, spec in enumerate(self._activations):
             act = make_activation_layer(spec)
             width = act.width_in(self._sizes[i])
-            self.coefs_.append(self._inits[i]((fan_in, width), rng, dtype=dtype))
+            self.coefs_.append(inits[i]((fan_in, width), rng, dtype=dtype))
             self.intercepts_.append(np.zeros(width, dtype=dtype))
             if isinstance(act, PReLU):
                 act.init_params(self._sizes[i], dtype)
@@ -462,11 +459,11 @@ class _BaseMLP(BaseEstimator):
             else:
                 self.activation_params_.append(np.zeros(0, dtype=dtype))
             fan_in = self._sizes[i]
-        self.coefs_.append(self._out_init((fan_in, n_outputs), rng, dtype=dtype))
+        self.coefs_.append(out_init((fan_in, n_outputs), rng, dtype=dtype))
         self.intercepts_.append(np.zeros(n_outputs, dtype=dtype))
         self.n_layers_ = len(self._sizes) + 2
         self.n_outputs_ = n_outputs
-        self.out_activation_ = self._loss_class.activation.name
+        self.out_activation_ = self._loss_type().activation.name
         if self.out_activation_ == "sigmoid":
             self.out_activation_ = "logistic"
 
@@ -607,7 +604,8 @@ class _BaseMLP(BaseEstimator):
         return loss, errors
 
     def _fit(self, X, y, incremental=False, classes=None):
-        self._check_params()
+        self._validate_params()
+        self._resolve_layers()
         first = not (incremental or self.warm_start) or not hasattr(self, "coefs_")
         X, y = self._validate_Xy(X, y, reset=first)
         Y = self._encode_targets(y, first, classes)
@@ -785,13 +783,11 @@ class _BaseMLP(BaseEstimator):
 
     def _forward(self, X):
         check_is_fitted(self, "coefs_")
-        self._check_params()
-        X = validate_data(self, X, accept_sparse=["csr", "csc"],
-                          dtype=self.coefs_[0].dtype, reset=False)
+        dtype = self.coefs_[0].dtype
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=dtype, reset=False)
         if hasattr(X, "tocsr"):
             X = X.tocsr()
-        self._dtype = self.coefs_[0].dtype
-        return self._build_network(self._dtype).predict(X, chunk_size=1024)
+        return self._build_network(dtype).predict(X, chunk_size=1024)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -840,7 +836,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Shuffle the samples every epoch.
     random_state : int, RandomState, Generator or None, default=None
     tol : float, default=1e-4
-    verbose : bool, default=False
+    verbose : bool or int, default=False
         One line per epoch.
     warm_start : bool, default=False
     momentum : float or callable, default=0.9
@@ -860,7 +856,9 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     validation_fraction : float, default=0.1
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's parameters (``epsilon`` also Adagrad's and RMSProp's).
-    n_iter_no_change : int, default=10
+    n_iter_no_change : int or np.inf, default=10
+        Epochs without improvement before stopping; ``np.inf`` never stops
+        early (nor lowers an ``"adaptive"`` rate), as in scikit-learn.
     rho : float, default=0.9
         RMSProp's decay.
     init : str, Initializer or callable, default="auto"
@@ -956,8 +954,6 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     True
     """
 
-    _loss_class = CrossEntropy
-
     def _encode_targets(self, y, first, classes=None):
         check_classification_targets(y)
         if first:
@@ -976,16 +972,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
                 raise ValueError(f"y has classes {sorted(set(labels) - set(self.classes_))}"
                                  f" not seen in the first fit (classes_ = "
                                  f"{list(self.classes_)}).")
-        self._loss_class = (CrossEntropy if self._label_binarizer.y_type_ == "multiclass"
-                            else BinaryCrossEntropy)
         return np.ascontiguousarray(self._label_binarizer.transform(y), dtype=self._dtype)
 
-    def _check_params(self):
-        super()._check_params()
-        if hasattr(self, "_label_binarizer"):
-            self._loss_class = (CrossEntropy
-                                if self._label_binarizer.y_type_ == "multiclass"
-                                else BinaryCrossEntropy)
+    def _loss_type(self):
+        """Softmax and cross-entropy for one label per sample; independent
+        sigmoids for binary and multilabel targets."""
+        multiclass = self._label_binarizer.y_type_ == "multiclass"
+        return CrossEntropy if multiclass else BinaryCrossEntropy
 
     def fit(self, X, y):
         """Fit the network to ``X`` and labels ``y``.

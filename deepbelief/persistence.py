@@ -745,7 +745,7 @@ def _sklearn_mlp(model):
 
     check_is_fitted(model, "coefs_")
     n_hidden = len(model.coefs_) - 1
-    specs = _mlp._per_layer(model.activation, n_hidden, "activation")
+    specs = _mlp.per_layer(model.activation, n_hidden, "activation")
     keys = []
     for i, spec in enumerate(specs):
         key = _activation_key(spec)

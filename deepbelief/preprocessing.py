@@ -22,6 +22,7 @@ Examples
 >>> zca = make_pipeline(GlobalContrastNormalization(), ZCAWhitening(epsilon=1e-2))
 """
 
+import math
 import numbers
 from dataclasses import dataclass, field
 
@@ -32,20 +33,16 @@ from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._param_validation import Interval, validate_params
+
 __all__ = ["ZCAWhitening", "GlobalContrastNormalization", "drop_incomplete", "DropReport"]
 
 _FLOATS = [np.float64, np.float32]
 
 
-def _check_positive(value, name, *, strict=True):
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a number; got {value!r}.")
-    if strict and not value > 0:
-        raise ValueError(f"{name} must be > 0; got {value!r}.")
-    if not strict and not value >= 0:
-        raise ValueError(f"{name} must be >= 0; got {value!r}.")
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite; got {value!r}.")
+# finite and > 0, or finite and >= 0
+_POSITIVE = [Interval(numbers.Real, 0, math.inf, closed="neither")]
+_NON_NEGATIVE = [Interval(numbers.Real, 0, math.inf, closed="left")]
 
 
 class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
@@ -120,6 +117,8 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
            [0., 0., 1.]])
     """
 
+    _parameter_constraints = {"epsilon": _POSITIVE}
+
     def __init__(self, epsilon=1e-5):
         self.epsilon = epsilon
 
@@ -135,7 +134,7 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         -------
         self : ZCAWhitening
         """
-        _check_positive(self.epsilon, "epsilon")
+        validate_params(self)
         X = validate_data(self, X, dtype=_FLOATS)
         dtype = X.dtype
         X64 = X.astype(np.float64)
@@ -256,10 +255,8 @@ class GlobalContrastNormalization(OneToOneFeatureMixin, TransformerMixin, BaseEs
         self.sqrt_bias = sqrt_bias
         self.epsilon = epsilon
 
-    def _validate_params(self):
-        _check_positive(self.scale, "scale")
-        _check_positive(self.sqrt_bias, "sqrt_bias", strict=False)
-        _check_positive(self.epsilon, "epsilon")
+    _parameter_constraints = {"scale": _POSITIVE, "sqrt_bias": _NON_NEGATIVE,
+                              "epsilon": _POSITIVE}
 
     def fit(self, X, y=None):
         """Check the parameters and record the number of features.
@@ -273,7 +270,7 @@ class GlobalContrastNormalization(OneToOneFeatureMixin, TransformerMixin, BaseEs
         -------
         self : GlobalContrastNormalization
         """
-        self._validate_params()
+        validate_params(self)
         validate_data(self, X, dtype=_FLOATS)
         return self
 
@@ -289,7 +286,8 @@ class GlobalContrastNormalization(OneToOneFeatureMixin, TransformerMixin, BaseEs
         X_new : ndarray of shape (n_samples, n_features)
             Same dtype as X (float64 for non-float input).
         """
-        self._validate_params()
+        # stateless: the parameters are read here, so they are checked here
+        validate_params(self)
         X = validate_data(self, X, dtype=_FLOATS, reset=False)
         centred = X - X.mean(axis=1, keepdims=True)
         contrast = np.sqrt(self.sqrt_bias + np.mean(centred * centred, axis=1, keepdims=True))
@@ -396,7 +394,7 @@ def _is_pandas(obj):
 
 
 def _missing_rows_pandas(obj):
-    bad = np.asarray(obj.isna(), dtype=bool)
+    bad = np.array(obj.isna(), dtype=bool)  # a copy: pandas may hand out read-only views
     if bad.ndim == 2:
         bad = bad.any(axis=1)
     frame = obj.to_frame() if bad.ndim == 1 and hasattr(obj, "to_frame") else obj

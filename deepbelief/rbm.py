@@ -8,8 +8,10 @@ training options of the RBM literature as keyword-only extras.
 
 Three tiers: ``fit`` validates; the engine (``deepbelief.engine.RBMEngine``,
 built around the fitted arrays, with a sampler from ``deepbelief.samplers``)
-owns the mini-batch buffers and calls BLAS for the five matrix products of
-a CD-1 step; Numba kernels fuse everything between the products (bias
+owns the mini-batch buffers and calls scipy's BLAS through
+``deepbelief._kernels.blas`` for the four matrix products of a CD-1 step
+(``v W^T``, ``h W``, ``v' W^T`` and one weight update for both phases'
+statistics); Numba kernels fuse everything between the products (bias
 adds, logistic, sampling, the gradient's reductions).
 """
 
@@ -25,9 +27,11 @@ from ._docs import inherit_parameters
 from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels.random import SeedStream, draw_seed
+from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, InstanceOf, Interval,
+                                Options, Rule, check, validate_params)
 from .engine import RBMEngine
-from .nn.initializers import get_initializer
-from .nn.schedules import get_momentum_schedule
+from .nn.initializers import INITIALIZERS, get_initializer
+from .nn.schedules import SCHEDULES, get_momentum_schedule, get_schedule
 from .samplers import SAMPLERS as _SAMPLERS
 from .training import (
     N_MONITOR,
@@ -46,7 +50,8 @@ from .training import (
     row_chunks,
     split_rows,
 )
-from .units import BernoulliUnits, GaussianUnits, get_units
+from .units import _REGISTRY as _UNITS
+from .units import BernoulliUnits, GaussianUnits, Units, get_units
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
 
@@ -54,28 +59,20 @@ __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
 _RECONSTRUCTIONS = ("sample", "mean")
 
 
-def _check_number(name, value, low=None, high=None, low_open=False, integer=False,
-                  allow_none=False):
-    if value is None and allow_none:
-        return
-    kind = Integral if integer else Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        what = "an int" if integer else "a number"
-        raise TypeError(f"{name} must be {what}; got {type(value).__name__} {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value}.")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}; got {value}.")
+def _decreasing_betas(betas):
+    betas = np.asarray(betas, dtype=np.float64)
+    return (betas.ndim == 1 and betas.shape[0] >= 2 and betas[0] == 1.0
+            and np.all(np.diff(betas) < 0) and betas[-1] >= 0)
+
+
+_INIT = [Options(str, set(INITIALIZERS)), Callable()]
+_SCHEDULE = [Options(str, set(SCHEDULES)), Callable()]
+_UNIT_TYPES = [Options(str, set(_UNITS)), InstanceOf(Units)]
 
 
 def _resolve_schedule(schedule):
     """``schedule(learning_rate_init, epoch, losses) -> rate`` from the parameter."""
-    from .nn.schedules import get_schedule
-
-    try:
-        return get_schedule(schedule)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"learning_rate_schedule: {exc}") from None
+    return get_schedule(schedule)
 
 
 class _RBMTask(TrainingTask):
@@ -203,76 +200,57 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     # ------------------------------------------------------------ validation
 
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None)],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None), Options(str, {"full"})],
+        "n_iter": [Interval(Integral, 0, None)],
+        "verbose": [Interval(Integral, 0, None), BOOL],
+        "random_state": RANDOM_STATE,
+        "k": [Interval(Integral, 1, None)],
+        "persistent": [BOOL],
+        "momentum": [Interval(Real, 0, 1, closed="left"), Options(str, {"classic"})],
+        "weight_decay": [Interval(Real, 0, None)],
+        "l1": [Interval(Real, 0, None)],
+        "sparsity_target": [Interval(Real, 0, 1, closed="right")],
+        "sparsity_cost": [Interval(Real, 0, None)],
+        "init": _INIT,
+        "learning_rate_schedule": _SCHEDULE,
+        "hidden_unit": _UNIT_TYPES,
+        "validation_fraction": [None, Interval(Real, 0, 1, closed="left")],
+        "early_stopping": [BOOL],
+        "n_iter_no_change": [Interval(Integral, 1, None)],
+        "tol": [Interval(Real, 0, None)],
+        "checkpoint_dir": PATH,
+        "sampler": [None, Options(str, set(_SAMPLERS))],
+        "fast_learning_rate": [None, Interval(Real, 0, None)],
+        "fast_decay": [Interval(Real, 0, 1, closed="both")],
+        "pt_betas": [Interval(Integral, 2, None),
+                     Rule(_decreasing_betas, "a decreasing sequence of at least 2 inverse "
+                          "temperatures from 1 down to >= 0", types=(list, tuple, np.ndarray),
+                          kind="a sequence of numbers")],
+        "reconstruction": [Options(str, _RECONSTRUCTIONS)],
+        "centering": [BOOL],
+    }
+
     def _validate_params(self):
-        _check_number("n_components", self.n_components, low=1, integer=True)
-        _check_number("learning_rate", self.learning_rate, low=0, low_open=True)
-        if not (isinstance(self.batch_size, str) and self.batch_size == "full"):
-            _check_number("batch_size", self.batch_size, low=1, integer=True)
-        _check_number("n_iter", self.n_iter, low=0, integer=True)
-        _check_number("verbose", self.verbose, low=0, integer=True)
-        _check_number("k", self.k, low=1, integer=True)
-        if not isinstance(self.persistent, (bool, np.bool_)):
-            raise TypeError(f"persistent must be a bool; got {self.persistent!r}.")
-        if self.momentum != "classic":
-            _check_number("momentum", self.momentum, low=0, high=1)
-            if self.momentum >= 1:
-                raise ValueError(f"momentum must be < 1; got {self.momentum}.")
-        _check_number("weight_decay", self.weight_decay, low=0)
-        _check_number("l1", self.l1, low=0)
-        _check_number("sparsity_target", self.sparsity_target, low=0, high=1, low_open=True)
-        _check_number("sparsity_cost", self.sparsity_cost, low=0)
-        _check_number("validation_fraction", self.validation_fraction, low=0,
-                      high=1, allow_none=True)
-        if self.validation_fraction is not None and self.validation_fraction >= 1:
-            raise ValueError(
-                f"validation_fraction must be < 1; got {self.validation_fraction}."
-            )
+        validate_params(self)
+
+    def _check_param_combinations(self):
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError(
                 "early_stopping needs validation data; validation_fraction must be "
                 "> 0 (or None for 0.1); got 0."
             )
-        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
-        _check_number("tol", self.tol, low=0)
-        get_units(self.hidden_unit, "hidden")
-        self._validate_sampler()
-        if self.reconstruction not in _RECONSTRUCTIONS:
-            raise ValueError(f"reconstruction must be one of {list(_RECONSTRUCTIONS)}; "
-                             f"got {self.reconstruction!r}.")
         if self.reconstruction == "mean" and self._sampler_name() != "cd":
             raise ValueError(
                 'reconstruction="mean" needs chains started at the data (sampler="cd" '
                 f"or persistent=False); got sampler {self._sampler_name()!r}, whose "
                 "persistent chains must be sampled.")
-        if not isinstance(self.centering, (bool, np.bool_)):
-            raise TypeError(f"centering must be a bool; got {self.centering!r}.")
         if self.centering and not self._visible.binary:
             raise ValueError(
                 "centering needs binary visible units; standardise real-valued data "
                 "instead (StandardScaler), which gives it the zero mean centring would.")
-        get_initializer(self.init)
-        _resolve_schedule(self.learning_rate_schedule)
-
-    def _validate_sampler(self):
-        if self.sampler is not None and self.sampler not in _SAMPLERS:
-            raise ValueError(f"sampler must be None or one of {sorted(_SAMPLERS)}; got "
-                             f"{self.sampler!r}.")
-        _check_number("fast_learning_rate", self.fast_learning_rate, low=0,
-                      allow_none=True)
-        _check_number("fast_decay", self.fast_decay, low=0, high=1)
-        if isinstance(self.pt_betas, Integral) and not isinstance(self.pt_betas, bool):
-            _check_number("pt_betas", self.pt_betas, low=2, integer=True)
-        else:
-            try:
-                betas = np.asarray(self.pt_betas, dtype=np.float64)
-            except (TypeError, ValueError):
-                raise TypeError(f"pt_betas must be an int or a sequence of numbers; got "
-                                f"{self.pt_betas!r}.") from None
-            if (betas.ndim != 1 or betas.shape[0] < 2 or betas[0] != 1.0
-                    or np.any(np.diff(betas) >= 0) or betas[-1] < 0):
-                raise ValueError("pt_betas must be a decreasing sequence of at least 2 "
-                                 f"inverse temperatures from 1 down to >= 0; got "
-                                 f"{self.pt_betas!r}.")
         if self._sampler_name() == "pt" and not (self._visible.binary
                                                   and self._hidden.binary):
             raise ValueError(
@@ -718,8 +696,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         V : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        _check_number("n_samples", n_samples, low=1, integer=True)
-        _check_number("n_steps", n_steps, low=1, integer=True)
+        check("n_samples", n_samples, [Interval(Integral, 1, None)])
+        check("n_steps", n_steps, [Interval(Integral, 1, None)])
         rng = make_generator(random_state)
         W = self.components_
         H = (rng.random((n_samples, W.shape[0])) < 0.5).astype(W.dtype)
@@ -837,7 +815,7 @@ class BernoulliRBM(_BaseRBM):
         Examples per mini-batch (also the number of persistent chains).
     n_iter : int, default=10
         Epochs over the training data.
-    verbose : int, default=0
+    verbose : int or bool, default=0
         Print one line per epoch when > 0.
     random_state : int, RandomState instance, Generator or None, default=None
         Seeds initialisation, shuffling and sampling. The same seed gives
@@ -1079,10 +1057,7 @@ class GaussianBernoulliRBM(_BaseRBM):
             pt_betas=pt_betas, reconstruction=reconstruction, centering=centering)
         self.learn_variance = learn_variance
 
-    def _validate_params(self):
-        super()._validate_params()
-        if not isinstance(self.learn_variance, (bool, np.bool_)):
-            raise TypeError(f"learn_variance must be a bool; got {self.learn_variance!r}.")
+    _parameter_constraints = {**_BaseRBM._parameter_constraints, "learn_variance": [BOOL]}
 
     def _check_value_range(self, X):
         """Real-valued data is what this model is for: nothing to warn about."""

@@ -14,14 +14,15 @@ This module imports no estimator, so that :mod:`deepbelief.mlp` may take
 its layer-size and per-layer checks from it.
 """
 
+import contextlib
 import os
-from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._param_validation import LayerSizes, nested_validation, per_layer, validate_params
 from .training import layer_warnings, make_generator
 
 __all__ = ["check_layer_sizes", "per_layer"]
@@ -33,31 +34,7 @@ def check_layer_sizes(sizes, name="hidden_layer_sizes", allow_empty=False):
     An int is one layer; an empty sequence is refused unless
     ``allow_empty`` (an MLP without hidden layers is a linear model).
     """
-    if isinstance(sizes, Integral) and not isinstance(sizes, bool):
-        sizes = [sizes]
-    try:
-        sizes = list(sizes)
-    except TypeError:
-        raise TypeError(f"{name} must be an int or a sequence of ints; "
-                        f"got {type(sizes).__name__}.") from None
-    if not sizes and not allow_empty:
-        raise ValueError(f"{name} must name at least one layer; got {sizes!r}.")
-    for s in sizes:
-        if isinstance(s, bool) or not isinstance(s, Integral):
-            raise TypeError(f"{name} must hold ints; got {type(s).__name__} {s!r}.")
-        if s < 1:
-            raise ValueError(f"{name} must hold sizes > 0; got {s}.")
-    return [int(s) for s in sizes]
-
-
-def per_layer(value, n_layers, name):
-    """One value per layer from a scalar or a list/tuple of ``n_layers`` values."""
-    if isinstance(value, (list, tuple)):
-        if len(value) != n_layers:
-            raise ValueError(f"{name} must be one value or a list of one per layer "
-                             f"({n_layers}); got {len(value)} values.")
-        return list(value)
-    return [value] * n_layers
+    return LayerSizes(allow_empty).resolve(sizes, name)
 
 
 class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -107,12 +84,6 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     def _layers(self):
         return getattr(self, self._layers_attr)
 
-    def _check_verbose(self):
-        if isinstance(self.verbose, bool) or not isinstance(self.verbose, Integral):
-            raise TypeError(f"verbose must be an int; got {self.verbose!r}.")
-        if self.verbose < 0:
-            raise ValueError(f"verbose must be >= 0; got {self.verbose}.")
-
     def _validate_X(self, X, reset):
         X = validate_data(self, X, accept_sparse=self._accept_sparse,
                           reset=reset, dtype=(np.float64, np.float32))
@@ -124,7 +95,7 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         """Validate the parameters and ``X`` and build the unfitted layers,
         layer ``i`` seeded with the ``i``-th integer drawn from
         ``random_state``."""
-        self._check_verbose()
+        validate_params(self)
         rng = make_generator(self.random_state)
         sizes = check_layer_sizes(self.hidden_layer_sizes)
         seeds = rng.integers(0, 2**31 - 1, size=len(sizes))
@@ -143,8 +114,8 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                                      X.shape[0])
             # its verbose lines and progress bar name the layer
             layer._log_name = f"{type(self).__name__} layer {i}"
-            try:
-                layer._validate_params()
+            try:  # the table checked each setting; what remains is their combinations
+                layer._check_param_combinations()
             except (TypeError, ValueError) as exc:
                 raise type(exc)(f"layer {i}: {exc}") from None
             layers.append(layer)
@@ -173,7 +144,7 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         name = type(self).__name__
         H = X
         for i, layer in enumerate(layers):
-            with layer_warnings(f"{name} layer {i}"):
+            with layer_warnings(f"{name} layer {i}"), nested_validation():
                 layer.fit(H)
             if self.verbose:
                 history = getattr(layer, "history_", {})
@@ -229,7 +200,9 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         name = type(self).__name__
         H = X
         for i, layer in enumerate(layers):
-            with layer_warnings(f"{name} layer {i}"):
+            # built and checked above on the first call; later calls check each layer
+            with layer_warnings(f"{name} layer {i}"), \
+                    (nested_validation() if first else contextlib.nullcontext()):
                 layer.partial_fit(H)
             if i + 1 < len(layers):
                 H = self._layer_features(layer, H)

@@ -55,6 +55,7 @@ from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels._jit import jit
 from ._kernels.random import uniform
+from ._param_validation import resolve
 
 __all__ = [
     "BernoulliUnits",
@@ -414,15 +415,4 @@ def get_units(units, role="hidden"):
     role : {"hidden", "visible"}
         Used only in error messages.
     """
-    if isinstance(units, Units):
-        return units
-    if isinstance(units, str):
-        try:
-            return _REGISTRY[units]()
-        except KeyError:
-            raise ValueError(
-                f"{role}_unit must be one of {sorted(_REGISTRY)}; got {units!r}."
-            ) from None
-    raise TypeError(
-        f"{role}_unit must be a string or a Units instance; got {type(units).__name__}."
-    )
+    return resolve(units, _REGISTRY, f"{role}_unit", Units)

@@ -192,12 +192,17 @@ def test_checkpointed_fit_saved_and_loaded_continues_with_partial_fit(tmp_path):
 
 
 def test_shared_objects_stay_shared(tmp_path):
-    model = MLPClassifier((4, 4), init=Orthogonal(), max_iter=1, random_state=0).fit(X, Y)
-    assert model._inits[0] is model._inits[1]
+    from deepbelief.nn.activations import Tanh
+
+    tanh = Tanh()
+    model = MLPClassifier((4, 4), activation=[tanh, tanh], init=Orthogonal(), max_iter=1,
+                          random_state=0).fit(X, Y)
+    assert model._activations[0] is model._activations[1] is model.activation[0]
     save(model, tmp_path / "m.npz")
     loaded = load(tmp_path / "m.npz")
-    assert loaded._inits[0] is loaded._inits[1]
-    assert isinstance(loaded._inits[0], Orthogonal)
+    assert loaded._activations[0] is loaded._activations[1] is loaded.activation[0]
+    assert isinstance(loaded._activations[0], Tanh)
+    assert isinstance(loaded.init, Orthogonal)
 
 
 def test_parameter_objects_save_on_their_own(tmp_path):

@@ -34,6 +34,7 @@ from numbers import Real
 import numpy as np
 
 from .._kernels import mlp as _k
+from .._param_validation import Interval, check, resolve
 
 __all__ = [
     "Activation",
@@ -189,11 +190,7 @@ class ReLU(Activation):
 
 
 def _check_positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    if not value > 0:
-        raise ValueError(f"{name} must be > 0; got {value}.")
-    return float(value)
+    return float(check(name, value, [Interval(Real, 0, None, closed="neither")]))
 
 
 class LeakyReLU(Activation):
@@ -397,16 +394,4 @@ softmax = Softmax()
 
 def get_activation(activation):
     """Resolve a name or an :class:`Activation` instance to an instance."""
-    if isinstance(activation, str):
-        try:
-            return ACTIVATIONS[activation]()
-        except KeyError:
-            raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)}, or an Activation; "
-                f"got {activation!r}."
-            ) from None
-    if isinstance(activation, Activation):
-        return activation
-    raise TypeError(
-        f"activation must be a str or an Activation; got {type(activation).__name__}."
-    )
+    return resolve(activation, ACTIVATIONS, "activation", Activation)

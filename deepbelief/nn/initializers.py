@@ -38,6 +38,8 @@ from numbers import Integral, Real
 
 import numpy as np
 
+from .._param_validation import Interval, check, resolve
+
 __all__ = [
     "Initializer",
     "Normal",
@@ -89,11 +91,7 @@ def _check_shape(shape):
 
 
 def _positive(name, value):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    if not value > 0:
-        raise ValueError(f"{name} must be > 0; got {value}.")
-    return float(value)
+    return float(check(name, value, [Interval(Real, 0, None, closed="neither")]))
 
 
 class Initializer:
@@ -387,18 +385,6 @@ def get_initializer(init):
     >>> W.shape
     (784, 500)
     """
-    if isinstance(init, str):
-        try:
-            return INITIALIZERS[init]()
-        except KeyError:
-            raise ValueError(
-                f"init must be one of {sorted(INITIALIZERS)}, an Initializer or a "
-                f"callable; got {init!r}."
-            ) from None
-    if isinstance(init, Initializer):
-        return init
-    if callable(init):
-        return _CallableInitializer(init)
-    raise TypeError(
-        f"init must be a str, an Initializer or a callable; got {type(init).__name__}."
-    )
+    return resolve(init, INITIALIZERS, "init", Initializer,
+                   wrap_callable=_CallableInitializer)
+

@@ -33,6 +33,7 @@ import numpy as np
 from .._kernels import mlp as _k
 from .._kernels.blas import gemm
 from ..training import row_chunks
+from .._param_validation import Interval, check
 from .activations import ACTIVATIONS, Activation, get_activation
 
 __all__ = ["gemm", "Dense", "ActivationLayer", "PReLU", "Maxout", "Dropout",
@@ -137,9 +138,7 @@ class PReLU(Layer):
     """
 
     def __init__(self, init=0.25):
-        if isinstance(init, bool) or not isinstance(init, Real):
-            raise TypeError(f"init must be a real number; got {type(init).__name__}.")
-        self.init = float(init)
+        self.init = float(check("init", init, [Interval(Real, None, None)]))
         self.params = []
         self.grads = []
 
@@ -183,11 +182,7 @@ class Maxout(Layer):
     """
 
     def __init__(self, k=2):
-        if isinstance(k, bool) or not isinstance(k, Integral):
-            raise TypeError(f"k must be an int; got {type(k).__name__}.")
-        if k < 1:
-            raise ValueError(f"k must be >= 1; got {k}.")
-        self.k = int(k)
+        self.k = int(check("k", k, [Interval(Integral, 1, None)]))
         self.params = []
         self.grads = []
 

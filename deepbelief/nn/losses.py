@@ -19,6 +19,7 @@ Each loss object offers
 import numpy as np
 
 from .._kernels import mlp as _k
+from .._param_validation import resolve
 from .activations import Identity, Sigmoid, Softmax
 
 __all__ = [
@@ -132,13 +133,4 @@ LOSSES = {
 
 def get_loss(loss):
     """Resolve a name or a :class:`Loss` instance to an instance."""
-    if isinstance(loss, str):
-        try:
-            return LOSSES[loss]()
-        except KeyError:
-            raise ValueError(
-                f"loss must be one of {sorted(LOSSES)}; got {loss!r}."
-            ) from None
-    if isinstance(loss, Loss):
-        return loss
-    raise TypeError(f"loss must be a str or a Loss; got {type(loss).__name__}.")
+    return resolve(loss, LOSSES, "loss", Loss)

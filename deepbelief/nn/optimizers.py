@@ -30,24 +30,16 @@ from numbers import Real
 import numpy as np
 
 from .._kernels import mlp as _k
+from .._param_validation import Interval, check, resolve
 
 __all__ = ["Optimizer", "SGD", "Adagrad", "RMSProp", "Adam", "OPTIMIZERS",
            "get_optimizer"]
 
 
-def _check(name, value, low=0.0, high=None, low_open=False, high_open=True):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    bad = value <= low if low_open else value < low
-    if high is not None:
-        bad = bad or (value >= high if high_open else value > high)
-    if bad or not math.isfinite(value):
-        lo = "(" if low_open else "["
-        hi = "" if high is None else (f", {high})" if high_open else f", {high}]")
-        rng = f"in {lo}{low}{hi}" if high is not None else (
-            f"> {low}" if low_open else f">= {low}")
-        raise ValueError(f"{name} must be {rng}; got {value}.")
-    return float(value)
+def _check(name, value, low_open=False, high=math.inf):
+    """``value`` as a float, finite and >= 0 (> 0 with ``low_open``), below ``high``."""
+    closed = "neither" if low_open else "left"
+    return float(check(name, value, [Interval(Real, 0, high, closed=closed)]))
 
 
 def _flat(a):
@@ -171,7 +163,7 @@ class SGD(Optimizer):
 
     def __init__(self, learning_rate=0.01, momentum=0.9, nesterov=True):
         super().__init__(learning_rate)
-        self.momentum = _check("momentum", momentum, 0.0, 1.0)
+        self.momentum = _check("momentum", momentum, high=1)
         self.nesterov = bool(nesterov)
 
     # every buffer this optimizer may hold (a checkpoint may carry them)
@@ -231,7 +223,7 @@ class RMSProp(Optimizer):
 
     def __init__(self, learning_rate=0.001, rho=0.9, epsilon=1e-8):
         super().__init__(learning_rate)
-        self.rho = _check("rho", rho, 0.0, 1.0)
+        self.rho = _check("rho", rho, high=1)
         self.epsilon = _check("epsilon", epsilon, low_open=True)
 
     def _step(self, i, w, g, l2, l1, c):
@@ -261,8 +253,8 @@ class Adam(Optimizer):
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         super().__init__(learning_rate)
-        self.beta_1 = _check("beta_1", beta_1, 0.0, 1.0)
-        self.beta_2 = _check("beta_2", beta_2, 0.0, 1.0)
+        self.beta_1 = _check("beta_1", beta_1, high=1)
+        self.beta_2 = _check("beta_2", beta_2, high=1)
         self.epsilon = _check("epsilon", epsilon, low_open=True)
 
     def _begin_step(self):
@@ -280,16 +272,4 @@ OPTIMIZERS = {"sgd": SGD, "adagrad": Adagrad, "rmsprop": RMSProp, "adam": Adam}
 
 def get_optimizer(optimizer, **kwargs):
     """Resolve a name (built with ``kwargs``) or an instance to an optimizer."""
-    if isinstance(optimizer, str):
-        try:
-            cls = OPTIMIZERS[optimizer]
-        except KeyError:
-            raise ValueError(
-                f"optimizer must be one of {sorted(OPTIMIZERS)}; got {optimizer!r}."
-            ) from None
-        return cls(**kwargs)
-    if isinstance(optimizer, Optimizer):
-        return optimizer
-    raise TypeError(
-        f"optimizer must be a str or an Optimizer; got {type(optimizer).__name__}."
-    )
+    return resolve(optimizer, OPTIMIZERS, "optimizer", Optimizer, **kwargs)

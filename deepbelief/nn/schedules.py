@@ -14,20 +14,18 @@ same rates as an uninterrupted one.
 import math
 from numbers import Integral, Real
 
+from .._param_validation import Interval, Options, check, resolve
+
 __all__ = ["Schedule", "Constant", "Step", "Exponential", "InverseTime",
            "ReduceOnPlateau", "LinearRamp", "ClassicMomentum", "SCHEDULES",
            "get_schedule", "get_momentum_schedule"]
 
 
-def _check(name, value, low=0.0, low_open=True, integer=False):
+def _check(name, value, low_open=True, integer=False):
+    """``value`` if it is a number (an int with ``integer``) > 0 (>= 0
+    without ``low_open``)."""
     kind = Integral if integer else Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        raise TypeError(f"{name} must be {'an int' if integer else 'a real number'}; "
-                        f"got {type(value).__name__}.")
-    if (value <= low) if low_open else (value < low):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; "
-                         f"got {value}.")
-    return value
+    return check(name, value, [Interval(kind, 0, None, closed="neither" if low_open else "left")])
 
 
 class Schedule:
@@ -118,7 +116,10 @@ class ReduceOnPlateau(Schedule):
 
     def __init__(self, factor=0.2, patience=2, tol=1e-4, min_learning_rate=1e-6):
         self.factor = float(_check("factor", factor))
-        self.patience = int(_check("patience", patience, integer=True))
+        # np.inf: never reduce (scikit-learn's n_iter_no_change=np.inf)
+        check("patience", patience, [Interval(Integral, 0, None, closed="neither"),
+                                     Options(Real, {math.inf})])
+        self.patience = patience if patience == math.inf else int(patience)
         self.tol = float(_check("tol", tol, low_open=False))
         self.min_learning_rate = float(_check("min_learning_rate", min_learning_rate,
                                               low_open=False))
@@ -179,20 +180,7 @@ SCHEDULES = {
 def get_schedule(schedule):
     """Resolve a name, a :class:`Schedule` or a callable
     ``f(learning_rate_init, epoch, losses)`` to a schedule."""
-    if isinstance(schedule, str):
-        try:
-            return SCHEDULES[schedule]()
-        except KeyError:
-            raise ValueError(
-                f"schedule must be one of {sorted(SCHEDULES)}, a Schedule or a "
-                f"callable; got {schedule!r}."
-            ) from None
-    if callable(schedule):
-        return schedule
-    raise TypeError(
-        f"schedule must be a str, a Schedule or a callable; got "
-        f"{type(schedule).__name__}."
-    )
+    return resolve(schedule, SCHEDULES, "schedule", Schedule, wrap_callable=True)
 
 
 class ClassicMomentum:
