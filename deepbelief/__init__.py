@@ -34,6 +34,10 @@ from .likelihood import AISEstimate, ais_log_partition, exact_log_partition, log
 
 __all__ += ["AISEstimate", "ais_log_partition", "exact_log_partition", "log_likelihood"]
 
+from .classification_rbm import ClassificationRBM  # noqa: E402
+
+__all__ += ["ClassificationRBM"]
+
 from .compression import CompressedModel, compress  # noqa: E402
 
 __all__ += ["CompressedModel", "compress"]

@@ -52,6 +52,7 @@ from sklearn.preprocessing import LabelBinarizer
 from . import __version__
 from . import augmentation as _augmentation
 from . import autoencoder as _autoencoder
+from . import classification_rbm as _classification_rbm
 from . import dbn as _dbn
 from . import mlp as _mlp
 from . import preprocessing as _preprocessing
@@ -74,9 +75,9 @@ FORMAT_VERSION = 1
 _HEADER = "__header__"
 _CHECKSUM = "__checksum__"
 
-_OUR_MODULES = (_rbm, _dbn, _mlp, _autoencoder, _preprocessing, _augmentation, _training,
-                _units, _activations, _initializers, _layers, _losses, _optimizers,
-                _schedules)
+_OUR_MODULES = (_rbm, _classification_rbm, _dbn, _mlp, _autoencoder, _preprocessing,
+                _augmentation, _training, _units, _activations, _initializers, _layers,
+                _losses, _optimizers, _schedules)
 # Modules whose classes are never model state.
 _NOT_MODEL_STATE = ("deepbelief.persistence", "deepbelief.cli", "deepbelief.__main__",
                     "deepbelief.plotting")

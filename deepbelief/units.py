@@ -53,9 +53,18 @@ import scipy.sparse as sp
 
 from ._kernels import blas
 from ._kernels import rbm as _k
+from ._kernels._jit import jit
+from ._kernels.random import uniform
 from ._param_validation import resolve
 
-__all__ = ["Units", "BernoulliUnits", "GaussianUnits", "ReLUUnits", "get_units"]
+__all__ = [
+    "BernoulliUnits",
+    "GaussianUnits",
+    "ReLUUnits",
+    "SoftmaxUnits",
+    "Units",
+    "get_units",
+]
 
 
 class Units:
@@ -268,7 +277,131 @@ class ReLUUnits(Units):
         _k.relu_log_partition(A, bias, out)
 
 
-_REGISTRY = {cls.name: cls for cls in (BernoulliUnits, GaussianUnits, ReLUUnits)}
+@jit
+def _softmax_groups(A, bias, mean, sample, group_size, seed, draw):
+    """Per row and group of ``group_size`` units, the softmax of ``A + bias``
+    into ``mean``; with ``draw``, a one-hot sample into ``sample`` (the
+    uniform of group ``g`` of row ``i`` is ``uniform(seed, i * n_groups + g)``).
+    ``mean`` and ``sample`` may be ``A`` itself: a group is read whole
+    before it is written, the sample last."""
+    n, m = A.shape
+    n_groups = m // group_size
+    p = np.empty(group_size)
+    for i in range(n):
+        for g in range(n_groups):
+            start = g * group_size
+            top = -np.inf
+            for j in range(group_size):
+                a = np.float64(A[i, start + j]) + np.float64(bias[start + j])
+                p[j] = a
+                top = max(top, a)
+            total = 0.0
+            for j in range(group_size):
+                e = np.exp(p[j] - top)
+                p[j] = e
+                total += e
+            for j in range(group_size):
+                p[j] /= total
+                mean[i, start + j] = p[j]
+            if draw:
+                u = uniform(seed, i * n_groups + g)
+                chosen = group_size - 1
+                acc = 0.0
+                for j in range(group_size):
+                    acc += p[j]
+                    if u < acc:
+                        chosen = j
+                        break
+                for j in range(group_size):
+                    sample[i, start + j] = 1.0 if j == chosen else 0.0
+
+
+@jit
+def _softmax_log_partition(A, bias, group_size, out):
+    n, m = A.shape
+    n_groups = m // group_size
+    for i in range(n):
+        row = 0.0
+        for g in range(n_groups):
+            start = g * group_size
+            top = -np.inf
+            for j in range(group_size):
+                a = np.float64(A[i, start + j]) + np.float64(bias[start + j])
+                top = max(top, a)
+            total = 0.0
+            for j in range(group_size):
+                total += np.exp(np.float64(A[i, start + j]) + np.float64(bias[start + j])
+                                - top)
+            row += top + np.log(total)
+        out[i] = row
+
+
+class SoftmaxUnits(Units):
+    """One-of-K units: the layer is cut into consecutive groups of
+    ``group_size`` units, and in each group exactly one unit is on, unit
+    ``j`` with probability ``exp(a_j) / sum_k exp(a_k)`` over its group
+    (Hinton 2010, section 13.1; the label units of Hinton, Osindero & Teh
+    2006 and of Larochelle & Bengio 2008).
+
+    The conditional mean of a group is its softmax, a sample is one-hot,
+    ``log_partition`` sums ``logsumexp(a)`` over the groups (each group has
+    ``group_size`` states, not ``2**group_size``) and, as a visible layer,
+    the energy of one-hot states is ``-v . b``. The expected sufficient
+    statistics are the means, as for binary units, so the CD step needs
+    nothing else. A state that is not one-hot per group has probability
+    zero under this unit type, so ``binary`` is False: single-bit flips
+    (pseudo-likelihood, tempered swaps of binary states) do not apply.
+
+    Parameters
+    ----------
+    group_size : int or None, default=None
+        Units per group; None makes the whole layer one group. The layer's
+        size must be a multiple of it.
+    """
+
+    name = "softmax"
+
+    def __init__(self, group_size=None):
+        if group_size is not None:
+            if isinstance(group_size, bool) or not isinstance(group_size, (int, np.integer)):
+                raise TypeError("SoftmaxUnits: group_size must be an int or None; got "
+                                f"{type(group_size).__name__}.")
+            if group_size < 1:
+                raise ValueError("SoftmaxUnits: group_size must be at least 1; got "
+                                 f"{group_size}.")
+            group_size = int(group_size)
+        self.group_size = group_size
+
+    def _size(self, m):
+        K = m if self.group_size is None else self.group_size
+        if K == 0 or m % K:
+            raise ValueError(f"SoftmaxUnits: a layer of {m} units cannot be cut into "
+                             f"groups of group_size={K}.")
+        return K
+
+    def mean(self, A, bias, out):
+        _softmax_groups(A, bias, out, out, self._size(A.shape[1]), np.uint64(0), False)
+
+    def sample(self, A, bias, mean, sample, seed):
+        _softmax_groups(A, bias, mean, sample, self._size(A.shape[1]), np.uint64(seed),
+                        True)
+
+    def log_partition(self, A, bias, out):
+        _softmax_log_partition(A, bias, self._size(A.shape[1]), out)
+
+    def energy(self, V, bias, out):
+        V = V.toarray() if sp.issparse(V) else V
+        np.matmul(np.asarray(V, dtype=np.float64), -np.asarray(bias, dtype=np.float64),
+                  out=out)
+
+    def __repr__(self):
+        if self.group_size is None:
+            return "SoftmaxUnits()"
+        return f"SoftmaxUnits(group_size={self.group_size})"
+
+
+_REGISTRY = {cls.name: cls for cls in (BernoulliUnits, GaussianUnits, ReLUUnits,
+                                       SoftmaxUnits)}
 
 
 def get_units(units, role="hidden"):
@@ -277,7 +410,8 @@ def get_units(units, role="hidden"):
     Parameters
     ----------
     units : str or Units
-        One of ``"bernoulli"``, ``"gaussian"``, ``"relu"``, or an instance.
+        One of ``"bernoulli"``, ``"gaussian"``, ``"relu"``, ``"softmax"`` (one
+        group over the whole layer), or an instance.
     role : {"hidden", "visible"}
         Used only in error messages.
     """
