@@ -49,7 +49,7 @@ from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import (ACTIVATION_LAYERS, Dense, Dropout, Maxout, Network, PReLU,
                         make_activation_layer)
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, Poisson, SquaredError
-from .nn.optimizers import OPTIMIZERS, get_optimizer
+from .nn.optimizers import get_optimizer
 from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, get_momentum_schedule,
                            get_schedule)
 
