@@ -38,7 +38,8 @@ from ._kernels import blas
 from ._kernels.random import SeedStream
 from .nn.initializers import get_initializer
 from .nn.schedules import get_momentum_schedule
-from .rbm import _resolve_schedule
+from ._param_validation import Callable, Interval, Options, validate_params
+from .rbm import BernoulliRBM, _resolve_schedule
 from .training import (
     Checkpointer,
     EarlyStopping,
@@ -59,22 +60,6 @@ _OBJECTIVES = ("generative", "discriminative", "hybrid")
 # Rows per chunk when the class scores of many inputs are computed: the
 # hidden inputs of every class, (rows, n_hidden, n_classes), stay small.
 _CHUNK_ELEMENTS = 2**22
-
-
-def _check_number(name, value, low=None, high=None, low_open=False, integer=False,
-                  allow_none=False):
-    """Raise a TypeError or ValueError naming ``name`` unless ``value`` is a
-    number (an int with ``integer``) in the range given."""
-    if value is None and allow_none:
-        return
-    kind = Integral if integer else Real
-    if isinstance(value, bool) or not isinstance(value, kind):
-        what = "an int" if integer else "a number"
-        raise TypeError(f"{name} must be {what}; got {type(value).__name__} {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}; got {value}.")
-    if high is not None and value > high:
-        raise ValueError(f"{name} must be <= {high}; got {value}.")
 
 
 def _dense(X, dtype):
@@ -388,36 +373,27 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ validation
 
-    def _validate_params(self):
-        _check_number("n_components", self.n_components, low=1, integer=True)
-        if self.objective not in _OBJECTIVES:
-            raise ValueError(f"objective must be one of {list(_OBJECTIVES)}; got "
-                             f"{self.objective!r}.")
-        _check_number("alpha", self.alpha, low=0)
-        _check_number("learning_rate", self.learning_rate, low=0, low_open=True)
-        _check_number("batch_size", self.batch_size, low=1, integer=True)
-        _check_number("n_iter", self.n_iter, low=0, integer=True)
-        _check_number("verbose", self.verbose, low=0, integer=True)
-        _check_number("k", self.k, low=1, integer=True)
-        if not callable(self.momentum) and self.momentum != "classic":
-            _check_number("momentum", self.momentum, low=0, high=1)
-            if self.momentum >= 1:
-                raise ValueError(f"momentum must be < 1; got {self.momentum}.")
-        _check_number("weight_decay", self.weight_decay, low=0)
-        _check_number("validation_fraction", self.validation_fraction, low=0, high=1,
-                      allow_none=True)
-        if self.validation_fraction is not None and self.validation_fraction >= 1:
-            raise ValueError(
-                f"validation_fraction must be < 1; got {self.validation_fraction}.")
-        if not isinstance(self.early_stopping, (bool, np.bool_)):
-            raise TypeError(f"early_stopping must be a bool; got {self.early_stopping!r}.")
+    # BernoulliRBM's rules for the parameters both have; momentum may also
+    # be a schedule here.
+    _parameter_constraints = {
+        **{name: BernoulliRBM._parameter_constraints[name]
+           for name in ("n_components", "learning_rate", "n_iter", "verbose",
+                        "random_state", "k", "weight_decay", "init",
+                        "learning_rate_schedule", "validation_fraction", "early_stopping",
+                        "n_iter_no_change", "tol", "checkpoint_dir")},
+        "objective": [Options(str, set(_OBJECTIVES))],
+        "alpha": [Interval(Real, 0, None)],
+        "batch_size": [Interval(Integral, 1, None)],
+        "momentum": [*BernoulliRBM._parameter_constraints["momentum"], Callable()],
+    }
+
+    def _check_param_combinations(self):
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError("early_stopping needs validation data; validation_fraction "
                              "must be > 0 (or None for 0.1); got 0.")
-        _check_number("n_iter_no_change", self.n_iter_no_change, low=1, integer=True)
-        _check_number("tol", self.tol, low=0)
-        get_initializer(self.init)
-        _resolve_schedule(self.learning_rate_schedule)
+
+    def _validate_params(self):
+        validate_params(self)
 
     def _validate_X(self, X, reset):
         dtype = (np.float64, np.float32) if reset else self.components_.dtype
