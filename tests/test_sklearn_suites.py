@@ -21,7 +21,6 @@ import inspect
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 import sklearn
 
@@ -136,4 +135,7 @@ def test_the_suites_were_found():
     names = [k for k in globals() if k.startswith(("test_rbm__", "test_mlp__"))]
     assert sum(k.startswith("test_rbm__") for k in names) >= 10
     assert sum(k.startswith("test_mlp__") for k in names) >= 30
-    assert np.all(list(_SKIP))
+    # every skip still names a test the installed scikit-learn has
+    for suite, skips in _SKIP.items():
+        for name in skips:
+            assert f"test_{suite}__{name[5:]}" in names, f"stale skip {suite}: {name}"
