@@ -230,6 +230,9 @@ _AIS_VISIBLE = {
     GaussianUnits: (_k.ais_visible_gaussian, lambda mean: np.asarray(mean, np.float64)),
 }
 _AIS_HIDDEN = {BernoulliUnits: _k.ais_hidden_bernoulli}
+# The fraction of binary units on below which AIS sums rows of W instead of
+# calling BLAS (benchmarks/bench_ais.py; 0 turns the row sums off).
+_SPARSE_BELOW = 0.15
 
 
 def _check_betas(betas):
@@ -360,14 +363,26 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     work_v = np.empty(n_visible)
     n_steps = betas.shape[0] - 1
     seeds = rng.integers(0, 2**64, size=(n_steps + 1, 2), dtype=np.uint64)
+    # Binary states with few units on are multiplied by summing the rows of
+    # W they select (W^T's for the visible states): fewer operations than
+    # the dense product below _SPARSE_BELOW of the units on.
+    binary_visible = type(visible) is BernoulliUnits
+    WT = np.ascontiguousarray(W.T) if binary_visible else None
+    sparse_limit = _SPARSE_BELOW * V.size
     visible_step(HW, 0.0, b_base, b, V, gap, work_v, seeds[0, 1])  # v ~ p_A
     for k in range(1, n_steps + 1):
         beta_old, beta_new = betas[k - 1], betas[k]
-        blas.dot_nt(V, W, A)
+        if binary_visible and np.count_nonzero(V) < sparse_limit:
+            _k.binary_rows_times(V, WT, A)
+        else:
+            blas.dot_nt(V, W, A)
         hidden_step(A, c, beta_old, beta_new, gap, log_w, H, work_h, seeds[k, 0])
         if k == n_steps:
             break
-        blas.dot_nn(H, W, HW)
+        if np.count_nonzero(H) < _SPARSE_BELOW * H.size:
+            _k.binary_rows_times(H, W, HW)
+        else:
+            blas.dot_nn(H, W, HW)
         visible_step(HW, beta_new, b_base, b, V, gap, work_v, seeds[k, 1])
     if not np.all(np.isfinite(log_w)):
         raise FloatingPointError("AIS produced non-finite importance weights; the model's "

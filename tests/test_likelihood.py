@@ -254,6 +254,37 @@ def test_ais_reproducible_and_independent_of_thread_count(digits_model):
         + 15 * np.log(2))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_binary_rows_times_is_the_product(dtype):
+    rng = np.random.default_rng(0)
+    S = (rng.random((7, 40)) < 0.2).astype(dtype)
+    S[0] = 0.0  # a row with no unit on
+    S[1] = 1.0  # and one with every unit on
+    M = rng.standard_normal((40, 9)).astype(dtype)
+    out = np.full((7, 9), np.nan, dtype=dtype)
+    K.binary_rows_times(S, M, out)
+    expected = S.astype(np.float64) @ M.astype(np.float64)
+    np.testing.assert_allclose(out, expected, rtol=1e-5 if dtype == np.float32 else 1e-12,
+                               atol=1e-5 if dtype == np.float32 else 1e-12)
+    assert np.all(out[0] == 0.0)
+
+
+def test_ais_row_sums_give_the_dense_products_result(digits_model, monkeypatch):
+    # The same run with every product on BLAS and with every product as row
+    # sums: in float64 the two differ by rounding only, far too little to
+    # flip a sample, so the weights agree to rounding.
+    from deepbelief import likelihood
+    rbm, X = digits_model
+    kwargs = dict(n_runs=20, betas=np.linspace(0, 1, 300), X=X, random_state=2,
+                  dtype=np.float64)
+    monkeypatch.setattr(likelihood, "_SPARSE_BELOW", 0.0)
+    dense = ais_log_partition(rbm, **kwargs)
+    monkeypatch.setattr(likelihood, "_SPARSE_BELOW", 1.01)
+    sparse = ais_log_partition(rbm, **kwargs)
+    np.testing.assert_allclose(sparse.log_weights, dense.log_weights, rtol=1e-10)
+    assert not np.array_equal(sparse.log_weights, np.zeros(20))
+
+
 def test_log_likelihood_reuses_an_estimate(digits_model):
     rbm, X = digits_model
     est = ais_log_partition(rbm, n_runs=10, betas=np.linspace(0, 1, 50), random_state=0)

@@ -7,7 +7,8 @@ kernel marginalises that layer out, and ``log_sum_exp`` folds the block's
 terms into a running total.
 
 AIS: all runs advance together. Per inverse temperature the driver does
-one product ``V W^T`` and one ``H W``; everything between them is one pass
+one product ``V W^T`` and one ``H W`` (on BLAS, or ``binary_rows_times``
+when the binary states are sparse); everything between them is one pass
 of a fused kernel here: the log importance weight increment, the
 conditional at the new temperature and the sample. Per-row sums go
 through a row buffer so that the elementwise loops have no reduction in
@@ -93,6 +94,26 @@ def _sum_log(x):
             j += 1
         total += np.log((a0 * a1) * (a2 * a3))
     return total
+
+
+@jit
+def binary_rows_times(S, M, out):
+    """``out = S @ M`` for a matrix ``S`` of zeros and ones: each row of
+    ``out`` is the sum of the rows of ``M`` that the row of ``S`` selects.
+
+    At the densities of AIS on MNIST (about 13% of the visible units on)
+    this is a few times faster than the dense product, which multiplies
+    every zero. The rows are summed in order, in ``out``'s precision.
+    """
+    n, m = S.shape
+    k = M.shape[1]
+    for r in range(n):
+        for j in range(k):
+            out[r, j] = 0.0
+        for i in range(m):
+            if S[r, i] != 0.0:
+                for j in range(k):
+                    out[r, j] += M[i, j]
 
 
 @jit
