@@ -130,10 +130,7 @@ def test_stacked_autoencoder_features_are_validated_once(digits, monkeypatch):
 
 def _streaming_stacks():
     yield DBN((12, 6), batch_size=10, random_state=0)
-    sae = StackedAutoencoder((12, 6), batch_size=10, random_state=0)
-    yield pytest.param(sae, marks=pytest.mark.skipif(
-        not hasattr(sae, "partial_fit"),
-        reason="StackedAutoencoder streams once Autoencoder has partial_fit"))
+    yield StackedAutoencoder((12, 6), batch_size=10, random_state=0)
 
 
 def _layers(stack):
