@@ -40,7 +40,7 @@ from .mlp import MLPClassifier, MLPRegressor, _BaseMLP
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
 from .nn.initializers import INITIALIZERS, Normal
 from .stack import _LayerwiseStack
-from .training import make_generator
+from .training import make_generator, row_chunks
 
 __all__ = ["DBN", "DBNClassifier", "DBNRegressor"]
 
@@ -344,6 +344,44 @@ class DBN(_LayerwiseStack):
         if sigma is not None:
             W = W * sigma.astype(W.dtype)
         return np.ascontiguousarray(W), rbm.intercept_visible_.copy()
+
+    def score(self, X, y=None):
+        """Minus the mean squared reconstruction error per sample of the stack.
+
+        Each row goes up through every RBM's hidden means and back down
+        through each one's visible means, bottom RBM last; the score is
+        ``-mean_i ||x_i - r_i||^2`` (higher is better), computed chunk by
+        chunk. It measures the whole stack, not only the bottom RBM, and is
+        deterministic, so that a search or ``dask_ml.wrappers.Incremental``
+        scores the same model the same way on every call; it is the score of
+        :class:`~deepbelief.StackedAutoencoder` and
+        :class:`~deepbelief.DeepAutoencoder` too, so the three compare. The
+        pseudo-likelihood of one RBM, which is stochastic, stays available
+        as ``rbms_[i].score_samples``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self, "rbms_")
+        X = self._validate_X(X, reset=False)
+        engines = [rbm._engine() for rbm in self.rbms_]
+        total = 0.0
+        for _, V in row_chunks(X, dtype=self.rbms_[0].components_.dtype):
+            H = V
+            for engine in engines:
+                H = engine.hidden_means(H)
+            for engine in reversed(engines):
+                H = engine.visible_means(H)
+            H -= V
+            total += float(np.einsum("ij,ij->", H, H, dtype=np.float64))
+        return -total / X.shape[0]
 
     def sample(self, n_samples=1, n_gibbs=1000, *, downward="mean", random_state=None):
         """Draw samples from the generative model.
