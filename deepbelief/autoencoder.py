@@ -50,7 +50,7 @@ from .stack import _LayerwiseStack, check_layer_sizes
 from .training import (N_MONITOR, Checkpointer, EarlyStopping, FitHealth, History,
                        OptimizerStateMixin, TrainingTask, check_batch_size, estimator_masks,
                        fingerprint, fit_loop, gather_rows, make_generator, resume,
-                       row_chunks, split_validation)
+                       row_chunks, split_rows, split_validation)
 
 __all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
 
@@ -106,8 +106,10 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
     verbose_keys = ("loss", "reconstruction_error", "validation_reconstruction_error")
 
     def __init__(self, est, X, batch_size, params, optimizer, step_fn, error, monitor,
-                 X_val, rng, learning_rate):
+                 X_val, rng, learning_rate, rows=None):
         self.est, self.X, self.optimizer, self.rng = est, X, optimizer, rng
+        self.rows = rows
+        self.n_samples = X.shape[0] if rows is None else len(rows)
         self.step_fn, self.error, self.monitor, self.X_val = step_fn, error, monitor, X_val
         self.name = getattr(est, "_log_name", type(est).__name__)
         self.learning_rate = learning_rate
@@ -126,11 +128,12 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
         self.optimizer.learning_rate = learning_rate
         if momentum is not None:
             self.optimizer.momentum = momentum
-        return self.step_fn(gather_rows(self.X, idx, self.x_buf), self.rng)
+        rows = idx if self.rows is None else self.rows[idx]
+        return self.step_fn(gather_rows(self.X, rows, self.x_buf), self.rng)
 
     def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
         self.est.n_iter_ = epoch + 1
-        record = {"loss": loss_sum / self.X.shape[0],
+        record = {"loss": loss_sum / self.n_samples,
                   "reconstruction_error": self.error(self.monitor),
                   "learning_rate": learning_rate}
         if self.X_val is not None:
@@ -155,24 +158,28 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
         return estimator_masks(self.est, self.est.coefs_)
 
 
-def _monitor_rows(X, rng):
-    """Up to N_MONITOR training rows, in order, for the per-epoch error."""
-    n = X.shape[0]
-    return X[np.sort(rng.choice(n, min(n, N_MONITOR), replace=False))]
+def _monitor_rows(X, rng, rows=None):
+    """Up to N_MONITOR training rows (of ``rows`` when given), in order, for
+    the per-epoch error."""
+    n = X.shape[0] if rows is None else len(rows)
+    idx = np.sort(rng.choice(n, min(n, N_MONITOR), replace=False))
+    return X[idx if rows is None else rows[idx]]
 
 
 def _train_reconstruction(est, X, data, rng, task_args, *, epochs, learning_rate,
-                          schedule, momentum, monitor=None, incremental=False):
+                          schedule, momentum, monitor=None, incremental=False,
+                          rows=None):
     """Run the shared loop for an autoencoder, with early stopping and
     checkpoints; returns the monitoring rows. ``incremental`` (partial_fit)
     runs one more epoch after the ``n_iter_`` done, appended to
-    ``history_``, without early stopping or checkpoints."""
-    n_samples = X.shape[0]
+    ``history_``, without early stopping or checkpoints. Training reads
+    the ``rows`` of X (all when None), gathered batch by batch."""
+    n_samples = X.shape[0] if rows is None else len(rows)
     if monitor is None:
-        monitor = _monitor_rows(X, rng)
+        monitor = _monitor_rows(X, rng, rows)
     batch_size, params, optimizer, step_fn, error, X_val = task_args
     task = _ReconstructionTask(est, X, batch_size, params, optimizer, step_fn, error,
-                               monitor, X_val, rng, learning_rate)
+                               monitor, X_val, rng, learning_rate, rows)
     if incremental:
         start = est.n_iter_
         est.n_iter_, _ = fit_loop(
@@ -434,14 +441,23 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         -------
         self : Autoencoder
         """
+        return self._fit_rows(X, None)
+
+    def _fit_rows(self, X, rows):
+        """``fit`` on the ``rows`` of X (all when None); the training rows are
+        gathered batch by batch, never copied (a memmap stays on disk)."""
         validate_params(self)
         X = self._validate_X(X, reset=True)
         rng = make_generator(self.random_state)
         params = self._initialize(X.shape[1], X.dtype, rng)
-        X_train, X_val = split_validation(X, self.validation_fraction,
-                                          self.early_stopping, rng)
+        train, val = split_rows(X.shape[0] if rows is None else len(rows),
+                                self.validation_fraction, self.early_stopping, rng)
+        if rows is not None:
+            val = None if val is None else rows[val]
+            train = rows if train is None else rows[train]
+        X_val = None if val is None else X[val]
         self._optimizer = _make_optimizer(self.solver, self.learning_rate, self.momentum)
-        self._train(X_train, X_val, X, params, rng)
+        self._train(X, X_val, X, params, rng, rows=train)
         self._rng = rng
         return self
 
@@ -517,8 +533,9 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         (W1, W2), (b1, b2) = self.coefs_, self.intercepts_
         return [W1, b1, b2] if self.tied_weights else [W1, b1, W2, b2]
 
-    def _train(self, X, X_val, data, params, rng, incremental=False):
-        n_samples, n_features = X.shape
+    def _train(self, X, X_val, data, params, rng, incremental=False, rows=None):
+        n_samples = X.shape[0] if rows is None else len(rows)
+        n_features = X.shape[1]
         dtype = X.dtype
         W1, W2 = self.coefs_
         b1, b2 = self.intercepts_
@@ -579,7 +596,7 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
                 epochs=self.n_iter, learning_rate=self.learning_rate,
                 schedule=self.learning_rate_schedule,
                 momentum=self.momentum if self.solver == "sgd" else None,
-                incremental=incremental)
+                incremental=incremental, rows=rows)
         finally:
             if self.tied_weights:
                 self.coefs_[1] = np.ascontiguousarray(W1.T)
@@ -708,6 +725,11 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         ``layer_<i>``: an interrupted fit resumes in the layer it had reached
         (finished layers reload their last checkpoint instead of training
         again). See ``BernoulliRBM``'s ``checkpoint_dir`` for the rules.
+    feature_dir : str, path or None, default=None
+        A folder for the codes the upper layers are trained on, written
+        block by block to a file there and read back as an ``np.memmap``
+        instead of kept in memory (see :class:`~deepbelief.DBN`); the fitted
+        model is the same either way.
     verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
         Layer ``i`` gets the ``i``-th integer drawn from it, recorded as
@@ -757,6 +779,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         solver="sgd",
         momentum=0.0,
         checkpoint_dir=None,
+        feature_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -776,6 +799,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         self.solver = solver
         self.momentum = momentum
         self.checkpoint_dir = checkpoint_dir
+        self.feature_dir = feature_dir
         self.verbose = verbose
         self.random_state = random_state
 
@@ -790,6 +814,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         **{name: Autoencoder._parameter_constraints[name]
            for name in ("output_activation", "solver", "momentum", "checkpoint_dir",
                         "verbose", "random_state")},
+        "feature_dir": PATH,
     }
 
     def _make_layer(self, i, n_units, params, below, n_samples):
@@ -804,6 +829,9 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         """What ``ae.transform(X)`` gives, without validating ``X`` again."""
         return _apply(X, ae.coefs_[0], ae.intercepts_[0],
                       ae.activation).astype(X.dtype, copy=False)
+
+    def _block_features(self, ae, block):
+        return _apply(block, ae.coefs_[0], ae.intercepts_[0], ae.activation)
 
     def _encoder_weights(self, ae):
         return ae.layer_weights_[0]

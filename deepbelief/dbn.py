@@ -189,6 +189,16 @@ class DBN(_LayerwiseStack):
         ``layer_<i>``: an interrupted fit resumes in the layer it had reached
         (finished layers reload their last checkpoint instead of training
         again). See ``BernoulliRBM``'s ``checkpoint_dir`` for the rules.
+    feature_dir : str, path or None, default=None
+        A folder for the features the upper layers are trained on. None
+        keeps each layer's features of the whole training set in memory
+        while the next layer trains (``n_samples`` by the layer's width).
+        With a folder, ``fit`` writes them block by block to a file there
+        (a temporary name per fit, in X's dtype: float32 data gives float32
+        files), trains the next layer on it as a read-only ``np.memmap``,
+        and deletes it once the layer above has its own; so no layer's
+        features need to fit in memory. The fitted model is the same either
+        way.
     verbose : int or bool, default=0
         One line per layer, and per epoch when > 1.
     random_state : int, RandomState instance, Generator or None, default=None
@@ -253,6 +263,7 @@ class DBN(_LayerwiseStack):
         centering=True,
         learn_variance=False,
         checkpoint_dir=None,
+        feature_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -275,6 +286,7 @@ class DBN(_LayerwiseStack):
         self.centering = centering
         self.learn_variance = learn_variance
         self.checkpoint_dir = checkpoint_dir
+        self.feature_dir = feature_dir
         self.verbose = verbose
         self.random_state = random_state
 
@@ -295,6 +307,7 @@ class DBN(_LayerwiseStack):
         "init": [PerLayer(Options(str, set(INITIALIZERS) | {"auto"}), Callable())],
         "learn_variance": [BOOL],
         "checkpoint_dir": PATH,
+        "feature_dir": PATH,
         "verbose": [Interval(Integral, 0, None), BOOL],
         "random_state": RANDOM_STATE,
     }
@@ -330,6 +343,9 @@ class DBN(_LayerwiseStack):
                 H[start:start + chunk.shape[0]] = engine.hidden_means(chunk)
                 start += chunk.shape[0]
         return H.astype(X.dtype, copy=False)
+
+    def _block_features(self, rbm, block):
+        return rbm._engine().hidden_means(block)
 
     def _encoder_weights(self, rbm):
         W = rbm.components_.T
