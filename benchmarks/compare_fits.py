@@ -70,6 +70,18 @@ CASES = {
     "dbn": ("digits", "DBN((32, 16), n_iter=2, random_state=0)"),
     "dbn_classifier": ("digits_y", "DBNClassifier((32, 16), max_iter=3, random_state=0)"),
     "dbn_regressor": ("diabetes", "DBNRegressor((16,), max_iter=5, random_state=0)"),
+    "dbn_classifier_early": ("digits_y", "DBNClassifier((32, 16), max_iter=5, "
+                                         "early_stopping=True, random_state=0)"),
+    "dbn_classifier_early64": ("digits_y", "DBNClassifier((32, 16), max_iter=5, "
+                                           "early_stopping=True, dtype='float64', "
+                                           "random_state=0)"),
+    "dbn_feature_dir": ("digits32", "DBN((32, 16, 8), n_iter=2, random_state=0, "
+                                    "**({'feature_dir': 'features'} if 'feature_dir' in "
+                                    "DBN().get_params() else {}))"),
+    "autoencoder_early": ("digits", "Autoencoder(16, n_iter=6, early_stopping=True, "
+                                    "random_state=0)"),
+    "deep_autoencoder_early": ("digits", "DeepAutoencoder((16, 4), max_iter=4, "
+                                         "early_stopping=True, random_state=0)"),
 }
 
 _CHILD = r'''

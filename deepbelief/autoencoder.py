@@ -27,11 +27,13 @@ data with neural networks. Science 313.
 """
 
 import os
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin,
                           clone)
+from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._kernels.blas import gemm
@@ -48,7 +50,7 @@ from .stack import _LayerwiseStack, check_layer_sizes
 from .training import (N_MONITOR, Checkpointer, EarlyStopping, FitHealth, History,
                        OptimizerStateMixin, TrainingTask, check_batch_size, estimator_masks,
                        fingerprint, fit_loop, gather_rows, make_generator, resume,
-                       row_chunks, split_validation)
+                       row_chunks, split_rows, split_validation)
 
 __all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
 
@@ -104,8 +106,10 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
     verbose_keys = ("loss", "reconstruction_error", "validation_reconstruction_error")
 
     def __init__(self, est, X, batch_size, params, optimizer, step_fn, error, monitor,
-                 X_val, rng, learning_rate):
+                 X_val, rng, learning_rate, rows=None):
         self.est, self.X, self.optimizer, self.rng = est, X, optimizer, rng
+        self.rows = rows
+        self.n_samples = X.shape[0] if rows is None else len(rows)
         self.step_fn, self.error, self.monitor, self.X_val = step_fn, error, monitor, X_val
         self.name = getattr(est, "_log_name", type(est).__name__)
         self.learning_rate = learning_rate
@@ -124,11 +128,12 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
         self.optimizer.learning_rate = learning_rate
         if momentum is not None:
             self.optimizer.momentum = momentum
-        return self.step_fn(gather_rows(self.X, idx, self.x_buf), self.rng)
+        rows = idx if self.rows is None else self.rows[idx]
+        return self.step_fn(gather_rows(self.X, rows, self.x_buf), self.rng)
 
     def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
         self.est.n_iter_ = epoch + 1
-        record = {"loss": loss_sum / self.X.shape[0],
+        record = {"loss": loss_sum / self.n_samples,
                   "reconstruction_error": self.error(self.monitor),
                   "learning_rate": learning_rate}
         if self.X_val is not None:
@@ -153,22 +158,37 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
         return estimator_masks(self.est, self.est.coefs_)
 
 
-def _monitor_rows(X, rng):
-    """Up to N_MONITOR training rows, in order, for the per-epoch error."""
-    n = X.shape[0]
-    return X[np.sort(rng.choice(n, min(n, N_MONITOR), replace=False))]
+def _monitor_rows(X, rng, rows=None):
+    """Up to N_MONITOR training rows (of ``rows`` when given), in order, for
+    the per-epoch error."""
+    n = X.shape[0] if rows is None else len(rows)
+    idx = np.sort(rng.choice(n, min(n, N_MONITOR), replace=False))
+    return X[idx if rows is None else rows[idx]]
 
 
 def _train_reconstruction(est, X, data, rng, task_args, *, epochs, learning_rate,
-                          schedule, momentum, monitor=None):
+                          schedule, momentum, monitor=None, incremental=False,
+                          rows=None):
     """Run the shared loop for an autoencoder, with early stopping and
-    checkpoints; returns the monitoring rows."""
-    n_samples = X.shape[0]
+    checkpoints; returns the monitoring rows. ``incremental`` (partial_fit)
+    runs one more epoch after the ``n_iter_`` done, appended to
+    ``history_``, without early stopping or checkpoints. Training reads
+    the ``rows`` of X (all when None), gathered batch by batch."""
+    n_samples = X.shape[0] if rows is None else len(rows)
     if monitor is None:
-        monitor = _monitor_rows(X, rng)
+        monitor = _monitor_rows(X, rng, rows)
     batch_size, params, optimizer, step_fn, error, X_val = task_args
     task = _ReconstructionTask(est, X, batch_size, params, optimizer, step_fn, error,
-                               monitor, X_val, rng, learning_rate)
+                               monitor, X_val, rng, learning_rate, rows)
+    if incremental:
+        start = est.n_iter_
+        est.n_iter_, _ = fit_loop(
+            task, n_samples=n_samples, batch_size=batch_size, rng=rng, start=start,
+            stop=start + 1, learning_rate=learning_rate, schedule=get_schedule(schedule),
+            history=est.history_, schedule_key="loss",
+            momentum=(lambda epoch: float(momentum)) if momentum is not None else None,
+            verbose=est.verbose)
+        return monitor
     est.history_ = History()
     est.n_iter_ = 0
     stopper = None
@@ -421,39 +441,106 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         -------
         self : Autoencoder
         """
+        return self._fit_rows(X, None)
+
+    def _fit_rows(self, X, rows):
+        """``fit`` on the ``rows`` of X (all when None); the training rows are
+        gathered batch by batch, never copied (a memmap stays on disk)."""
         validate_params(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32))
+        X = self._validate_X(X, reset=True)
+        rng = make_generator(self.random_state)
+        params = self._initialize(X.shape[1], X.dtype, rng)
+        train, val = split_rows(X.shape[0] if rows is None else len(rows),
+                                self.validation_fraction, self.early_stopping, rng)
+        if rows is not None:
+            val = None if val is None else rows[val]
+            train = rows if train is None else rows[train]
+        X_val = None if val is None else X[val]
+        self._optimizer = _make_optimizer(self.solver, self.learning_rate, self.momentum)
+        self._train(X, X_val, X, params, rng, rows=train)
+        self._rng = rng
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Train for one epoch of mini-batches over the chunk ``X``.
+
+        The first call (on an unfitted model) creates the weights for X's
+        features and seeds the generator from ``random_state``; every call
+        then makes one epoch over X, in shuffled mini-batches of
+        ``batch_size`` rows, continuing the optimizer's state (momentum,
+        Adam's moments) from the call before. ``n_iter_`` counts the calls
+        (epochs) done, and the learning-rate schedule and ``history_`` (one
+        record per call, its reconstruction error measured on the chunk)
+        advance with it. ``n_iter``, ``early_stopping``,
+        ``validation_fraction`` and ``checkpoint_dir`` do not apply: the
+        caller chooses how many passes to make over which chunks. After
+        ``fit``, calls continue the fitted model; X must keep the features
+        of the first call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : Autoencoder
+        """
+        validate_params(self)
+        first = not hasattr(self, "coefs_")
+        X = self._validate_X(X, reset=first)
+        if first:
+            rng = make_generator(self.random_state)
+            self._initialize(X.shape[1], X.dtype, rng)
+            self._rng = rng
+            self.history_ = History()
+            self.n_iter_ = 0
+        elif X.dtype != self.coefs_[0].dtype:
+            X = X.astype(self.coefs_[0].dtype)
+        if getattr(self, "_optimizer", None) is None:  # a model fitted with n_iter=0
+            self._optimizer = _make_optimizer(self.solver, self.learning_rate,
+                                              self.momentum)
+        self._train(X, None, X, self._params(), self._rng, incremental=True)
+        return self
+
+    def _validate_X(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
         X = np.ascontiguousarray(X)
         if X.shape[0] == 0:
             raise ValueError("X has 0 samples; at least one is needed to fit.")
-        rng = make_generator(self.random_state)
-        n_samples, n_features = X.shape
-        dtype = X.dtype
+        return X
+
+    def _initialize(self, n_features, dtype, rng):
+        """Fresh weights for ``n_features`` inputs; returns the trained arrays."""
         init = get_initializer(self.init)
         W1 = np.ascontiguousarray(init((n_features, self.n_components), rng, dtype=dtype))
         b1 = np.zeros(self.n_components, dtype=dtype)
         b2 = np.zeros(n_features, dtype=dtype)
         if self.tied_weights:
-            params = [W1, b1, b2]
-            W2 = W1.T
+            W2 = np.ascontiguousarray(W1.T)
         else:
             W2 = np.ascontiguousarray(init((self.n_components, n_features), rng,
                                            dtype=dtype))
-            params = [W1, b1, W2, b2]
         self.coefs_ = [W1, W2]
         self.intercepts_ = [b1, b2]
-        X_train, X_val = split_validation(X, self.validation_fraction,
-                                          self.early_stopping, rng)
-        self._train(X_train, X_val, X, params, rng)
-        if self.tied_weights:
-            self.coefs_[1] = np.ascontiguousarray(W1.T)
-        return self
+        return self._params()
 
-    def _train(self, X, X_val, data, params, rng):
-        n_samples, n_features = X.shape
+    def _params(self):
+        """The arrays the optimizer updates, in a fixed order (its state is
+        kept per position): the decoder's weights only when untied."""
+        (W1, W2), (b1, b2) = self.coefs_, self.intercepts_
+        return [W1, b1, b2] if self.tied_weights else [W1, b1, W2, b2]
+
+    def _train(self, X, X_val, data, params, rng, incremental=False, rows=None):
+        n_samples = X.shape[0] if rows is None else len(rows)
+        n_features = X.shape[1]
         dtype = X.dtype
         W1, W2 = self.coefs_
         b1, b2 = self.intercepts_
+        if self.tied_weights:  # decode with the encoder's weights as they train
+            W2 = self.coefs_[1] = W1.T
         batch_size = check_batch_size(self.batch_size, n_samples)
         act = get_activation(self.activation)
         loss = _OUTPUT_LOSSES[self.output_activation]()
@@ -466,7 +553,7 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         gb1, gb2 = np.empty_like(b1), np.empty_like(b2)
         grads = [gW1, gb1, gb2] if self.tied_weights else [gW1, gb1, gW2, gb2]
         l2 = [self.alpha if p.ndim == 2 else 0.0 for p in params]
-        optimizer = _make_optimizer(self.solver, self.learning_rate, self.momentum)
+        optimizer = self._optimizer
         rho, beta = float(self.sparsity_target), float(self.sparsity_cost)
 
         def step(xb, rng):
@@ -503,13 +590,18 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
             R = self.inverse_transform(self.transform(V))
             return float(np.mean(np.sum((R - V) ** 2, axis=1)))
 
-        monitor = _train_reconstruction(
-            self, X, data, rng, (batch_size, params, optimizer, step, error, X_val),
-            epochs=self.n_iter, learning_rate=self.learning_rate,
-            schedule=self.learning_rate_schedule,
-            momentum=self.momentum if self.solver == "sgd" else None)
-        if self.n_iter_:
-            self._check_health(monitor, [W1, W2])
+        try:
+            monitor = _train_reconstruction(
+                self, X, data, rng, (batch_size, params, optimizer, step, error, X_val),
+                epochs=self.n_iter, learning_rate=self.learning_rate,
+                schedule=self.learning_rate_schedule,
+                momentum=self.momentum if self.solver == "sgd" else None,
+                incremental=incremental, rows=rows)
+        finally:
+            if self.tied_weights:
+                self.coefs_[1] = np.ascontiguousarray(W1.T)
+        if self.n_iter_ and not incremental:
+            self._check_health(monitor, [W1, self.coefs_[1]])
 
     def _check_health(self, monitor, weights):
         """Warn when the codes ended constant, the loss grew by orders of
@@ -633,6 +725,11 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         ``layer_<i>``: an interrupted fit resumes in the layer it had reached
         (finished layers reload their last checkpoint instead of training
         again). See ``BernoulliRBM``'s ``checkpoint_dir`` for the rules.
+    feature_dir : str, path or None, default=None
+        A folder for the codes the upper layers are trained on, written
+        block by block to a file there and read back as an ``np.memmap``
+        instead of kept in memory (see :class:`~deepbelief.DBN`); the fitted
+        model is the same either way.
     verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
         Layer ``i`` gets the ``i``-th integer drawn from it, recorded as
@@ -682,6 +779,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         solver="sgd",
         momentum=0.0,
         checkpoint_dir=None,
+        feature_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -701,6 +799,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         self.solver = solver
         self.momentum = momentum
         self.checkpoint_dir = checkpoint_dir
+        self.feature_dir = feature_dir
         self.verbose = verbose
         self.random_state = random_state
 
@@ -715,6 +814,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         **{name: Autoencoder._parameter_constraints[name]
            for name in ("output_activation", "solver", "momentum", "checkpoint_dir",
                         "verbose", "random_state")},
+        "feature_dir": PATH,
     }
 
     def _make_layer(self, i, n_units, params, below, n_samples):
@@ -729,6 +829,9 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         """What ``ae.transform(X)`` gives, without validating ``X`` again."""
         return _apply(X, ae.coefs_[0], ae.intercepts_[0],
                       ae.activation).astype(X.dtype, copy=False)
+
+    def _block_features(self, ae, block):
+        return _apply(block, ae.coefs_[0], ae.intercepts_[0], ae.activation)
 
     def _encoder_weights(self, ae):
         return ae.layer_weights_[0]
@@ -951,23 +1054,9 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         """
         validate_params(self)
         sizes = check_layer_sizes(self.hidden_layer_sizes)
-        X = validate_data(self, X, dtype=(np.float64, np.float32))
-        X = np.ascontiguousarray(X)
-        if X.shape[0] == 0:
-            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        X = self._validate_X(X, reset=True)
         rng = make_generator(self.random_state)
-        dtype = X.dtype
-        n_features = X.shape[1]
-        widths = [n_features] + sizes
-        n = len(sizes)
-        init = get_initializer(self.init)
-        coefs, intercepts = [], []
-        for i in range(n):
-            coefs.append(init((widths[i], widths[i + 1]), rng, dtype=dtype))
-            intercepts.append(np.zeros(widths[i + 1], dtype=dtype))
-        for i in reversed(range(n)):
-            coefs.append(init((widths[i + 1], widths[i]), rng, dtype=dtype))
-            intercepts.append(np.zeros(widths[i], dtype=dtype))
+        coefs, intercepts = self._initial_weights(sizes, X.shape[1], X.dtype, rng)
         pre = self.pretrainer
         if isinstance(pre, str):
             pre = self._auto_pretrainer(sizes)
@@ -981,13 +1070,104 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
                                                            "pretrainer"))
             pre.fit(X)
             self._unroll(pre, coefs, intercepts)
+        self._set_weights(pre, coefs, intercepts, X.dtype)
+        X_train, X_val = (split_validation(X, self.validation_fraction, True, rng)
+                          if self.early_stopping else (X, None))
+        self._optimizer = _make_optimizer(self.solver, self.learning_rate_init,
+                                          self.momentum)
+        self._train(X_train, X_val, X, rng)
+        self._rng = rng
+        return self
+
+    def partial_fit(self, X, y=None):
+        """Fine-tune for one epoch of mini-batches over the chunk ``X``.
+
+        The first call (on an unfitted model) builds the unrolled network
+        for X's features; every call then makes one epoch of
+        backpropagation over X, in shuffled mini-batches of ``batch_size``
+        rows, continuing the optimizer's state from the call before.
+        ``n_iter_`` counts the calls (epochs) done; the learning-rate
+        schedule and ``history_`` (one record per call, its reconstruction
+        error measured on the chunk) advance with it. ``max_iter``,
+        ``early_stopping`` and ``checkpoint_dir`` do not apply.
+
+        Pretraining needs the whole data, so the first call uses a
+        pretrainer only when it is already fitted and wrapped in
+        ``sklearn.frozen.FrozenEstimator``; any other pretrainer (the
+        default "auto" included) would see the first chunk alone, so it is
+        skipped with a warning and the network starts from random weights.
+        To stream the whole model, train ``DBN(...).partial_fit`` over the
+        chunks first, then ``DeepAutoencoder(pretrainer=FrozenEstimator(dbn))``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : DeepAutoencoder
+        """
+        validate_params(self)
+        first = not hasattr(self, "coefs_")
+        X = self._validate_X(X, reset=first)
+        if first:
+            sizes = check_layer_sizes(self.hidden_layer_sizes)
+            rng = make_generator(self.random_state)
+            coefs, intercepts = self._initial_weights(sizes, X.shape[1], X.dtype, rng)
+            pre = self.pretrainer
+            if isinstance(pre, FrozenEstimator):
+                pre.fit(X, None)
+                self._unroll(pre, coefs, intercepts)
+            elif pre is not None:
+                warnings.warn(
+                    f"{type(self).__name__}.partial_fit does not pretrain: fitted to the "
+                    "first chunk alone, the pretrainer would see a fraction of the data, "
+                    "so the network starts from random weights. To pretrain on data that "
+                    "arrives in chunks, train a DBN with DBN.partial_fit over every chunk "
+                    "and pass pretrainer=FrozenEstimator(dbn); or call fit on the whole "
+                    "data. pretrainer=None starts from random weights without this "
+                    "warning.", UserWarning, stacklevel=2)
+                pre = None
+            self._set_weights(pre, coefs, intercepts, X.dtype)
+            self._rng = rng
+            self.history_ = History()
+            self.n_iter_ = 0
+        elif X.dtype != self.coefs_[0].dtype:
+            X = X.astype(self.coefs_[0].dtype)
+        if getattr(self, "_optimizer", None) is None:
+            self._optimizer = _make_optimizer(self.solver, self.learning_rate_init,
+                                              self.momentum)
+        self._train(X, None, X, self._rng, incremental=True)
+        return self
+
+    def _validate_X(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
+        X = np.ascontiguousarray(X)
+        if X.shape[0] == 0:
+            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        return X
+
+    def _initial_weights(self, sizes, n_features, dtype, rng):
+        """Encoder then mirror-image decoder weights from ``init``."""
+        widths = [n_features] + sizes
+        n = len(sizes)
+        init = get_initializer(self.init)
+        coefs, intercepts = [], []
+        for i in range(n):
+            coefs.append(init((widths[i], widths[i + 1]), rng, dtype=dtype))
+            intercepts.append(np.zeros(widths[i + 1], dtype=dtype))
+        for i in reversed(range(n)):
+            coefs.append(init((widths[i + 1], widths[i]), rng, dtype=dtype))
+            intercepts.append(np.zeros(widths[i], dtype=dtype))
+        return coefs, intercepts
+
+    def _set_weights(self, pre, coefs, intercepts, dtype):
         self.pretrainer_ = pre
         self.coefs_ = [np.ascontiguousarray(W, dtype=dtype) for W in coefs]
         self.intercepts_ = [np.ascontiguousarray(b, dtype=dtype) for b in intercepts]
-        X_train, X_val = (split_validation(X, self.validation_fraction, True, rng)
-                          if self.early_stopping else (X, None))
-        self._train(X_train, X_val, X, rng)
-        return self
 
     def _unroll(self, pre, coefs, intercepts):
         encoders = list(getattr(pre, "layer_weights_", None) or [])
@@ -1029,14 +1209,14 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         R = self._decode(self._encode(X))
         return float(np.mean(np.sum((R - X) ** 2, axis=1)))
 
-    def _train(self, X, X_val, data, rng):
+    def _train(self, X, X_val, data, rng, incremental=False):
         n_samples, n_features = X.shape
         batch_size = check_batch_size(self.batch_size, n_samples)
         net = self._build_network()
         net.allocate(batch_size, X.dtype)
         params, grads = net.params, net.grads
         l2 = [self.alpha if p.ndim == 2 else 0.0 for p in params]
-        optimizer = _make_optimizer(self.solver, self.learning_rate_init, self.momentum)
+        optimizer = self._optimizer
 
         def step(xb, rng):
             loss, _ = net.train_batch(xb, xb)
@@ -1045,14 +1225,16 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
             return loss
 
         monitor = _monitor_rows(X, rng)
-        self.pretrained_reconstruction_error_ = self._reconstruction_error(monitor)
+        if not (incremental and self.n_iter_):
+            self.pretrained_reconstruction_error_ = self._reconstruction_error(monitor)
         _train_reconstruction(
             self, X, data, rng, (batch_size, params, optimizer, step,
                                  self._reconstruction_error, X_val),
             epochs=self.max_iter, learning_rate=self.learning_rate_init,
             schedule=self.learning_rate,
-            momentum=self.momentum if self.solver == "sgd" else None, monitor=monitor)
-        if self.n_iter_:
+            momentum=self.momentum if self.solver == "sgd" else None, monitor=monitor,
+            incremental=incremental)
+        if self.n_iter_ and not incremental:
             health = FitHealth(type(self).__name__, self.learning_rate_init)
             with np.errstate(over="ignore", invalid="ignore"):
                 H = self._encode(monitor)

@@ -40,7 +40,7 @@ from .mlp import MLPClassifier, MLPRegressor, _BaseMLP
 from .rbm import BernoulliRBM, GaussianBernoulliRBM
 from .nn.initializers import INITIALIZERS, Normal
 from .stack import _LayerwiseStack
-from .training import make_generator
+from .training import make_generator, row_chunks
 
 __all__ = ["DBN", "DBNClassifier", "DBNRegressor"]
 
@@ -189,6 +189,16 @@ class DBN(_LayerwiseStack):
         ``layer_<i>``: an interrupted fit resumes in the layer it had reached
         (finished layers reload their last checkpoint instead of training
         again). See ``BernoulliRBM``'s ``checkpoint_dir`` for the rules.
+    feature_dir : str, path or None, default=None
+        A folder for the features the upper layers are trained on. None
+        keeps each layer's features of the whole training set in memory
+        while the next layer trains (``n_samples`` by the layer's width).
+        With a folder, ``fit`` writes them block by block to a file there
+        (a temporary name per fit, in X's dtype: float32 data gives float32
+        files), trains the next layer on it as a read-only ``np.memmap``,
+        and deletes it once the layer above has its own; so no layer's
+        features need to fit in memory. The fitted model is the same either
+        way.
     verbose : int or bool, default=0
         One line per layer, and per epoch when > 1.
     random_state : int, RandomState instance, Generator or None, default=None
@@ -253,6 +263,7 @@ class DBN(_LayerwiseStack):
         centering=True,
         learn_variance=False,
         checkpoint_dir=None,
+        feature_dir=None,
         verbose=0,
         random_state=None,
     ):
@@ -275,6 +286,7 @@ class DBN(_LayerwiseStack):
         self.centering = centering
         self.learn_variance = learn_variance
         self.checkpoint_dir = checkpoint_dir
+        self.feature_dir = feature_dir
         self.verbose = verbose
         self.random_state = random_state
 
@@ -295,6 +307,7 @@ class DBN(_LayerwiseStack):
         "init": [PerLayer(Options(str, set(INITIALIZERS) | {"auto"}), Callable())],
         "learn_variance": [BOOL],
         "checkpoint_dir": PATH,
+        "feature_dir": PATH,
         "verbose": [Interval(Integral, 0, None), BOOL],
         "random_state": RANDOM_STATE,
     }
@@ -331,6 +344,9 @@ class DBN(_LayerwiseStack):
                 start += chunk.shape[0]
         return H.astype(X.dtype, copy=False)
 
+    def _block_features(self, rbm, block):
+        return rbm._engine().hidden_means(block)
+
     def _encoder_weights(self, rbm):
         W = rbm.components_.T
         sigma = getattr(rbm, "sigma_", None)
@@ -344,6 +360,44 @@ class DBN(_LayerwiseStack):
         if sigma is not None:
             W = W * sigma.astype(W.dtype)
         return np.ascontiguousarray(W), rbm.intercept_visible_.copy()
+
+    def score(self, X, y=None):
+        """Minus the mean squared reconstruction error per sample of the stack.
+
+        Each row goes up through every RBM's hidden means and back down
+        through each one's visible means, bottom RBM last; the score is
+        ``-mean_i ||x_i - r_i||^2`` (higher is better), computed chunk by
+        chunk. It measures the whole stack, not only the bottom RBM, and is
+        deterministic, so that a search or ``dask_ml.wrappers.Incremental``
+        scores the same model the same way on every call; it is the score of
+        :class:`~deepbelief.StackedAutoencoder` and
+        :class:`~deepbelief.DeepAutoencoder` too, so the three compare. The
+        pseudo-likelihood of one RBM, which is stochastic, stays available
+        as ``rbms_[i].score_samples``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self, "rbms_")
+        X = self._validate_X(X, reset=False)
+        engines = [rbm._engine() for rbm in self.rbms_]
+        total = 0.0
+        for _, V in row_chunks(X, dtype=self.rbms_[0].components_.dtype):
+            H = V
+            for engine in engines:
+                H = engine.hidden_means(H)
+            for engine in reversed(engines):
+                H = engine.visible_means(H)
+            H -= V
+            total += float(np.einsum("ij,ij->", H, H, dtype=np.float64))
+        return -total / X.shape[0]
 
     def sample(self, n_samples=1, n_gibbs=1000, *, downward="mean", random_state=None):
         """Draw samples from the generative model.

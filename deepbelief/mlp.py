@@ -524,9 +524,10 @@ class _BaseMLP(BaseEstimator):
         None); the ``pretrainer`` parameter itself is never changed."""
         return None if self.pretrainer is None else clone(self.pretrainer)
 
-    def _apply_pretrainer(self, X, incremental=False):
-        """Fit the pretrainer to ``X`` and copy its ``layer_weights_`` into
-        the hidden layers. A pretrainer the estimator chose itself (a string
+    def _apply_pretrainer(self, X, incremental=False, rows=None):
+        """Fit the pretrainer to the ``rows`` of ``X`` (all when None) and copy
+        its ``layer_weights_`` into the hidden layers; a pretrainer with a
+        ``_fit_rows`` method (the stacks) reads the rows without a copy. A pretrainer the estimator chose itself (a string
         option such as the DBN classes' "auto") gives way to random
         initialisation above a layer whose features come out constant.
 
@@ -552,7 +553,12 @@ class _BaseMLP(BaseEstimator):
             pre.set_params(checkpoint_dir=os.path.join(os.fspath(self.checkpoint_dir),
                                                        "pretrainer"))
         replace_constant = isinstance(self.pretrainer, str)
-        pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
+        if rows is None or isinstance(pre, FrozenEstimator):
+            pre.fit(X, None)  # positional y: sklearn.frozen.FrozenEstimator needs it
+        elif hasattr(pre, "_fit_rows"):
+            pre._fit_rows(X, rows)
+        else:
+            pre.fit(X[rows], None)
         weights = getattr(pre, "layer_weights_", None)
         if weights is None:
             raise TypeError("pretrainer must expose layer_weights_ after fit; "
@@ -572,7 +578,8 @@ class _BaseMLP(BaseEstimator):
                     f"and {self.intercepts_[i].shape}."
                 )
             checked.append((W, b))
-        n_useful = self._useful_pretrained_layers(X, checked, replace_constant)
+        n_useful = self._useful_pretrained_layers(X if rows is None else X[rows[:500]],
+                                                  checked, replace_constant)
         for i, (W, b) in enumerate(checked[:n_useful]):
             self.coefs_[i][...] = W
             self.intercepts_[i][...] = b
@@ -751,7 +758,7 @@ class _BaseMLP(BaseEstimator):
         # state instead of training again, so a resumed fit has pretrainer_;
         # the fine-tuning checkpoint then replaces the weights it set.
         if first and self.pretrainer is not None and start_epoch == 0:
-            self._apply_pretrainer(X[train_idx] if early else X, incremental)
+            self._apply_pretrainer(X, incremental, rows=train_idx if early else None)
         if self.checkpoint_dir is not None and not incremental:
             checkpointer = training.Checkpointer(self.checkpoint_dir)
             fp = training.fingerprint(self, [X, Y])

@@ -322,13 +322,22 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self : object
             The fitted model.
         """
+        return self._fit_rows(X, None)
+
+    def _fit_rows(self, X, rows):
+        """``fit`` on the ``rows`` of X (all when None), gathered batch by
+        batch: a stack pretraining on a split never copies its rows."""
         self._validate_params()
         X = self._validate_input(X, reset=True)
         rng = make_generator(self.random_state)
         # held-out rows by index: the training rows are gathered per batch,
         # never copied (a memmap stays on disk)
-        train_rows, val_rows = split_rows(X.shape[0], self.validation_fraction,
-                                          self.early_stopping, rng)
+        train_rows, val_rows = split_rows(X.shape[0] if rows is None else len(rows),
+                                          self.validation_fraction, self.early_stopping,
+                                          rng)
+        if rows is not None:
+            val_rows = None if val_rows is None else rows[val_rows]
+            train_rows = rows if train_rows is None else rows[train_rows]
         n_train = X.shape[0] if train_rows is None else len(train_rows)
         self._initialize(n_train, X.shape[1], X.dtype, rng)
         self._initialize_offsets(X, train_rows)

@@ -16,16 +16,34 @@ its layer-size and per-layer checks from it.
 
 import contextlib
 import os
+import tempfile
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._param_validation import LayerSizes, nested_validation, per_layer, validate_params
-from .training import layer_warnings, make_generator
+from .training import CHUNK_ROWS, layer_warnings, make_generator, row_chunks
 
 __all__ = ["check_layer_sizes", "per_layer"]
+
+
+def row_blocks(X, rows=None, dtype=None):
+    """:func:`~deepbelief.training.row_chunks` over the ``rows`` of X (all
+    when None): ``(positions, block)`` with ``positions`` the slice of
+    ``rows`` the dense block holds, gathered one block at a time, so that
+    the blocks are those of ``row_chunks(X[rows])`` without that copy."""
+    if rows is None:
+        yield from row_chunks(X, dtype=dtype)
+        return
+    for start in range(0, len(rows), CHUNK_ROWS):
+        positions = slice(start, min(start + CHUNK_ROWS, len(rows)))
+        block = X[rows[positions]]
+        if sp.issparse(block):
+            block = block.toarray()
+        yield positions, np.ascontiguousarray(block, dtype=dtype)
 
 
 def check_layer_sizes(sizes, name="hidden_layer_sizes", allow_empty=False):
@@ -71,6 +89,10 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         ``X``'s dtype, computed chunk by chunk."""
         raise NotImplementedError
 
+    def _block_features(self, layer, block):
+        """The fitted ``layer``'s features of one dense block of rows."""
+        raise NotImplementedError
+
     def _encoder_weights(self, layer):
         """``(W, b)`` of shape ``(n_in, n_out)`` and ``(n_out,)``."""
         raise NotImplementedError
@@ -91,10 +113,10 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             raise ValueError("X has 0 samples; at least one is needed to fit.")
         return X
 
-    def _new_layers(self, X):
-        """Validate the parameters and ``X`` and build the unfitted layers,
-        layer ``i`` seeded with the ``i``-th integer drawn from
-        ``random_state``."""
+    def _new_layers(self, X, rows=None):
+        """Validate the parameters and ``X`` and build the unfitted layers
+        for training on the ``rows`` of X (all when None), layer ``i``
+        seeded with the ``i``-th integer drawn from ``random_state``."""
         validate_params(self)
         rng = make_generator(self.random_state)
         sizes = check_layer_sizes(self.hidden_layer_sizes)
@@ -111,7 +133,7 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
             if folder is not None:
                 params["checkpoint_dir"] = os.path.join(os.fspath(folder), f"layer_{i}")
             layer = self._make_layer(i, n_units, params, layers[-1] if layers else None,
-                                     X.shape[0])
+                                     X.shape[0] if rows is None else len(rows))
             # its verbose lines and progress bar name the layer
             layer._log_name = f"{type(self).__name__} layer {i}"
             try:  # the table checked each setting; what remains is their combinations
@@ -126,7 +148,8 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Layer 0 is fitted to ``X``; layer ``i`` to the features of layers
         ``0 .. i-1``, which are computed once, chunk by chunk, into one
-        array (the layer's own fit makes several passes over them).
+        array (the layer's own fit makes several passes over them), or into
+        a file in ``feature_dir`` when it is set.
 
         Parameters
         ----------
@@ -140,22 +163,68 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         self : object
             The fitted model.
         """
-        X, layers = self._new_layers(X)
+        return self._fit_rows(X, None)
+
+    def _fit_rows(self, X, rows):
+        """``fit`` on the ``rows`` of X (all when None) without copying them:
+        the bottom layer gathers its batches from X, and the features it
+        passes up are computed block by block from the gathered rows."""
+        X, layers = self._new_layers(X, rows)
         name = type(self).__name__
-        H = X
-        for i, layer in enumerate(layers):
-            with layer_warnings(f"{name} layer {i}"), nested_validation():
-                layer.fit(H)
-            if self.verbose:
-                history = getattr(layer, "history_", {})
-                err = history.get("reconstruction_error", [float("nan")])
-                err = err[-1] if len(err) else float("nan")
-                print(f"[{name}] layer {i}: {H.shape[1]} -> {layer.n_components} units, "
-                      f"{layer.n_iter_} epochs, reconstruction error {err:.4f}")
-            if i + 1 < len(layers):
-                H = self._layer_features(layer, H)
+        folder = getattr(self, "feature_dir", None)
+        H, path = X, None
+        try:
+            for i, layer in enumerate(layers):
+                with layer_warnings(f"{name} layer {i}"), nested_validation():
+                    if i == 0 and rows is not None:
+                        layer._fit_rows(H, rows)
+                    else:
+                        layer.fit(H)
+                if self.verbose:
+                    history = getattr(layer, "history_", {})
+                    err = history.get("reconstruction_error", [float("nan")])
+                    err = err[-1] if len(err) else float("nan")
+                    print(f"[{name}] layer {i}: {H.shape[1]} -> {layer.n_components} "
+                          f"units, {layer.n_iter_} epochs, reconstruction error {err:.4f}")
+                if i + 1 == len(layers):
+                    break
+                below = path
+                if folder is None and (i > 0 or rows is None):
+                    H = self._layer_features(layer, H)
+                else:
+                    H, path = self._features_into(layer, H, rows if i == 0 else None,
+                                                  folder, i + 1)
+                if below is not None:  # the layer that read it is trained
+                    os.remove(below)
+        finally:
+            if path is not None and os.path.exists(path):
+                H = None
+                os.remove(path)
         setattr(self, self._layers_attr, layers)
         return self
+
+    def _features_into(self, layer, X, rows, folder, i):
+        """The fitted ``layer``'s features of the ``rows`` of X, written block
+        by block into a new array, or (``folder`` set) into a new file there
+        opened read-only as an ``np.memmap``; returns it and the file's path
+        (None for an array)."""
+        n = X.shape[0] if rows is None else len(rows)
+        shape = (n, layer.n_components)
+        if folder is None:
+            out, path = np.empty(shape, dtype=X.dtype), None
+        else:
+            os.makedirs(folder, exist_ok=True)
+            fd, path = tempfile.mkstemp(prefix=f"{type(self).__name__}-layer{i}-",
+                                        suffix=f".{X.dtype.name}", dir=folder)
+            os.close(fd)
+            out = np.memmap(path, dtype=X.dtype, mode="w+", shape=shape)
+        for positions, block in row_blocks(X, rows, dtype=X.dtype):
+            out[positions] = self._block_features(layer, block)
+        if path is None:
+            return out, None
+        out.flush()
+        del out
+        return np.memmap(path, dtype=X.dtype, mode="r", shape=shape), path
 
     def _layers_stream(self):
         return hasattr(self._layer_class, "partial_fit")

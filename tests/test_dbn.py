@@ -377,3 +377,28 @@ def test_partial_fit_fine_tunes_from_a_dbn_streamed_and_frozen(digits):
     W, b = dbn.layer_weights_[0]
     np.testing.assert_allclose(clf.coefs_[0], W, atol=1e-9)
     np.testing.assert_allclose(clf.intercepts_[0], b, atol=1e-9)
+
+
+def test_score_is_minus_the_stack_reconstruction_error(digits):
+    import scipy.sparse as sp
+    from scipy.special import expit
+    X, _ = digits
+    dbn = DBN((16, 6), n_iter=10, batch_size=10, random_state=0).fit(X)
+    # up through the hidden means, down through the visible means, in numpy
+    H = X
+    for rbm in dbn.rbms_:
+        H = expit(H @ rbm.components_.T + rbm.intercept_hidden_)
+    for rbm in reversed(dbn.rbms_):
+        H = expit(H @ rbm.components_ + rbm.intercept_visible_)
+    want = -np.mean(np.sum((H - X) ** 2, axis=1))
+    assert dbn.score(X) == pytest.approx(want, rel=1e-10)
+    assert dbn.score(sp.csr_matrix(X)) == pytest.approx(want, rel=1e-10)
+    assert dbn.score(X) == dbn.score(X)  # deterministic
+    untrained = DBN((16, 6), n_iter=1, learning_rate=1e-12, batch_size=10,
+                    random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        untrained.fit(X)
+    assert dbn.score(X) > untrained.score(X) + 1.0
+    with pytest.raises(ValueError, match="X has 10 features, but DBN is expecting 64"):
+        dbn.score(X[:, :10])

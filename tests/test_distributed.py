@@ -14,10 +14,16 @@ from sklearn.pipeline import make_pipeline
 
 from deepbelief import (
     DBN,
+    Autoencoder,
     BernoulliRBM,
+    ClassificationRBM,
+    DBNClassifier,
+    DBNRegressor,
+    DeepAutoencoder,
     GaussianBernoulliRBM,
     MLPClassifier,
     MLPRegressor,
+    StackedAutoencoder,
 )
 from deepbelief.parallel import limit_threads, thread_counts, worker_env
 
@@ -159,16 +165,17 @@ def test_search_on_ray_matches_default_backend(digits):
 # ------------------------------------------- Incremental over a dask array
 
 def _fitted_arrays(est):
-    if hasattr(est, "layer_weights_"):  # a layer-wise stack
-        return [a for W, b in est.layer_weights_ for a in (W, b)]
     names = ("components_", "intercept_hidden_", "intercept_visible_", "h_samples_",
-             "coefs_", "intercepts_")
+             "coefs_", "intercepts_", "class_components_", "intercept_class_")
     out = []
     for name in names:
         value = getattr(est, name, None)
         if value is None:
             continue
         out += list(value) if isinstance(value, list) else [value]
+    if not out:  # a layer-wise stack
+        out = [a for pairs in (est.layer_weights_, est.decoder_weights_)
+               for W, b in pairs for a in (W, b)]
     return out
 
 
@@ -184,14 +191,25 @@ def _cases(X, y):
         ("MLPRegressor", MLPRegressor((10,), batch_size=20, random_state=0), X,
          y / 9.0, {}),
         ("DBN", DBN((12, 6), batch_size=20, random_state=0), X, None, {}),
+        # the DBN estimators' partial_fit fine-tunes; pretraining needs fit
+        ("DBNClassifier", DBNClassifier((10,), pretrainer=None, batch_size=20,
+                                        random_state=0), X, y, {"classes": np.arange(10)}),
+        ("DBNRegressor", DBNRegressor((10,), pretrainer=None, batch_size=20,
+                                      random_state=0), X, y / 9.0, {}),
+        ("ClassificationRBM", ClassificationRBM(12, batch_size=20, random_state=0), X, y,
+         {"classes": np.arange(10)}),
+        ("Autoencoder", Autoencoder(12, batch_size=20, random_state=0), X, None, {}),
+        ("StackedAutoencoder", StackedAutoencoder((12, 6), batch_size=20, random_state=0),
+         X, None, {}),
+        ("DeepAutoencoder", DeepAutoencoder((12, 6), pretrainer=None, batch_size=20,
+                                            random_state=0), X, None, {}),
     ]
 
 
-@pytest.mark.parametrize("which", [
-    "BernoulliRBM", "GaussianBernoulliRBM", "MLPClassifier", "MLPRegressor",
-    pytest.param("DBN", marks=pytest.mark.xfail(
-        strict=True, raises=TypeError,
-        reason="Incremental needs a score method, which DBN does not have yet"))])
+_CASE_NAMES = [case[0] for case in _cases(np.zeros((2, 2)), np.zeros(2))]
+
+
+@pytest.mark.parametrize("which", _CASE_NAMES)
 def test_incremental_matches_partial_fit_by_hand(dask_client, digits, which):
     da = pytest.importorskip("dask.array")
     wrappers = pytest.importorskip("dask_ml.wrappers")
@@ -212,7 +230,7 @@ def test_incremental_matches_partial_fit_by_hand(dask_client, digits, which):
     assert len(got) == len(want) > 0
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a, b)
-    if which == "MLPClassifier":
+    if which in ("MLPClassifier", "DBNClassifier", "ClassificationRBM"):
         # the wrapper's score goes through the estimator's predictions
         assert np.isclose(inc.score(Xd, yd), by_hand.score(X, y))
     elif hasattr(by_hand, "score"):
@@ -231,11 +249,11 @@ def _with_partial_fit():
     return [c for c in classes if inspect.isclass(c) and hasattr(c, "partial_fit")]
 
 
-@pytest.mark.parametrize("cls", [
-    pytest.param(c, marks=pytest.mark.xfail(
-        strict=True, reason="DBN.partial_fit is new and has no score yet"))
-    if c.__name__ == "DBN" else c for c in _with_partial_fit()],
-    ids=lambda c: c.__name__)
+@pytest.mark.parametrize("cls", _with_partial_fit(), ids=lambda c: c.__name__)
 def test_every_estimator_with_partial_fit_has_score(cls):
     # dask_ml.wrappers.Incremental scores through the estimator's own score
     assert callable(getattr(cls, "score", None))
+
+
+def test_incremental_is_tried_on_every_estimator_with_partial_fit():
+    assert sorted(_CASE_NAMES) == sorted(c.__name__ for c in _with_partial_fit())

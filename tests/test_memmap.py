@@ -19,7 +19,7 @@ resource = pytest.importorskip("resource")
 _PROBE = textwrap.dedent("""
     import resource, sys, warnings
     import numpy as np
-    from deepbelief import BernoulliRBM, MLPClassifier
+    from deepbelief import DBN, BernoulliRBM, DBNClassifier, MLPClassifier
     warnings.simplefilter("ignore")
     path, n, d, dtype, which, margin_mb = sys.argv[1:7]
     n, d, margin = int(n), int(d), int(margin_mb) << 20
@@ -40,10 +40,21 @@ _PROBE = textwrap.dedent("""
         if which == "mlp64":
             return MLPClassifier((8,), max_iter=1, batch_size=500, dtype="float64",
                                  random_state=0)
+        if which == "dbn_clf_early":
+            return DBNClassifier((8,), max_iter=2, batch_size=500, early_stopping=True,
+                                 validation_fraction=0.05,
+                                 pretrainer=DBN((8,), n_iter=1, batch_size=500),
+                                 random_state=0)
+        if which in ("dbn_features", "dbn_features_in_memory"):
+            folder = path + ".features" if which == "dbn_features" else None
+            return DBN((256, 8), n_iter=1, batch_size=500, feature_dir=folder,
+                       random_state=0)
         raise ValueError(which)
 
-    # compile the kernels (and load everything) before any limit is set
+    # compile the kernels (and load everything) before any limit is set, on
+    # read-only rows as the memmap's are (numba compiles read-only arrays apart)
     small = np.ascontiguousarray(X[:600])
+    small.flags.writeable = False
     for name in which.split(","):
         make(name).fit(small, y[:600])
 
@@ -104,3 +115,25 @@ def test_fit_on_a_memmap_larger_than_the_memory_limit(memmap_file):
                margin_mb=16)
     assert got == {"rbm": "ok", "rbm_val": "ok", "mlp": "ok", "mlp_early": "ok",
                    "mlp64": "MemoryError"}
+
+
+def test_dbn_classifier_early_stopping_pretrains_without_copying(memmap_file):
+    # The pretrainer reads the training rows of the split from the memmap:
+    # copied, they would be 95% of 48 MiB, nearly twice the 24 MiB margin
+    # (wider than the others' 16 MiB: the column means of the first RBM
+    # read two blocks of 4096 rows, 8 MiB each, while the fine-tuning's
+    # validation rows and buffers already hold 3 MiB).
+    path, shape = memmap_file
+    got = _run(path, shape, np.float32, ["dbn_clf_early"], margin_mb=24)
+    assert got == {"dbn_clf_early": "ok"}
+
+
+def test_dbn_upper_layers_train_on_features_on_disk(memmap_file, tmp_path):
+    # 256 features of 24,576 rows in float32 are 24 MiB, over the 16 MiB
+    # margin: kept in memory they fail, written to feature_dir they do not
+    path, shape = memmap_file
+    got = _run(path, shape, np.float32, ["dbn_features", "dbn_features_in_memory"],
+               margin_mb=16)
+    assert got == {"dbn_features": "ok", "dbn_features_in_memory": "MemoryError"}
+    import os
+    assert os.listdir(str(path) + ".features") == []

@@ -130,10 +130,7 @@ def test_stacked_autoencoder_features_are_validated_once(digits, monkeypatch):
 
 def _streaming_stacks():
     yield DBN((12, 6), batch_size=10, random_state=0)
-    sae = StackedAutoencoder((12, 6), batch_size=10, random_state=0)
-    yield pytest.param(sae, marks=pytest.mark.skipif(
-        not hasattr(sae, "partial_fit"),
-        reason="StackedAutoencoder streams once Autoencoder has partial_fit"))
+    yield StackedAutoencoder((12, 6), batch_size=10, random_state=0)
 
 
 def _layers(stack):
@@ -243,3 +240,74 @@ def test_many_partial_fits_reach_the_quality_of_one_fit(seed):
     assert acc["streamed"] > acc["untrained"] + 0.2, acc
     assert error(streamed) <= 1.25 * error(fitted), (error(streamed), error(fitted))
     assert error(untrained) > 3 * error(fitted)
+
+
+# ------------------------------------------------- rows and features on disk
+
+def _stacks():
+    return [DBN((12, 6, 4), n_iter=2, batch_size=10, random_state=0),
+            StackedAutoencoder((12, 6, 4), n_iter=2, batch_size=10, random_state=0)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("make", range(2), ids=["DBN", "StackedAutoencoder"])
+def test_feature_dir_gives_the_same_fit_and_leaves_no_file(digits, tmp_path, dtype, make,
+                                                           monkeypatch):
+    X = digits[0].astype(dtype)
+    plain = _stacks()[make].fit(X)
+    seen = []
+    layer_class = type(_layers(plain)[1])
+    original = layer_class.fit
+
+    def spy(self, H, y=None):
+        seen.append((type(H), H.dtype))
+        return original(self, H, y)
+
+    monkeypatch.setattr(layer_class, "fit", spy)
+    folder = tmp_path / "features"
+    on_disk = _stacks()[make].set_params(feature_dir=folder).fit(X)
+    # the upper layers trained on read-only memmaps in X's dtype
+    assert seen[-2:] == [(np.memmap, np.dtype(dtype))] * 2
+    for (W, b), (W0, b0) in zip(on_disk.layer_weights_, plain.layer_weights_):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("make", range(2), ids=["DBN", "StackedAutoencoder"])
+def test_fit_on_rows_equals_fit_on_their_copy(digits, make):
+    # float64: the centring means of the rows are those of the copy to the bit
+    X = digits[0]
+    rows = np.sort(np.random.default_rng(0).permutation(X.shape[0])[:250])
+    copied = _stacks()[make].fit(X[rows])
+    gathered = _stacks()[make]._fit_rows(X, rows)
+    for (W, b), (W0, b0) in zip(gathered.layer_weights_, copied.layer_weights_):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
+
+
+def test_early_stopping_pretrains_on_the_training_rows(digits, monkeypatch):
+    from deepbelief import DBNClassifier
+    X, y = digits
+    calls = []
+    original = DBN._fit_rows
+
+    def spy(self, X_, rows):
+        calls.append((X_, rows))
+        return original(self, X_, rows)
+
+    monkeypatch.setattr(DBN, "_fit_rows", spy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf = DBNClassifier((12,), early_stopping=True, max_iter=2, dtype="float64",
+                            random_state=0).fit(X, y)
+    (X_seen, rows), = calls
+    assert X_seen.shape == X.shape and len(rows) == X.shape[0] - round(0.1 * X.shape[0])
+    # the same DBN fitted on a copy of those rows
+    dbn = DBN((12,), random_state=clf.pretrainer_.random_state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dbn.fit(X[rows])
+    for (W, b), (W0, b0) in zip(clf.pretrainer_.layer_weights_, dbn.layer_weights_):
+        np.testing.assert_array_equal(W, W0)
+        np.testing.assert_array_equal(b, b0)
