@@ -98,12 +98,21 @@ PUBLISHED = {
                 "<= 1.0%"),
     "random": ("same network, random initialisation", "1.6% (Hinton & Salakhutdinov 2006)",
                "report"),
+    "defaults": ("DBNClassifier() with every default (its own pretraining, fine-tuning "
+                 "at 0.1)", "1.2% (Hinton & Salakhutdinov 2006)", "report"),
 }
 
 
 def pretrainer(args):
+    # The recipe reproduced (Hinton & Salakhutdinov 2006, the practical guide):
+    # uncentred layers and sampled reconstructions, set here because DBN's
+    # defaults are now centred with mean-field reconstructions, which suit
+    # short pretraining on any data: after 50 epochs on MNIST their
+    # 2000-unit top layer codes with features of median std 0.035 across
+    # images, and fine-tuning at 1.0 from it ends at chance (90.2%).
     return DBN(SIZES, n_iter=args.pretrain_epochs, batch_size=100, learning_rate=0.1,
                momentum="classic", weight_decay=2e-4, init=Normal(args.pretrain_init_std),
+               reconstruction="sample", centering=False,
                random_state=args.seed, verbose=args.verbose)
 
 
@@ -123,7 +132,8 @@ def pretrain(X, args):
     path = None
     if args.cache is not None:
         init = "" if args.pretrain_init_std == 0.01 else f"-init{args.pretrain_init_std:g}"
-        path = Path(args.cache) / f"dbn-{args.pretrain_epochs}-{args.seed}-{len(X)}{init}.pkl"
+        path = Path(args.cache) / (f"dbn-{args.pretrain_epochs}-{args.seed}-{len(X)}{init}"
+                                   "-uncentred-sampled.pkl")
         if path.exists():
             with open(path, "rb") as f:
                 cached = pickle.load(f)
@@ -159,6 +169,9 @@ def model(row, args, pretrained):
                   else str(Path(args.checkpoint) / row))
     if row == "random":
         return DBNClassifier(SIZES, pretrainer=None, **common)
+    if row == "defaults":
+        return DBNClassifier(random_state=seed, verbose=args.verbose,
+                             **({"max_iter": args.epochs} if args.quick else {}))
     frozen = FrozenEstimator(pretrained)
     if row == "dropout":
         return DBNClassifier(SIZES, pretrainer=frozen, dropout=args.dropout,
@@ -239,7 +252,7 @@ def main(argv=None):
     rows = []
     pretrained, pretrain_seconds, pretrain_threads = None, 0.0, None
     for row in args.rows.split(","):
-        if row != "random" and pretrained is None:
+        if row not in ("random", "defaults") and pretrained is None:
             # One greedy pretraining serves every pretrained row: they differ
             # in fine-tuning only, as in the papers compared with.
             pretrained, pretrain_seconds, pretrain_threads = pretrain(X_pre, args)
@@ -250,8 +263,8 @@ def main(argv=None):
         # A resumed run adds the recorded times of the epochs it did not redo.
         seconds = time.perf_counter() - t0 + sum(clf.history_["seconds"][:done])
         name, published, target = PUBLISHED[row]
-        pre_epochs, pre_seconds = (0, 0.0) if row == "random" else \
-            (args.pretrain_epochs, pretrain_seconds)
+        pre_epochs, pre_seconds = {"random": (0, 0.0), "defaults": ("auto", 0.0)}.get(
+            row, (args.pretrain_epochs, pretrain_seconds))
         for label, fitted in [(name, clf)] + (
                 [] if averaged is None else
                 [(f"{name}, weights averaged over epochs {args.average_from}-{clf.n_iter_}",
