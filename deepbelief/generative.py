@@ -74,10 +74,6 @@ _DOWNWARD = ("mean", "sample")
 _BINARY = BernoulliUnits()
 
 
-def _softplus(x):
-    return np.logaddexp(0.0, x)
-
-
 def _one_hot(labels, n_classes, dtype):
     Y = np.zeros((len(labels), n_classes), dtype=dtype)
     Y[np.arange(len(labels)), labels] = 1.0
