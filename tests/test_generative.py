@@ -272,3 +272,16 @@ def test_warm_start_checks_the_data(digits, greedy):
         clf.fit(X[:, :10], y)
     with pytest.raises(ValueError, match="not in classes_"):
         clf.fit(X[:5], np.array([0, 1, 2, 3, 12]))
+
+
+def test_save_and_load_round_trip(tmp_path, digits):
+    from deepbelief.persistence import load, save
+
+    X, y, _, _ = digits
+    clf = GenerativeDBNClassifier((16, 32), n_iter=2, n_iter_updown=2,
+                                  random_state=0).fit(X[:300], y[:300])
+    save(clf, tmp_path / "model")
+    back = load(tmp_path / "model")
+    np.testing.assert_array_equal(back.predict_proba(X[:50]), clf.predict_proba(X[:50]))
+    np.testing.assert_array_equal(back.sample([2, 7], n_gibbs=5, random_state=1),
+                                  clf.sample([2, 7], n_gibbs=5, random_state=1))
