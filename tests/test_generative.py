@@ -167,7 +167,7 @@ def test_class_conditional_samples_look_like_their_label(digits, greedy):
     S = greedy.sample(labels, n_gibbs=200, random_state=0)
     assert S.shape == (200, 64) and S.min() >= 0 and S.max() <= 1
     accuracy = np.mean(judge.predict(S) == labels)
-    assert accuracy > 0.6, accuracy  # chance is 0.1; measured 0.94
+    assert accuracy > 0.6, accuracy  # chance is 0.1; measured 0.92
 
 
 def test_sample_is_seeded_and_draws_binary_states(greedy):
