@@ -220,8 +220,9 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         ``sigmoid(H @ G + g)``; ``dbn_.decoder_weights_`` after greedy
         training.
     history_ : History
-        Per up-down epoch: ``reconstruction_error`` (mean squared error per
-        row of the generative prediction of ``X`` from the wake states),
+        Per up-down epoch: ``reconstruction_error`` (the squared error of
+        the generative prediction of ``X`` from the wake states of the layer
+        above, summed over the inputs, averaged over the rows),
         ``learning_rate`` and ``seconds``.
     n_iter_updown_ : int
         Up-down epochs done in all.
@@ -414,7 +415,8 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
     def _updown_step(self, X, Y, lr, seeds):
         """One up-down step on the batch ``X`` with one-hot labels ``Y``;
         returns the summed squared error of the generative prediction of
-        ``X`` from the wake states (before the step)."""
+        ``X`` from the wake states of the layer above (before the step; the
+        top RBM's hidden means when there is no lower layer)."""
         n = X.shape[0]
         scale = lr / n
         # wake: sampled states up through the recognition weights
@@ -443,8 +445,12 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
                 _BINARY.sample(A, g, A, S, seeds())
                 sleep.append(S)
         sleep.reverse()  # sleep[i] is layer i, as wake[i]
+        if not self.generative_weights_:  # the top RBM's own prediction of the pixels
+            P = H0 @ W
+            _BINARY.mean(P, b, P)
+            E = X - P
+            loss = float(np.einsum("ij,ij->", E, E))
         # generative weights predict each wake layer from the one above
-        loss = 0.0
         for i, (G, g) in enumerate(self.generative_weights_):
             P = wake[i + 1] @ G
             _BINARY.mean(P, g, P)
@@ -465,9 +471,6 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         b += lr * gb
         c += lr * gc
         d += lr * gd
-        if not self.generative_weights_:  # the top RBM models the pixels itself
-            E = X - Xn
-            loss = float(np.einsum("ij,ij->", E, E))
         return loss
 
     # ------------------------------------------------------------ inference

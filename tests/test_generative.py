@@ -4,6 +4,7 @@ enumeration of the top hidden states), one up-down step against the
 paper's update rules in numpy, class-conditional samples judged by a
 separate classifier, and the untied weights of up-down."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -15,6 +16,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from deepbelief import GenerativeDBNClassifier
+from deepbelief._kernels.random import SeedStream
+from deepbelief.persistence import load, save
 
 
 @parametrize_with_checks([GenerativeDBNClassifier((16, 32), n_iter=10, batch_size=10,
@@ -107,8 +110,6 @@ def _sample_label(P, seed):
 
 
 def test_one_updown_step_follows_the_papers_rules():
-    from deepbelief._kernels.random import SeedStream
-
     clf, X, y = _fit_tiny((4, 3, 5), seed=2, scale=0.7)
     clf.set_params(k_updown=2)
     Y = np.eye(3)[y]
@@ -179,8 +180,6 @@ def test_sample_is_seeded_and_draws_binary_states(greedy):
 
 
 def test_updown_unties_the_weights_and_leaves_the_greedy_stack(digits, greedy):
-    import copy
-
     X, y, _, _ = digits
     (R, r), = greedy.recognition_weights_
     (G, g), = greedy.generative_weights_
@@ -203,8 +202,6 @@ def test_updown_unties_the_weights_and_leaves_the_greedy_stack(digits, greedy):
 
 
 def test_updown_does_not_worsen_the_training_error(digits, greedy):
-    import copy
-
     X, y, _, _ = digits
     greedy_error = 1 - greedy.score(X, y)
     clf = copy.deepcopy(greedy).set_params(warm_start=True, n_iter_updown=10,
@@ -223,6 +220,14 @@ def test_a_single_layer_is_the_top_rbm_on_the_inputs(digits):
     assert clf.dbn_ is None and clf.recognition_weights_ == []
     np.testing.assert_allclose(clf.predict_proba(X[:20]), clf.top_rbm_.predict_proba(X[:20]))
     assert clf.sample([4], n_gibbs=3, random_state=0).shape == (1, 64)
+    # up-down's loss: the top RBM's prediction of the pixels from its hidden means
+    top = clf.top_rbm_
+    W, b = top.components_.copy(), top.intercept_visible_.copy()
+    Y = np.eye(10)[y[:30]]
+    H0 = expit(X[:30] @ W.T + Y @ top.class_components_.T + top.intercept_hidden_)
+    expected = np.sum((X[:30] - expit(H0 @ W + b)) ** 2)
+    loss = clf._updown_step(X[:30].copy(), Y, 0.01, SeedStream(np.random.default_rng(0)))
+    assert loss == pytest.approx(expected, rel=1e-10)
 
 
 def test_float32_is_preserved(digits):
@@ -264,8 +269,6 @@ def test_bad_sample_arguments_are_named(greedy):
 
 
 def test_warm_start_checks_the_data(digits, greedy):
-    import copy
-
     X, y, _, _ = digits
     clf = copy.deepcopy(greedy).set_params(warm_start=True, n_iter_updown=1)
     with pytest.raises(ValueError, match="features"):
@@ -275,8 +278,6 @@ def test_warm_start_checks_the_data(digits, greedy):
 
 
 def test_save_and_load_round_trip(tmp_path, digits):
-    from deepbelief.persistence import load, save
-
     X, y, _, _ = digits
     clf = GenerativeDBNClassifier((16, 32), n_iter=2, n_iter_updown=2,
                                   random_state=0).fit(X[:300], y[:300])
