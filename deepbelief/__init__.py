@@ -38,6 +38,10 @@ from .classification_rbm import ClassificationRBM  # noqa: E402
 
 __all__ += ["ClassificationRBM"]
 
+from .generative import GenerativeDBNClassifier  # noqa: E402
+
+__all__ += ["GenerativeDBNClassifier"]
+
 from .compression import CompressedModel, compress  # noqa: E402
 
 __all__ += ["CompressedModel", "compress"]
