@@ -46,21 +46,9 @@ from deepbelief._kernels import augment as _k
 from deepbelief.training import make_generator
 from deepbelief._param_validation import Interval, Options, validate_params
 
-__all__ = [
-    "Augmenter",
-    "RandomShift",
-    "RandomCrop",
-    "HorizontalFlip",
-    "ElasticDistortion",
-    "GaussianNoise",
-    "ColorJitter",
-    "PCALighting",
-    "Compose",
-    "shift_images",
-    "flip_horizontal",
-    "warp_images",
-    "elastic_displacement",
-]
+__all__ = ["Augmenter", "RandomShift", "RandomCrop", "HorizontalFlip",
+           "ElasticDistortion", "GaussianNoise", "ColorJitter", "PCALighting", "Compose",
+           "shift_images", "flip_horizontal", "warp_images", "elastic_displacement"]
 
 _MODES = {"constant": _k.MODE_CONSTANT, "edge": _k.MODE_EDGE, "reflect": _k.MODE_REFLECT}
 

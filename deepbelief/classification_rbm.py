@@ -40,18 +40,9 @@ from .nn.initializers import get_initializer
 from .nn.schedules import get_momentum_schedule
 from ._param_validation import Callable, Interval, Options, validate_params
 from .rbm import BernoulliRBM, _resolve_schedule
-from .training import (
-    Checkpointer,
-    EarlyStopping,
-    History,
-    TrainingTask,
-    check_batch_size,
-    fingerprint,
-    fit_loop,
-    make_generator,
-    resume,
-    split_rows,
-)
+from .training import (Checkpointer, EarlyStopping, History, TrainingTask,
+                       check_batch_size, fingerprint, fit_loop, make_generator, resume,
+                       split_rows)
 from .units import BernoulliUnits, SoftmaxUnits
 
 __all__ = ["ClassificationRBM"]

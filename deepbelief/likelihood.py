@@ -43,13 +43,8 @@ from ._kernels import likelihood as _k
 from .training import make_generator
 from .units import BernoulliUnits, GaussianUnits
 
-__all__ = [
-    "AISEstimate",
-    "ais_log_partition",
-    "exact_log_partition",
-    "log_likelihood",
-    "salakhutdinov_murray_betas",
-]
+__all__ = ["AISEstimate", "ais_log_partition", "exact_log_partition", "log_likelihood",
+           "salakhutdinov_murray_betas"]
 
 # Elements (rows x units) of one enumeration block: 8 MB of float64.
 _BLOCK_ELEMENTS = 1 << 20

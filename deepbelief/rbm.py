@@ -33,23 +33,9 @@ from .engine import RBMEngine
 from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.schedules import SCHEDULES, get_momentum_schedule, get_schedule
 from .samplers import SAMPLERS as _SAMPLERS
-from .training import (
-    N_MONITOR,
-    Checkpointer,
-    EarlyStopping,
-    FitHealth,
-    History,
-    TrainingTask,
-    check_batch_size,
-    fingerprint,
-    fit_loop,
-    gather_rows,
-    make_generator,
-    column_means,
-    resume,
-    row_chunks,
-    split_rows,
-)
+from .training import (N_MONITOR, Checkpointer, EarlyStopping, FitHealth, History,
+                       TrainingTask, check_batch_size, fingerprint, fit_loop, gather_rows,
+                       make_generator, column_means, resume, row_chunks, split_rows)
 from .units import _REGISTRY as _UNITS
 from .units import BernoulliUnits, GaussianUnits, Units, get_units
 

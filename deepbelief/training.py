@@ -22,37 +22,13 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
-__all__ = [
-    "DivergenceError",
-    "DegenerateFitWarning",
-    "FitHealth",
-    "constant_units",
-    "mostly_constant",
-    "layer_warnings",
-    "make_generator",
-    "N_MONITOR",
-    "CHUNK_ROWS",
-    "row_chunks",
-    "map_row_chunks",
-    "check_batch_size",
-    "minibatch_indices",
-    "gather_rows",
-    "History",
-    "check_finite",
-    "EarlyStopping",
-    "CheckpointError",
-    "Checkpointer",
-    "TrainingTask",
-    "fit_loop",
-    "estimator_masks",
-    "resume",
-    "fingerprint",
-    "split_rows",
-    "split_validation",
-    "column_means",
-    "EpochTimer",
-    "print_epoch",
-]
+__all__ = ["DivergenceError", "DegenerateFitWarning", "FitHealth", "constant_units",
+           "mostly_constant", "layer_warnings", "make_generator", "N_MONITOR",
+           "CHUNK_ROWS", "row_chunks", "map_row_chunks", "check_batch_size",
+           "minibatch_indices", "gather_rows", "History", "check_finite", "EarlyStopping",
+           "CheckpointError", "Checkpointer", "TrainingTask", "fit_loop",
+           "estimator_masks", "resume", "fingerprint", "split_rows", "split_validation",
+           "column_means", "EpochTimer", "print_epoch"]
 
 
 class DivergenceError(ArithmeticError, ValueError):

@@ -57,14 +57,8 @@ from ._kernels._jit import jit
 from ._kernels.random import uniform
 from ._param_validation import resolve
 
-__all__ = [
-    "BernoulliUnits",
-    "GaussianUnits",
-    "ReLUUnits",
-    "SoftmaxUnits",
-    "Units",
-    "get_units",
-]
+__all__ = ["BernoulliUnits", "GaussianUnits", "ReLUUnits", "SoftmaxUnits", "Units",
+           "get_units"]
 
 
 class Units:

@@ -36,27 +36,9 @@ import numpy as np
 from .._kernels import mlp as _k
 from .._param_validation import Interval, check, resolve
 
-__all__ = [
-    "Activation",
-    "Sigmoid",
-    "Tanh",
-    "ReLU",
-    "LeakyReLU",
-    "ELU",
-    "Softplus",
-    "Identity",
-    "Softmax",
-    "sigmoid",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "softplus",
-    "identity",
-    "softmax",
-    "ACTIVATIONS",
-    "get_activation",
-]
+__all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus",
+           "Identity", "Softmax", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
+           "softplus", "identity", "softmax", "ACTIVATIONS", "get_activation"]
 
 
 def _out(z, out):

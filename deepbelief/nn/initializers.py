@@ -40,33 +40,11 @@ import numpy as np
 
 from .._param_validation import Interval, check, resolve
 
-__all__ = [
-    "Initializer",
-    "Normal",
-    "TruncatedNormal",
-    "Uniform",
-    "GlorotUniform",
-    "GlorotNormal",
-    "GlorotSigmoid",
-    "HeNormal",
-    "HeUniform",
-    "LecunNormal",
-    "Orthogonal",
-    "Zeros",
-    "normal",
-    "truncated_normal",
-    "uniform",
-    "glorot_uniform",
-    "glorot_normal",
-    "glorot_sigmoid",
-    "he_normal",
-    "he_uniform",
-    "lecun_normal",
-    "orthogonal",
-    "zeros",
-    "INITIALIZERS",
-    "get_initializer",
-]
+__all__ = ["Initializer", "Normal", "TruncatedNormal", "Uniform", "GlorotUniform",
+           "GlorotNormal", "GlorotSigmoid", "HeNormal", "HeUniform", "LecunNormal",
+           "Orthogonal", "Zeros", "normal", "truncated_normal", "uniform",
+           "glorot_uniform", "glorot_normal", "glorot_sigmoid", "he_normal", "he_uniform",
+           "lecun_normal", "orthogonal", "zeros", "INITIALIZERS", "get_initializer"]
 
 
 def _fans(shape):
