@@ -90,14 +90,6 @@ def _activation_name(spec):
     return getattr(spec, "name", None)
 
 
-def _stable_repr(value):
-    """``repr`` without the memory addresses of functions and plain objects."""
-    text = repr(value)
-    if " at 0x" in text:
-        return getattr(value, "__qualname__", type(value).__qualname__)
-    return text
-
-
 def _dtype_key(dtype):
     return dtype if isinstance(dtype, str) else np.dtype(dtype).name
 

@@ -573,16 +573,6 @@ def _checked_bit_generator(state):
     return _BIT_GENERATORS[name]
 
 
-def generator_from_json(state):
-    """Rebuild a numpy ``Generator`` from ``generator_state_to_json``'s output."""
-    bitgen = _checked_bit_generator(state)()
-    try:
-        bitgen.state = state
-    except (TypeError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"random generator state is invalid: {exc}") from None
-    return np.random.Generator(bitgen)
-
-
 def set_generator_state(rng, state):
     """Put ``state`` (from ``generator_state_to_json``) into ``rng`` in place,
     so every holder of ``rng`` sees the restored stream."""

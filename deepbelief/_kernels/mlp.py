@@ -254,15 +254,6 @@ def column_sums(D, out):
 
 
 @jit
-def all_finite(A):
-    a = A.ravel()
-    for i in range(a.size):
-        if not math.isfinite(a[i]):
-            return False
-    return True
-
-
-@jit
 def sum_squares_abs(A):
     a = A.ravel()
     sq = 0.0
