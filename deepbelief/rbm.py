@@ -808,27 +808,24 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 class BernoulliRBM(_BaseRBM):
     """Bernoulli Restricted Boltzmann Machine, trained by (persistent) CD.
 
-    A drop-in replacement for ``sklearn.neural_network.BernoulliRBM``: the
-    same parameters with the same defaults, the same attributes and
-    methods, the same shapes and dtypes. Binary visible units for data in
-    [0, 1]; binary (or noisy rectified) hidden units.
-
-    The energy of a joint state is
+    A drop-in replacement for ``sklearn.neural_network.BernoulliRBM`` (same
+    parameters, defaults, attributes, methods, shapes and dtypes). Binary
+    visible units for data in [0, 1]; binary (or noisy rectified) hidden
+    units. The energy of a joint state is
 
     .. math:: E(v, h) = -b^T v - c^T h - h^T W v
 
-    and training follows the gradient of the log-likelihood approximated by
-    contrastive divergence: positive statistics from the data, negative
-    statistics from ``k`` Gibbs steps of persistent chains (PCD, the
-    default as in scikit-learn) or of chains started at the data (CD-k).
+    and training follows the log-likelihood gradient approximated by
+    contrastive divergence: positive statistics from the data, negative ones
+    from ``k`` Gibbs steps of persistent chains (PCD, the default as in
+    scikit-learn) or of chains started at the data (CD-k).
 
     Parameters
     ----------
     n_components : int, default=256
         Number of hidden units.
     learning_rate : float, default=0.1
-        Step size of the parameter updates (gradients are averaged over a
-        mini-batch).
+        Step size of the updates (gradients are mini-batch means).
     batch_size : int or "full", default=10
         Examples per mini-batch (also the number of persistent chains).
     n_iter : int, default=10
@@ -836,8 +833,8 @@ class BernoulliRBM(_BaseRBM):
     verbose : int or bool, default=0
         Print one line per epoch when > 0.
     random_state : int, RandomState instance, Generator or None, default=None
-        Seeds initialisation, shuffling and sampling. The same seed gives
-        the same parameters whatever the thread count.
+        Seeds initialisation, shuffling and sampling; the same seed gives the
+        same parameters whatever the thread count.
     k : int, default=1
         Gibbs steps per update (CD-k / PCD-k).
     persistent : bool, default=True
@@ -846,30 +843,28 @@ class BernoulliRBM(_BaseRBM):
     momentum : float or "classic", default=0.0
         Momentum of the updates; "classic" is 0.5 for 5 epochs, then 0.9.
     weight_decay : float, default=0.0
-        L2 penalty coefficient on the weights. It is part of each step, so
-        with momentum the velocity carries it too (as in Hinton's guide).
+        L2 penalty on the weights, part of each step (with momentum the
+        velocity carries it too, as in Hinton's guide).
     l1 : float, default=0.0
-        L1 penalty coefficient on the weights.
+        L1 penalty on the weights.
     sparsity_target : float, default=0.1
         Target mean activation of the hidden units.
     sparsity_cost : float, default=0.0
         Strength of the sparsity penalty (0 turns it off).
     init : str, Initializer or callable, default="normal"
-        Weight initialiser (see ``deepbelief.nn.initializers``); "normal" is
+        Weight initialiser (``deepbelief.nn.initializers``); "normal" is
         N(0, 0.01), as in scikit-learn and Hinton's guide.
     learning_rate_schedule : str, Schedule or callable, default="constant"
         The learning rate of each epoch: a name from
-        ``deepbelief.nn.schedules`` ("constant", "step", "exponential",
-        "inverse_time", "reduce_on_plateau", which watches the monitored
+        ``deepbelief.nn.schedules`` ("reduce_on_plateau" watches the
         reconstruction error), a ``Schedule``, or a callable
         ``(learning_rate, epoch, losses) -> rate``.
     hidden_unit : {"bernoulli", "relu"}, default="bernoulli"
-        Hidden unit type: binary, or noisy rectified linear (Nair & Hinton
-        2010).
+        Binary, or noisy rectified linear hidden units (Nair & Hinton 2010).
     validation_fraction : float or None, default=None
-        Fraction of the data held out to monitor over-fitting (the
-        free-energy gap and validation pseudo-likelihood, per epoch). None
-        means 0.1 with early stopping and 0 otherwise.
+        Fraction of the data held out to monitor over-fitting (free-energy
+        gap, validation pseudo-likelihood). None means 0.1 with early
+        stopping and 0 otherwise.
     early_stopping : bool, default=False
         Stop when the validation pseudo-likelihood has not improved by
         ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch.
@@ -880,55 +875,47 @@ class BernoulliRBM(_BaseRBM):
     checkpoint_dir : str, path or None, default=None
         Where to save the training state after every epoch (atomically, with
         a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
-        resumes from the latest good checkpoint found there, after checking
-        that it belongs to this fit: the same parameters (all but the
-        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
-        the same data (shape, dtype and a sample of rows); otherwise it
-        raises ``CheckpointError`` naming what differs. Give each fit its
-        own folder: clones in a search that share one fail loudly.
+        resumes from the latest good checkpoint there if it belongs to this
+        fit: the same parameters (all but the number of epochs, ``verbose``,
+        ``warm_start`` and ``augment``) and the same data (shape, dtype, a
+        sample of rows); otherwise it raises ``CheckpointError`` naming what
+        differs. Give each fit its own folder: clones in a search that share
+        one fail loudly.
     sampler : {"cd", "pcd", "fpcd", "pt"} or None, default=None
-        How the negative phase is sampled; when set it takes precedence
-        over ``persistent``. None means "pcd" if ``persistent`` else "cd"
-        (the drop-in behaviour). "cd": ``k`` Gibbs steps from the data
-        (Hinton 2002). "pcd": ``k`` steps of persistent chains (Tieleman
-        2008). "fpcd": persistent chains run on the parameters plus a set
-        of fast parameters that learn from the same gradient with their
-        own rate and decay, so the chains are pushed out of the modes they
-        have just visited (Tieleman & Hinton 2009); the negative hidden
-        statistics are the chains' conditional means under those summed
-        parameters. "pt": parallel tempering (Desjardins et al. 2010):
-        ``len(pt_betas)`` replicas of the persistent chains at inverse
-        temperatures ``pt_betas``, each sampling exp(-beta E(v, h)), take
-        ``k`` Gibbs steps each, then neighbours swap states with the
-        Metropolis probability min(1, exp((beta_r - beta_s)(E_r - E_s)));
-        the statistics come from the beta = 1 replica. Costs ``R`` times a
-        PCD step's negative phase; binary units only.
+        The negative phase; when set it takes precedence over
+        ``persistent`` (None: "pcd" if ``persistent`` else "cd"). "cd": ``k``
+        Gibbs steps from the data (Hinton 2002); "pcd": ``k`` steps of
+        persistent chains (Tieleman 2008); "fpcd": persistent chains run on
+        the parameters plus fast parameters that learn from the same
+        gradient with their own rate and decay, pushing the chains out of
+        the modes just visited (Tieleman & Hinton 2009); "pt": parallel
+        tempering (Desjardins et al. 2010), ``R = len(pt_betas)`` replicas at
+        inverse temperatures ``pt_betas`` take ``k`` steps each, then
+        neighbours swap with probability
+        min(1, exp((beta_r - beta_s)(E_r - E_s))); statistics come from the
+        beta = 1 replica, at R times PCD's cost; binary units only.
     fast_learning_rate : float or None, default=None
         Learning rate of FPCD's fast parameters; None means
         ``learning_rate``.
     fast_decay : float, default=0.95
-        Factor the fast parameters are multiplied by at every update
-        (Tieleman & Hinton's 19/20).
+        Factor applied to the fast parameters at every update (Tieleman &
+        Hinton's 19/20).
     pt_betas : int or array-like, default=10
         Parallel tempering's inverse temperatures: an int R for R values
-        evenly spaced from 1 down to 0, or a decreasing sequence starting
-        at 1.
+        evenly spaced from 1 down to 0, or a decreasing sequence from 1.
     reconstruction : {"sample", "mean"}, default="sample"
         The visible units of the negative phase's last Gibbs step: sampled
-        (scikit-learn's behaviour), or their conditional means, as Hinton's
-        practical guide (section 3) and his MNIST code do, which removes
-        the sampling noise of the negative statistics. "mean" needs chains
-        started at the data (``persistent=False`` or ``sampler="cd"``).
+        (scikit-learn), or their conditional means as in Hinton's guide
+        (section 3), removing the sampling noise of the negative statistics;
+        "mean" needs chains started at the data (``sampler="cd"``).
     centering : bool, default=False
         Train a centred RBM (Montavon & Mueller 2012; Melchior, Fischer &
-        Wiskott 2016): the gradient is taken with the visible states minus
-        their data mean and the hidden states minus a running mean of their
-        activations, while the fitted model stays an ordinary RBM (same
-        attributes, same energy). The visible biases start at the log-odds
-        of the data's means. It keeps training stable on dense inputs (many
-        values near 1, such as digits on a noisy background) where the
-        plain gradient's shared mean direction switches every hidden unit
-        off; DBN turns it on by default.
+        Wiskott 2016): the gradient uses the visible states minus their data
+        mean and the hidden states minus a running mean, while the fitted
+        model stays an ordinary RBM; the visible biases start at the log-odds
+        of the data's means. It keeps training stable on dense inputs, where
+        the plain gradient's shared mean direction switches every hidden
+        unit off; DBN turns it on by default.
 
     Attributes
     ----------
@@ -942,7 +929,7 @@ class BernoulliRBM(_BaseRBM):
         Hidden states of the persistent chains.
     visible_offset_, hidden_offset_ : ndarray of shape (n_features,) and (n_components,)
         With ``centering``: the data's column means and the running mean of
-        the hidden activations that the gradient is centred on.
+        the hidden activations.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -951,21 +938,19 @@ class BernoulliRBM(_BaseRBM):
         Per epoch: seconds, learning_rate, momentum, reconstruction_error,
         free_energy, pseudo_likelihood (on up to 1000 training rows), and
         with validation data the validation_* values and free_energy_gap
-        (mean validation minus mean training free energy; a growing gap
-        means over-fitting).
+        (validation minus training mean free energy; growing means
+        over-fitting).
     n_iter_ : int
         Epochs run.
 
     Notes
     -----
-    Thread counts: the matrix products run on scipy's BLAS, whose threads
-    ``threadpoolctl.threadpool_limits`` controls; the Numba kernels are
-    single-threaded, so the two never compete for cores.
-
-    Precision: a float32 model (float32 input) is trained in float32
-    throughout: the products, and the logistic function and uniforms of
-    its sampling kernels, which are within three float32 ulps of the exact
-    values; float64 input gives a float64 model computed in float64.
+    The matrix products run on scipy's BLAS (threads controlled by
+    ``threadpoolctl.threadpool_limits``); the Numba kernels are
+    single-threaded, so the two never compete for cores. A float32 model
+    (float32 input) is trained in float32 throughout, its logistic and
+    uniforms within three float32 ulps of the exact values; float64 input
+    gives a float64 model computed in float64.
 
     References
     ----------
