@@ -1,25 +1,17 @@
 """Multilayer perceptrons trained by backpropagation: the fine-tuning engine.
 
 :class:`MLPClassifier` and :class:`MLPRegressor` take every parameter of
-scikit-learn's MLPs that names the same concept, with the same meaning and
-default, so that switching is a change of import. On top: more solvers
-(``"adagrad"``, ``"rmsprop"``) and learning-rate schedules, ``init``,
-``l1``, ``dropout``, ``input_dropout``, ``max_norm``, per-layer and
-parametric activations (``"prelu"``, ``"maxout"``), ``augment``,
-``checkpoint_dir`` with resume, ``history_``, ``pretrainer`` (a DBN or
-stacked autoencoder whose weights initialise the hidden layers) and a
-``dtype`` (float32 by default).
+scikit-learn's MLPs that names the same concept, with its meaning and
+default, plus more solvers and schedules, ``init``, ``l1``, dropout,
+``max_norm``, per-layer and parametric activations, ``augment``,
+``checkpoint_dir``, ``history_``, ``pretrainer`` and ``dtype``.
 
-The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, the
-estimators' one product function) into preallocated buffers, the
-elementwise work in fused single-threaded Numba kernels or in-place numpy
-ufuncs; each layer is updated as soon as its gradient is known, while its
-weights are in cache; an epoch does not copy the training data (mini-batches
-are gathered into one reused buffer).
-
-Thread counts: the products use scipy's OpenBLAS thread pool (set it with
-``threadpoolctl.threadpool_limits(n, user_api="blas")`` or
-``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
+The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``; its
+thread pool is set with ``threadpoolctl`` or ``OPENBLAS_NUM_THREADS``) into
+preallocated buffers, the elementwise work in single-threaded Numba kernels
+or in-place ufuncs; each layer is updated as soon as its gradient is known,
+while its weights are in cache, and mini-batches are gathered into one
+reused buffer.
 """
 
 import os
@@ -279,43 +271,15 @@ class _BaseMLP(BaseEstimator):
     # Strings that stand for a pretrainer (_resolve_pretrainer builds it).
     _pretrainer_options = ()
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        *,
-        activation="relu",
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        rho=0.9,
-        init="auto",
-        l1=0.0,
-        dropout=0.0,
-        input_dropout=0.0,
-        max_norm=None,
-        augment=None,
-        pretrainer=None,
-        checkpoint_dir=None,
-        dtype="float32",
-    ):
+    def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 rho=0.9, init="auto", l1=0.0, dropout=0.0, input_dropout=0.0,
+                 max_norm=None, augment=None, pretrainer=None, checkpoint_dir=None,
+                 dtype="float32"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -475,12 +439,10 @@ class _BaseMLP(BaseEstimator):
         for i, spec in enumerate(self._activations):
             layers.append(Dense(self.coefs_[i], self.intercepts_[i]))
             act = make_activation_layer(spec)
+            act.init_params(self._sizes[i], dtype)
             if isinstance(act, PReLU):
-                act.init_params(self._sizes[i], dtype)
                 act.params[0] = self.activation_params_[i]
                 act.grads[0] = np.zeros_like(act.params[0])
-            else:
-                act.init_params(self._sizes[i], dtype)
             layers.append(act)
             if self._dropouts[i]:
                 layers.append(Dropout(self._dropouts[i]))
@@ -518,15 +480,9 @@ class _BaseMLP(BaseEstimator):
 
     def _apply_pretrainer(self, X, incremental=False):
         """Fit the pretrainer to ``X`` and copy its ``layer_weights_`` into
-        the hidden layers. A pretrainer the estimator chose itself (a string
-        option such as the DBN classes' "auto") gives way to random
-        initialisation above a layer whose features come out constant.
-
-        Under ``partial_fit`` (``incremental``) only a pretrainer that needs
-        no data, a fitted one in ``sklearn.frozen.FrozenEstimator``, is
-        used: any other would be fitted to the first chunk alone and never
-        again, so pretraining is skipped, with a warning saying how to
-        pretrain on streamed data."""
+        the hidden layers. Under ``partial_fit`` (``incremental``) only a
+        ``FrozenEstimator`` is used: any other would see the first chunk
+        alone, so pretraining is skipped with a warning."""
         if incremental and not isinstance(self.pretrainer, FrozenEstimator):
             name = type(self).__name__
             warnings.warn(
@@ -571,13 +527,11 @@ class _BaseMLP(BaseEstimator):
         self.pretrainer_ = pre
 
     def _useful_pretrained_layers(self, X, weights, replace_constant, n_rows=500):
-        """How many pretrained layers, from the bottom, to use. A layer whose
-        units are mostly constant on the training data (a pretraining that
-        did not train) stalls backpropagation through everything below it;
-        a DegenerateFitWarning says so, and with ``replace_constant`` (the
-        DBN estimators' automatic pretraining, not a pretrainer the user
-        chose) that layer and those above keep their random initialisation
-        instead."""
+        """How many pretrained layers, from the bottom, to use. A layer with
+        mostly constant units stalls backpropagation below it: a
+        DegenerateFitWarning says so and, with ``replace_constant`` (a
+        pretrainer the estimator chose itself, such as "auto"), it and the
+        layers above keep their random initialisation."""
         H = X[:n_rows]
         H = np.asarray(H.toarray() if hasattr(H, "toarray") else H, dtype=np.float64)
         for i, (W, b) in enumerate(weights):
@@ -931,11 +885,6 @@ class _BaseMLP(BaseEstimator):
         if len(getattr(self, "classes_", (0, 1))) > 1:  # one class: nothing to beat
             health.chance(float(self.loss_curve_[-1]), chance, what)
 
-    @staticmethod
-    def _restore(params, saved):
-        for p, s in zip(params, saved):
-            np.copyto(p, s)
-
     def _augment(self, xb, aug_rng):
         out = self.augment(xb, random_state=aug_rng)
         out = np.asarray(out)
@@ -964,42 +913,38 @@ class _BaseMLP(BaseEstimator):
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multilayer perceptron classifier trained by backpropagation.
 
-    Softmax outputs and cross-entropy for several classes; one sigmoid
-    output for two (as scikit-learn does); independent sigmoids for
-    multilabel targets. Every scikit-learn ``MLPClassifier`` parameter of
-    the stochastic solvers is accepted with its meaning and default.
+    Softmax outputs and cross-entropy for several classes, one sigmoid output
+    for two (as scikit-learn), independent sigmoids for multilabel targets.
+    Every scikit-learn ``MLPClassifier`` parameter is accepted with its
+    meaning and default.
 
     Parameters
     ----------
     hidden_layer_sizes : int or tuple of int, default=(100,)
         Units per hidden layer.
     activation : str, Activation, PReLU, Maxout or list of them, default="relu"
-        Hidden activation, one for all or one per hidden layer:
-        ``"relu"``, ``"sigmoid"`` (``"logistic"``), ``"tanh"``,
-        ``"leaky_relu"``, ``"elu"``, ``"softplus"``, ``"identity"``,
-        ``"softmax"``, ``"prelu"`` (learned slopes), ``"maxout"`` (2 pieces;
-        ``Maxout(k)`` for more).
+        Hidden activation, one for all or one per hidden layer: ``"relu"``,
+        ``"sigmoid"`` (``"logistic"``), ``"tanh"``, ``"leaky_relu"``,
+        ``"elu"``, ``"softplus"``, ``"identity"``, ``"softmax"``, ``"prelu"``
+        (learned slopes), ``"maxout"`` (2 pieces; ``Maxout(k)`` for more).
     solver : {"adam", "sgd", "adagrad", "rmsprop", "lbfgs"}, default="adam"
-        ``"lbfgs"`` is scipy's L-BFGS-B over all parameters at once (full
-        batch, no mini-batches): bounded by ``max_iter`` iterations and
-        ``max_fun`` loss evaluations, ``tol`` its gradient tolerance; it
-        ignores the learning rate, momentum and early stopping (as in
-        scikit-learn), has no ``partial_fit``, and refuses ``dropout``,
-        ``input_dropout``, ``augment``, ``max_norm`` and ``checkpoint_dir``.
+        ``"lbfgs"`` is scipy's L-BFGS-B over all parameters (full batch),
+        bounded by ``max_iter`` iterations and ``max_fun`` evaluations with
+        ``tol`` its gradient tolerance; as in scikit-learn it ignores the
+        learning rate, momentum and early stopping and has no
+        ``partial_fit``; it refuses dropout, ``augment``, ``max_norm`` and
+        ``checkpoint_dir``.
     alpha : float, default=1e-4
-        L2 penalty. As in scikit-learn the penalty gradient
-        ``alpha * W`` is divided by the batch's number of samples.
+        L2 penalty; as in scikit-learn its gradient ``alpha * W`` is divided
+        by the batch's number of samples.
     batch_size : int, "auto" or "full", default="auto"
-        ``"auto"`` is ``min(200, n_samples)``; ``"full"`` is full-batch
-        gradient descent and 1 stochastic gradient descent.
+        ``"auto"`` is ``min(200, n_samples)``, ``"full"`` full-batch.
     learning_rate : str, Schedule or callable, default="constant"
         ``"constant"``, ``"invscaling"`` (``learning_rate_init / (t+1) **
-        power_t`` with ``t`` the samples seen), ``"adaptive"`` (divide by 5
-        after ``n_iter_no_change`` epochs without progress), or one of
-        ``"step"``, ``"exponential"``, ``"inverse_time"``,
-        ``"reduce_on_plateau"``, a :class:`~deepbelief.nn.schedules.Schedule`
-        or a callable ``f(learning_rate_init, epoch, losses)``. Applies to
-        every solver.
+        power_t``, ``t`` the samples seen), ``"adaptive"`` (divide by 5 after
+        ``n_iter_no_change`` epochs without progress), a name from
+        :mod:`deepbelief.nn.schedules`, a ``Schedule`` or a callable
+        ``f(learning_rate_init, epoch, losses)``; for every solver.
     learning_rate_init : float, default=0.001
     power_t : float, default=0.5
     max_iter : int, default=200
@@ -1013,18 +958,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     warm_start : bool, default=False
     momentum : float or callable, default=0.9
         Momentum of the ``"sgd"`` solver, in [0, 1), or a schedule
-        ``momentum(epoch) -> float`` (0-based epochs) such as
-        :class:`~deepbelief.nn.schedules.LinearRamp`; its values are
-        recorded in ``history_["momentum"]``. The update is scikit-learn's
-        ``v = momentum * v - lr * grad``, whose steady step is
-        ``lr / (1 - momentum)``: to keep the step size while the momentum
-        rises (Hinton's form, which scales the gradient by ``1 - momentum``),
-        give a ``learning_rate`` callable that multiplies by it.
+        ``momentum(epoch) -> float`` such as
+        :class:`~deepbelief.nn.schedules.LinearRamp` (recorded in
+        ``history_["momentum"]``). The update is scikit-learn's
+        ``v = momentum * v - lr * grad``, of steady step ``lr / (1 -
+        momentum)``; for Hinton's form, scale the rate by ``1 - momentum``
+        with a ``learning_rate`` callable.
     nesterovs_momentum : bool, default=True
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified); stop when
         its accuracy has not improved by ``tol`` for ``n_iter_no_change``
-        epochs, and restore the weights of the best epoch.
+        epochs, and restore the best epoch's weights.
     validation_fraction : float, default=0.1
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's parameters (``epsilon`` also Adagrad's and RMSProp's).
@@ -1036,48 +980,43 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     rho : float, default=0.9
         RMSProp's decay.
     init : str, Initializer or callable, default="auto"
-        Weight initialiser (see :mod:`deepbelief.nn.initializers`);
-        ``"auto"`` picks He uniform for rectifiers, Glorot uniform scaled
-        by 4 for sigmoid, Glorot uniform otherwise. Biases start at 0.
+        Weight initialiser (:mod:`deepbelief.nn.initializers`); ``"auto"``
+        is He uniform for rectifiers, Glorot uniform scaled by 4 for
+        sigmoid, Glorot uniform otherwise. Biases start at 0.
     l1 : float, default=0.0
         L1 penalty, scaled like ``alpha``.
     dropout : float or list of float, default=0.0
-        Probability of dropping each hidden unit in training (0.5 is the
-        classic value), one for all hidden layers or one per layer.
-        Inverted dropout: nothing is rescaled at prediction.
+        Probability of dropping each hidden unit in training (classically
+        0.5), for all hidden layers or one per layer; inverted dropout, so
+        nothing is rescaled at prediction.
     input_dropout : float, default=0.0
-        Probability of dropping each input (0.2 is the classic value).
+        Probability of dropping each input (classically 0.2).
     max_norm : float or None, default=None
         Bound on the L2 norm of each hidden unit's incoming weights.
     augment : callable or None, default=None
-        ``augment(X_batch, random_state=rng)`` returning a new batch of the
-        same shape; applied to every training mini-batch (never at
-        prediction). ``rng`` is a numpy Generator derived from
-        ``random_state``.
+        ``augment(X_batch, random_state=rng)`` returning a batch of the same
+        shape, applied to every training mini-batch (``rng`` a Generator
+        derived from ``random_state``).
     pretrainer : estimator or None, default=None
-        An unfitted estimator (a DBN or stacked autoencoder) cloned and
-        fitted on X; its ``layer_weights_``, a list of ``(W, b)`` with ``W``
-        of shape ``(n_in, n_out)``, initialise the first hidden layers.
-        Nested parameters are reachable as ``pretrainer__<name>``. A fitted
-        pretrainer wrapped in ``sklearn.frozen.FrozenEstimator`` is used as
-        it is, not refitted: one pretraining can then serve several
-        fine-tunings. ``partial_fit`` uses only such a frozen pretrainer and
-        otherwise skips pretraining with a warning (it would see the first
-        chunk only): for streamed data, fit a DBN by ``partial_fit`` over
-        the chunks first and pass ``FrozenEstimator(dbn)``.
+        An unfitted estimator (DBN or stacked autoencoder), cloned and fitted
+        on X; its ``layer_weights_`` (``(W, b)`` pairs, ``W`` of shape
+        ``(n_in, n_out)``) initialise the first hidden layers; nested
+        parameters are ``pretrainer__<name>``. A fitted one wrapped in
+        ``sklearn.frozen.FrozenEstimator`` is used as it is (one pretraining
+        for several fine-tunings); ``partial_fit`` uses only such a frozen
+        pretrainer and otherwise skips pretraining with a warning.
     checkpoint_dir : str, path or None, default=None
         Where to save the training state after every epoch (atomically, with
         a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
-        resumes from the latest good checkpoint found there, after checking
-        that it belongs to this fit: the same parameters (all but the
-        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
-        the same data (shape, dtype and a sample of rows); otherwise it
-        raises ``CheckpointError`` naming what differs. Give each fit its
-        own folder: clones in a search that share one fail loudly.
+        resumes from the latest good checkpoint there if it belongs to this
+        fit: the same parameters (all but the number of epochs, ``verbose``,
+        ``warm_start`` and ``augment``) and the same data (shape, dtype, a
+        sample of rows); otherwise it raises ``CheckpointError`` naming what
+        differs. Give each fit its own folder: clones in a search that share
+        one fail loudly.
     dtype : {"float32", "float64"} or None, default="float32"
-        Precision of the weights and of the computation; None follows the
-        input (float32 stays float32, anything else is float64), as
-        scikit-learn does.
+        Precision of the weights and computation; None follows the input
+        (float32 stays float32, anything else is float64), as scikit-learn.
 
     Attributes
     ----------
@@ -1109,14 +1048,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Raises
     ------
     deepbelief.training.DivergenceError
-        When the loss or a weight becomes non-finite; the last finite
-        parameters are kept.
+        When the loss or a weight becomes non-finite (the last finite
+        parameters are kept).
 
     References
     ----------
     Rumelhart, D., Hinton, G. and Williams, R. (1986). Learning
     representations by back-propagating errors. Nature 323.
-
     Srivastava, N. et al. (2014). Dropout: a simple way to prevent neural
     networks from overfitting. JMLR 15.
 

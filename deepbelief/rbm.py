@@ -134,37 +134,13 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     _visible_units = BernoulliUnits()
 
-    def __init__(
-        self,
-        n_components=256,
-        *,
-        learning_rate=0.1,
-        batch_size=10,
-        n_iter=10,
-        verbose=0,
-        random_state=None,
-        k=1,
-        persistent=True,
-        momentum=0.0,
-        weight_decay=0.0,
-        l1=0.0,
-        sparsity_target=0.1,
-        sparsity_cost=0.0,
-        init="normal",
-        learning_rate_schedule="constant",
-        hidden_unit="bernoulli",
-        validation_fraction=None,
-        early_stopping=False,
-        n_iter_no_change=5,
-        tol=1e-4,
-        checkpoint_dir=None,
-        sampler=None,
-        fast_learning_rate=None,
-        fast_decay=0.95,
-        pt_betas=10,
-        reconstruction="sample",
-        centering=False,
-    ):
+    def __init__(self, n_components=256, *, learning_rate=0.1, batch_size=10, n_iter=10,
+                 verbose=0, random_state=None, k=1, persistent=True, momentum=0.0,
+                 weight_decay=0.0, l1=0.0, sparsity_target=0.1, sparsity_cost=0.0,
+                 init="normal", learning_rate_schedule="constant", hidden_unit="bernoulli",
+                 validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+                 tol=1e-4, checkpoint_dir=None, sampler=None, fast_learning_rate=None,
+                 fast_decay=0.95, pt_betas=10, reconstruction="sample", centering=False):
         self.n_components = n_components
         self.learning_rate = learning_rate
         self.batch_size = batch_size
