@@ -18,42 +18,31 @@ by :func:`compress`:
 3. :func:`huffman_code` codes the cluster indices and the relative positions
    of the kept weights with canonical Huffman codes.
 
-The result is a :class:`CompressedModel`: it predicts like the network it
-came from, reports its size (:attr:`CompressedModel.nbytes`, both ratio kinds
-in :attr:`CompressedModel.compression_ratio_`, a per-layer table) and writes
-itself to bytes without pickle.
+The result, a :class:`CompressedModel`, predicts like the network it came
+from, reports its size (``nbytes``, ``compression_ratio_``, a per-layer
+table) and writes itself to bytes without pickle. It works for the MLPs and
+DBN estimators (elementwise hidden activations) and the encoder of
+:class:`~deepbelief.DeepAutoencoder`.
 
-Sparse positions are stored as Han et al. do: in row-major order over the
-``(n_in, n_out)`` weight matrix, each kept weight records the gap to the
-previous one in ``index_bits`` bits; a gap wider than ``2**index_bits``
-inserts filler entries (a zero weight) that advance the position by the
-widest gap. A layer that needs fillers keeps ``2**bits - 1`` shared values
-and uses the last of its ``2**bits`` index symbols for the filler, so its
-indices still fit ``bits`` bits.
+Sparse positions are stored as Han et al. do: row-major over the
+``(n_in, n_out)`` matrix, each kept weight records the gap to the previous
+one in ``index_bits`` bits; a wider gap inserts filler entries (a zero
+weight). A layer that needs fillers keeps ``2**bits - 1`` shared values and
+gives the last index symbol to the filler.
 
-Works for :class:`~deepbelief.MLPClassifier`, :class:`~deepbelief.MLPRegressor`,
-:class:`~deepbelief.DBNClassifier`, :class:`~deepbelief.DBNRegressor` (hidden
-layers with elementwise activations) and the encoder of
-:class:`~deepbelief.DeepAutoencoder` (``transform``).
-
-Retraining the MLPs goes through their own training loop: ``_weight_masks``
-(one boolean keep-mask per entry of ``coefs_``, or None) makes it multiply
-every masked weight by its mask after every optimizer step, for every solver
-and with dropout, max-norm and L1/L2. Each round starts a fresh optimizer
-(its momentum and moment estimates start at zero), so no momentum gathered
-before pruning pushes on the surviving weights. The deep autoencoder, whose
-loop has no such hook, is retrained by a loop here driving its
-:class:`~deepbelief.nn.layers.Network` with the masks applied after every
-step; the same loop fine-tunes the centroids.
+The MLPs retrain through their own loop: ``_weight_masks`` (a keep-mask per
+entry of ``coefs_``, or None) makes it multiply the weights by the masks
+after every step, for every solver; each round starts a fresh optimizer, so
+no momentum from before pruning pushes the surviving weights. The deep
+autoencoder is retrained, and centroids fine-tuned, by a loop here driving a
+:class:`~deepbelief.nn.layers.Network`.
 
 References
 ----------
 Han, S., Mao, H. and Dally, W. J. (2016). Deep compression: compressing deep
 neural networks with pruning, trained quantization and Huffman coding. ICLR.
-
 Han, S., Pool, J., Tran, J. and Dally, W. J. (2015). Learning both weights
 and connections for efficient neural networks. NIPS.
-
 Huffman, D. A. (1952). A method for the construction of minimum-redundancy
 codes. Proceedings of the IRE 40.
 """
@@ -76,6 +65,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .autoencoder import DeepAutoencoder
 from .mlp import MLPClassifier, MLPRegressor
+from ._param_validation import Interval, check, per_layer
 from .nn.activations import get_activation
 from .nn.layers import ActivationLayer, Dense, Network
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
@@ -96,49 +86,19 @@ _OUTPUT_LOSS = {"softmax": CrossEntropy, "sigmoid": BinaryCrossEntropy,
                 "identity": SquaredError}
 
 
-# ----------------------------------------------------------------------
-# validation
-
-def _check_int(name, value, low, high=None):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < low or (high is not None and value > high):
-        rule = f"in {low}..{high}" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be {rule}; got {value}.")
-    return int(value)
+_SPARSITY = [Interval(Real, 0, 1, closed="left")]
+_BITS = [Interval(Integral, 1, 16, closed="both")]
+_RATE = [Interval(Real, 0, math.inf, closed="neither")]
 
 
-def _check_real(name, value, low=0.0, low_open=False, high=None, high_open=True):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    bad = (value <= low) if low_open else (value < low)
-    if high is not None:
-        bad = bad or ((value >= high) if high_open else (value > high))
-    if bad or not math.isfinite(value):
-        left = "(" if low_open else "["
-        if high is None:
-            rule = f"{'>' if low_open else '>='} {low}"
-        else:
-            rule = f"in {left}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be {rule}; got {value}.")
-    return float(value)
+def _count(name, value, low):
+    return int(check(name, value, [Interval(Integral, low, None)]))
 
 
-def _per_layer(value, n, name, check):
-    if isinstance(value, (list, tuple, np.ndarray)):
-        if len(value) != n:
-            raise ValueError(f"{name} must be one value or a list of one per layer "
-                             f"({n}); got {len(value)} values.")
-        return [check(name, v) for v in value]
-    return [check(name, value)] * n
-
-
-def _check_sparsity(name, value):
-    return _check_real(name, value, 0.0, high=1.0)
-
-
-def _check_bits(name, value):
-    return _check_int(name, value, 1, 16)
+def _layer_values(name, value, n, constraints, cast):
+    """One checked value per layer from a scalar or a sequence of ``n``."""
+    value = list(value) if isinstance(value, np.ndarray) else value
+    return [cast(check(name, v, constraints)) for v in per_layer(value, n, name)]
 
 
 # ----------------------------------------------------------------------
@@ -259,9 +219,9 @@ def _sparsities(model, sparsity, quality):
         raise ValueError("give exactly one of sparsity and quality; got "
                          f"sparsity={sparsity!r} and quality={quality!r}.")
     if sparsity is not None:
-        return _per_layer(sparsity, n, "sparsity", _check_sparsity)
-    qualities = _per_layer(quality, n, "quality",
-                           lambda name, v: _check_real(name, v, 0.0))
+        return _layer_values("sparsity", sparsity, n, _SPARSITY, float)
+    qualities = _layer_values("quality", quality, n,
+                              [Interval(Real, 0, math.inf, closed="left")], float)
     out = []
     for W, q in zip(coefs, qualities):
         s = float(np.mean(np.abs(W) < q * float(np.std(W))))
@@ -310,10 +270,8 @@ def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
     retrain_epochs : int, default=5
         Epochs of retraining per round (0: prune only).
     learning_rate : float or None, default=None
-        Retraining learning rate; None is the model's ``learning_rate_init``
-        (a tenth of it for the deep autoencoder's SGD), constant through the
-        retraining (a schedule of the model would otherwise continue from
-        its last epoch). Han et al. lower it for retraining.
+        Constant retraining learning rate; None is the model's
+        ``learning_rate_init`` (a tenth of it for the deep autoencoder).
     rescale_dropout : bool, default=True
         Retrain with the MLP's dropout rates scaled by the square root of
         each layer's kept fraction (Han et al. 2015), or unchanged.
@@ -325,18 +283,16 @@ def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
     Returns
     -------
     pruned : estimator
-        A deep copy of ``model`` with the pruned weights exactly zero. Its
-        dropout rates are rescaled during retraining as the paper does,
-        :math:`p_r = p_o \\sqrt{C_r / C_o}` with :math:`C` the layer's
-        connections, and restored to the original values afterwards.
+        A deep copy of ``model`` with the pruned weights exactly zero (its
+        dropout rates, rescaled as :math:`p_r = p_o \\sqrt{C_r / C_o}` for
+        retraining, restored afterwards).
     masks : list of ndarray of bool
         Keep-masks of the compressed layers (``coefs_[:len(masks)]``).
     """
     sparsities = _sparsities(model, sparsity, quality)
-    n_rounds = _check_int("n_rounds", n_rounds, 1)
-    retrain_epochs = _check_int("retrain_epochs", retrain_epochs, 0)
-    if learning_rate is not None:
-        _check_real("learning_rate", learning_rate, 0.0, low_open=True)
+    n_rounds = _count("n_rounds", n_rounds, 1)
+    retrain_epochs = _count("retrain_epochs", retrain_epochs, 0)
+    check("learning_rate", learning_rate, [None, *_RATE])
     est = copy.deepcopy(model)
     n = len(sparsities)
     masks = None
@@ -401,15 +357,11 @@ def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state,
 # weight sharing
 
 def kmeans_1d(values, n_clusters, random_state=0):
-    """1-D k-means with the centroids initialised linearly between the
-    minimum and the maximum (Han et al.'s best initialisation).
-
-    Returns ``(centroids, labels)``: sorted centroids (float64, at most
-    ``n_clusters``, fewer when there are fewer distinct values) and each
-    value's nearest centroid.
-    """
+    """1-D k-means initialised linearly between the minimum and maximum (Han
+    et al.'s best); returns sorted float64 centroids (at most ``n_clusters``)
+    and each value's nearest."""
     values = np.asarray(values, dtype=np.float64).ravel()
-    n_clusters = _check_int("n_clusters", n_clusters, 1)
+    n_clusters = _count("n_clusters", n_clusters, 1)
     if values.size == 0:
         return np.zeros(0), np.zeros(0, dtype=np.int64)
     distinct = np.unique(values)
@@ -492,10 +444,10 @@ def share_weights(model, X=None, y=None, *, bits=5, masks=None, index_bits=5,
     """
     spec = _spec(model)
     n = len(spec["coefs"])
-    bits = _per_layer(bits, n, "bits", _check_bits)
-    index_bits = _check_bits("index_bits", index_bits)
-    finetune_epochs = _check_int("finetune_epochs", finetune_epochs, 0)
-    _check_real("learning_rate", learning_rate, 0.0, low_open=True)
+    bits = _layer_values("bits", bits, n, _BITS, int)
+    index_bits = int(check("index_bits", index_bits, _BITS))
+    finetune_epochs = _count("finetune_epochs", finetune_epochs, 0)
+    check("learning_rate", learning_rate, _RATE)
     if masks is None:
         masks = [W != 0 for W in spec["coefs"]]
     elif len(masks) != n:
@@ -563,10 +515,7 @@ def huffman_code_lengths(counts):
     while len(heap) > 1:
         w1, t1, s1 = heapq.heappop(heap)
         w2, t2, s2 = heapq.heappop(heap)
-        for s in s1:
-            lengths[s] += 1
-        for s in s2:
-            lengths[s] += 1
+        lengths[s1 + s2] += 1
         heapq.heappush(heap, (w1 + w2, min(t1, t2), s1 + s2))
     if lengths.max(initial=0) > 63:
         raise ValueError(f"a Huffman code is {lengths.max()} bits long; at most 63 "
