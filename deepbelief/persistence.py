@@ -13,20 +13,18 @@ a ``.npz`` archive (a zip of ``.npy`` arrays) that ``numpy.load`` opens with
   object);
 - ``__checksum__``: the SHA-256 of every other member, in name order.
 
-Nothing read from a file is ever imported or unpickled. A class named in a
-file is looked up in a table of the classes defined in the library's
-modules (and the two scikit-learn classes that our estimators hold:
-``FrozenEstimator`` and ``LabelBinarizer``); anything else is refused. Estimators are rebuilt by
-calling their constructor with the saved parameters and then setting every
-other attribute they had, private ones included, so that a loaded model
-predicts, samples and continues ``partial_fit`` exactly as the saved one
-would have. numpy Generators and RandomStates are written as their JSON
-state (with their seed sequence, so ``spawn`` continues too).
+Nothing read from a file is imported or unpickled: a class it names must be
+in a table of the library's classes (and ``FrozenEstimator`` and
+``LabelBinarizer``, which our estimators hold). Estimators are rebuilt from
+their saved parameters, then every other attribute, private ones included, is
+set, so a loaded model predicts, samples and continues ``partial_fit``
+exactly as the saved one; Generators and RandomStates are written as their
+JSON state (with their seed sequence, so ``spawn`` continues too).
 
-A parameter that only code can describe (a user's function or lambda, an
-object of another library) cannot be written; :func:`save` names it in a
-``TypeError``. Use pickle or joblib for such models, from trusted sources
-only, or skops for whole scikit-learn Pipelines (:func:`skops_trusted_types`).
+A parameter only code can describe (a user's function, another library's
+object) cannot be written; :func:`save` names it in a ``TypeError``. Use
+pickle or joblib for such models, from trusted sources only, or skops for
+whole Pipelines (:func:`skops_trusted_types`).
 
 :func:`to_onnx` converts the fine-tuned networks to ONNX through
 scikit-learn's MLPs and skl2onnx's converter for them.
@@ -737,6 +735,32 @@ def _activation_label(spec):
     return spec if isinstance(spec, str) else type(spec).__name__
 
 
+def _hidden_keys(specs, what):
+    """scikit-learn's names of the hidden activations ``specs``; a ValueError
+    names the first ``what`` (layer kind) it has no name for."""
+    keys = [_activation_key(spec) for spec in specs]
+    if None in keys:
+        i = keys.index(None)
+        raise ValueError(
+            f"{what} {i} has activation {_activation_label(specs[i])!r}, which ONNX export "
+            "through scikit-learn's MLP cannot express; it supports "
+            f"{sorted(set(_ONNX_HIDDEN) - {'logistic'})}.")
+    return keys
+
+
+def _sklearn_network(cls, coefs, intercepts, keys, out_activation, n_features_in):
+    """scikit-learn's ``cls`` (an MLP class) holding copies of our weights."""
+    sk = cls(hidden_layer_sizes=tuple(W.shape[1] for W in coefs[:-1]),
+             activation=keys[0] if keys else "identity")
+    sk.coefs_ = [np.array(W) for W in coefs]
+    sk.intercepts_ = [np.array(b) for b in intercepts]
+    sk.n_layers_ = len(coefs) + 1
+    sk.n_outputs_ = coefs[-1].shape[1]
+    sk.out_activation_ = out_activation
+    sk.n_features_in_ = n_features_in
+    return sk
+
+
 def _sklearn_mlp(model):
     """scikit-learn's MLP with our network's weights, for skl2onnx."""
     from sklearn.neural_network import MLPClassifier as SkMLPClassifier
@@ -744,36 +768,18 @@ def _sklearn_mlp(model):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(model, "coefs_")
-    n_hidden = len(model.coefs_) - 1
-    specs = _mlp.per_layer(model.activation, n_hidden, "activation")
-    keys = []
-    for i, spec in enumerate(specs):
-        key = _activation_key(spec)
-        if key is None:
-            raise ValueError(
-                f"hidden layer {i} has activation {_activation_label(spec)!r}, which "
-                "ONNX export through scikit-learn's MLP cannot express; it supports "
-                f"{sorted(set(_ONNX_HIDDEN) - {'logistic'})}."
-            )
-        keys.append(key)
+    specs = _mlp.per_layer(model.activation, len(model.coefs_) - 1, "activation")
+    keys = _hidden_keys(specs, "hidden layer")
     if len(set(keys)) > 1:
-        first = keys[0]
-        i = next(i for i, k in enumerate(keys) if k != first)
+        i = next(i for i, k in enumerate(keys) if k != keys[0])
         raise ValueError(
             f"hidden layer {i} has activation {_activation_label(specs[i])!r} but layer 0 "
             f"has {_activation_label(specs[0])!r}; ONNX export through scikit-learn's MLP "
-            "needs one activation for every hidden layer."
-        )
-    sizes = tuple(W.shape[1] for W in model.coefs_[:-1])
+            "needs one activation for every hidden layer.")
     is_classifier = isinstance(model, _mlp.MLPClassifier)
-    cls = SkMLPClassifier if is_classifier else SkMLPRegressor
-    sk = cls(hidden_layer_sizes=sizes, activation=keys[0] if keys else "identity")
-    sk.coefs_ = [np.array(W) for W in model.coefs_]
-    sk.intercepts_ = [np.array(b) for b in model.intercepts_]
-    sk.n_layers_ = len(model.coefs_) + 1
-    sk.n_outputs_ = model.n_outputs_
-    sk.out_activation_ = model.out_activation_
-    sk.n_features_in_ = model.n_features_in_
+    sk = _sklearn_network(SkMLPClassifier if is_classifier else SkMLPRegressor,
+                          model.coefs_, model.intercepts_, keys, model.out_activation_,
+                          model.n_features_in_)
     if is_classifier:
         sk.classes_ = model.classes_
         sk._label_binarizer = model._label_binarizer
@@ -788,31 +794,15 @@ def _sklearn_encoder(model):
 
     check_is_fitted(model, "coefs_")
     n_layers = len(model.coefs_) // 2
-    hidden = [model.activation] * (n_layers - 1)
-    for i, spec in enumerate(hidden):
-        if _activation_key(spec) is None:
-            raise ValueError(
-                f"encoder layer {i} has activation {_activation_label(spec)!r}, which ONNX "
-                "export through scikit-learn's MLP cannot express; it supports "
-                f"{sorted(set(_ONNX_HIDDEN) - {'logistic'})}."
-            )
+    keys = _hidden_keys([model.activation] * (n_layers - 1), "encoder layer")
     code = _activation_key(model.code_activation)
     if code not in ("identity", "logistic"):
         raise ValueError(
             f"encoder layer {n_layers - 1} (the code layer) has activation "
             f"{_activation_label(model.code_activation)!r}; ONNX export through "
-            "scikit-learn's MLP supports 'identity' or 'sigmoid' there."
-        )
-    coefs = model.coefs_[:n_layers]
-    sk = SkMLPRegressor(hidden_layer_sizes=tuple(W.shape[1] for W in coefs[:-1]),
-                        activation=_activation_key(hidden[0]) if hidden else "identity")
-    sk.coefs_ = [np.array(W) for W in coefs]
-    sk.intercepts_ = [np.array(b) for b in model.intercepts_[:n_layers]]
-    sk.n_layers_ = n_layers + 1
-    sk.n_outputs_ = coefs[-1].shape[1]
-    sk.out_activation_ = code
-    sk.n_features_in_ = model.n_features_in_
-    return sk
+            "scikit-learn's MLP supports 'identity' or 'sigmoid' there.")
+    return _sklearn_network(SkMLPRegressor, model.coefs_[:n_layers],
+                            model.intercepts_[:n_layers], keys, code, model.n_features_in_)
 
 
 def to_onnx(model, *, target_opset=None):
