@@ -19,7 +19,6 @@ References
 ----------
 He, K., Zhang, X., Ren, S. and Sun, J. (2015). Delving deep into
 rectifiers (PReLU). ICCV.
-
 Goodfellow, I., Warde-Farley, D., Mirza, M., Courville, A. and Bengio, Y.
 (2013). Maxout networks. ICML.
 """
