@@ -140,10 +140,8 @@ def load_mnist(path, subset="train", *, flatten=True):
             f"label array; got {X.ndim}-D and {y.ndim}-D."
         )
     if X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"{images_path} holds {X.shape[0]} images but {labels_path} holds "
-            f"{y.shape[0]} labels."
-        )
+        raise ValueError(f"{images_path} holds {X.shape[0]} images but {labels_path} holds "
+                         f"{y.shape[0]} labels.")
     if flatten:
         X = X.reshape(X.shape[0], -1)
     return X, y

@@ -747,11 +747,9 @@ class _BaseMLP(BaseEstimator):
             else:
                 self.best_loss_ = float(stopper.best_score)
             if not stopped and not incremental and end_epoch > start_epoch:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
+                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                              "reached and the optimization hasn't converged yet.",
+                              ConvergenceWarning)
             if not incremental and end_epoch > start_epoch:
                 self._check_health(net, X, Y, train_idx, task.dense_w)
         return self

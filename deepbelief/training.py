@@ -229,10 +229,8 @@ def check_batch_size(batch_size, n_samples):
             f'batch_size must be an int >= 1, "full" or "auto"; got {batch_size!r}.'
         )
     if isinstance(batch_size, bool) or not isinstance(batch_size, Integral):
-        raise TypeError(
-            f'batch_size must be an int >= 1, "full" or "auto"; got '
-            f"{type(batch_size).__name__} {batch_size!r}."
-        )
+        raise TypeError(f'batch_size must be an int >= 1, "full" or "auto"; got '
+                        f"{type(batch_size).__name__} {batch_size!r}.")
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1; got {batch_size}.")
     return int(min(batch_size, n_samples))

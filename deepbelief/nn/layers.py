@@ -278,10 +278,8 @@ def make_activation_layer(spec):
         return ActivationLayer(spec)
     if isinstance(spec, (PReLU, Maxout)):
         return copy.deepcopy(spec)
-    raise TypeError(
-        "activation must be a str, an Activation, PReLU or Maxout; got "
-        f"{type(spec).__name__}."
-    )
+    raise TypeError("activation must be a str, an Activation, PReLU or Maxout; got "
+                    f"{type(spec).__name__}.")
 
 
 class Network:
