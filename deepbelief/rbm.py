@@ -1,18 +1,10 @@
 """Restricted Boltzmann Machines trained by contrastive divergence.
 
-``BernoulliRBM`` is a drop-in replacement for
-``sklearn.neural_network.BernoulliRBM`` (same parameters, defaults,
-attributes, methods, shapes and dtypes), several times faster, with the
-training options of the RBM literature as keyword-only extras.
-``GaussianBernoulliRBM`` has real-valued visible units.
-
-Three tiers: ``fit`` validates; the engine (``deepbelief.engine.RBMEngine``,
-built around the fitted arrays, with a sampler from ``deepbelief.samplers``)
-owns the mini-batch buffers and calls scipy's BLAS through
-``deepbelief._kernels.blas`` for the four matrix products of a CD-1 step
-(``v W^T``, ``h W``, ``v' W^T`` and one weight update for both phases'
-statistics); Numba kernels fuse everything between the products (bias
-adds, logistic, sampling, the gradient's reductions).
+``BernoulliRBM`` is a faster drop-in replacement for scikit-learn's, with
+the RBM literature's training options as keyword-only extras;
+``GaussianBernoulliRBM`` has real-valued visible units. ``fit`` validates;
+the engine (``deepbelief.engine``, with a sampler) owns the buffers and runs
+a CD-1 step as four BLAS products, Numba kernels fusing everything between.
 """
 
 import warnings
@@ -209,10 +201,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _check_param_combinations(self):
         if self.early_stopping and self.validation_fraction == 0:
-            raise ValueError(
-                "early_stopping needs validation data; validation_fraction must be "
-                "> 0 (or None for 0.1); got 0."
-            )
+            raise ValueError("early_stopping needs validation data; validation_fraction "
+                             "must be > 0 (or None for 0.1); got 0.")
         if self.reconstruction == "mean" and self._sampler_name() != "cd":
             raise ValueError(
                 'reconstruction="mean" needs chains started at the data (sampler="cd" '
@@ -224,10 +214,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "instead (StandardScaler), which gives it the zero mean centring would.")
         if self._sampler_name() == "pt" and not (self._visible.binary
                                                   and self._hidden.binary):
-            raise ValueError(
-                "sampler='pt' needs binary visible and hidden units; this model has "
-                f"{self._visible.name} visible and {self._hidden.name} hidden units."
-            )
+            raise ValueError("sampler='pt' needs binary visible and hidden units; this "
+                             f"model has {self._visible.name} visible and "
+                             f"{self._hidden.name} hidden units.")
 
     # Unit objects and resolved options are looked up when needed rather
     # than stored, so that a fitted estimator holds only arrays and plain
@@ -258,14 +247,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         values = X.data if sp.issparse(X) else X
         outside = _k.count_outside_unit_interval(values.reshape(-1))
         if outside:
-            warnings.warn(
-                f"{type(self).__name__} expects values in [0, 1] (probabilities or "
-                f"binary data); {outside} of the input values lie outside [0, 1]. "
-                "Scale the data with sklearn.preprocessing.MinMaxScaler, or use "
-                "GaussianBernoulliRBM for real-valued data.",
-                UserWarning,
-                stacklevel=4,
-            )
+            warnings.warn(f"{type(self).__name__} expects values in [0, 1] (probabilities "
+                          f"or binary data); {outside} of the input values lie outside "
+                          "[0, 1]. Scale the data with sklearn.preprocessing.MinMaxScaler, "
+                          "or use GaussianBernoulliRBM for real-valued data.",
+                          UserWarning, stacklevel=4)
 
     # ------------------------------------------------------------ fitting
 
@@ -301,10 +287,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return self
 
     def partial_fit(self, X, y=None):
-        """Fit the model to X in one epoch of mini-batches.
-
-        The first call creates the model; later calls continue training it,
-        for data that arrives in chunks or does not fit in memory.
+        """Fit the model to X in one epoch of mini-batches (the first call
+        creates the model, later ones continue training it).
 
         Parameters
         ----------
@@ -418,8 +402,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self._check_health()
 
     def _check_health(self):
-        """Warn when the fit ended with constant hidden units, a growing
-        reconstruction error or exploded weights (see FitHealth)."""
+        """FitHealth's checks: hidden units, reconstruction error, weights."""
         health = FitHealth(type(self).__name__, self.learning_rate)
         with np.errstate(over="ignore", invalid="ignore"):
             H = self._engine().hidden_means(self._monitor)
@@ -432,10 +415,6 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                        initial_rms=getattr(self, "_initial_rms", None))
 
     # ------------------------------------------------------------ engine
-    #
-    # The model's maths lives in RBMEngine (deepbelief.engine), the negative
-    # phases in the sampler classes (deepbelief.samplers); the estimator
-    # builds them around its fitted arrays.
 
     def _sampler_name(self):
         if self.sampler is None:
@@ -576,6 +555,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _chunks(self, X):
         return (block for _, block in row_chunks(X, dtype=self.components_.dtype))
 
+    def _fitted_input(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, accept_sparse="csr", reset=False,
+                             dtype=(np.float64, np.float32))
+
     # ------------------------------------------------------------ public
 
     def transform(self, X):
@@ -592,9 +576,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Latent representations of the data (conditional means of the
             hidden units), in X's dtype.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
+        X = self._fitted_input(X)
         self._check_value_range(X)
         dtype = X.dtype
         engine = self._engine()
@@ -617,9 +599,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         -------
         free_energy : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
+        X = self._fitted_input(X)
         engine = self._engine()
         return np.concatenate([engine.free_energy(c) for c in self._chunks(X)])
 
@@ -634,9 +614,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         -------
         X_reconstructed : ndarray of shape (n_samples, n_features)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
+        X = self._fitted_input(X)
         dtype = X.dtype
         engine = self._engine()
         R = np.concatenate([
@@ -658,22 +636,17 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Values of the visible layer after one Gibbs step (boolean for
             binary visible units, as scikit-learn's BernoulliRBM returns).
         """
-        check_is_fitted(self)
+        v = self._fitted_input(v)
         if not hasattr(self, "random_state_"):
             self.random_state_ = make_generator(self.random_state)
-        v = validate_data(self, v, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
         V = self._engine().gibbs(self._dense(v), self.random_state_)
         if self._visible_units.binary:
             return V.astype(bool)
         return V.astype(v.dtype, copy=False)
 
     def sample(self, n_samples=1, n_steps=1000, *, random_state=None):
-        """Draw visible samples by running Gibbs chains from random starts.
-
-        Each of ``n_samples`` independent chains starts from uniformly
-        random binary hidden states and alternates v ~ p(v|h), h ~ p(h|v)
-        for ``n_steps`` steps; the last visible states are returned.
+        """Draw visible samples by ``n_steps`` Gibbs steps of independent
+        chains started from uniformly random binary hidden states.
 
         Parameters
         ----------
@@ -701,11 +674,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def score_samples(self, X):
         """Pseudo-likelihood of each sample (binary visible units).
 
-        As in scikit-learn, one visible unit per sample is flipped and the
-        free energies compared:
-        ``n_features * log(sigmoid(F(v_flipped) - F(v)))``. The unit is
-        chosen by hashing the sample's values with ``random_state``, so a
-        sample's score does not depend on its position in X.
+        As in scikit-learn, ``n_features * log(sigmoid(F(v_flipped) -
+        F(v)))`` with one visible unit flipped, chosen by hashing the
+        sample's values with ``random_state`` (so not by its position in X).
 
         Parameters
         ----------
@@ -715,9 +686,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         -------
         pseudo_likelihood : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
+        X = self._fitted_input(X)
         self._check_value_range(X)
         seed = draw_seed(make_generator(self.random_state))
         engine = self._engine()
@@ -745,21 +714,17 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def log_likelihood(self, X, method="ais", **kwargs):
         """Mean log-probability of the rows of X, in nats per sample.
 
-        ``-mean(F(X)) - log Z``, with log Z exact (enumeration of the
-        smaller binary layer, up to about 25 units) or estimated by
-        annealed importance sampling. AIS tends to underestimate log Z, so
-        the value it gives tends to be too high; see
-        ``deepbelief.likelihood``.
+        ``-mean(F(X)) - log Z``, log Z exact (up to about 25 units in the
+        smaller binary layer) or by AIS, which tends to give too high a value
+        (see ``deepbelief.likelihood``).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         method : {"ais", "exact"}, default="ais"
         **kwargs
-            Passed on to ``deepbelief.likelihood.log_likelihood``:
-            ``log_z`` to reuse an estimate, and ``n_runs``, ``betas``,
-            ``random_state``, ``base_rate`` for AIS or ``max_units`` for
-            the exact sum.
+            Passed on to ``deepbelief.likelihood.log_likelihood`` (``log_z``,
+            ``n_runs``, ``betas``, ``random_state``, ``base_rate``, ``max_units``).
 
         Returns
         -------
@@ -967,16 +932,12 @@ class GaussianBernoulliRBM(_BaseRBM):
     ``learn_variance=True`` the log-variances are learned too (Cho, Ilin &
     Raiko 2011).
 
-    The learning rate must be smaller than for binary data: the visible
-    states are unbounded, so a large step lets the weights blow up (Hinton's
-    practical guide suggests one to two orders of magnitude smaller). The
-    default is 0.01; lower it further if ``fit`` reports divergence, and
-    prefer larger batches (e.g. 100) with ``momentum``.
-
-    Every parameter of :class:`BernoulliRBM` means the same here, except:
-    ``sampler="pt"`` needs binary visible units; ``centering`` must stay
-    False (standardised data has zero means); ``score_samples`` is the
-    negative free energy (an unnormalised log-density); and early stopping
+    The visible states are unbounded, so the learning rate must be one to two
+    orders of magnitude smaller than for binary data (Hinton's guide); lower
+    it further if ``fit`` reports divergence, and prefer larger batches with
+    ``momentum``. :class:`BernoulliRBM`'s parameters mean the same here, but
+    ``sampler="pt"`` and ``centering`` need binary visible units,
+    ``score_samples`` is the negative free energy, and early stopping
     watches the validation reconstruction error.
 
     Parameters
@@ -1068,10 +1029,8 @@ class GaussianBernoulliRBM(_BaseRBM):
         return params
 
     def score_samples(self, X):
-        """Negative free energy of each sample: log p(x) + log Z.
-
-        An unnormalised log-density, comparable between samples under one
-        fitted model (``log_likelihood`` gives normalised values).
+        """Negative free energy of each sample, log p(x) + log Z (unnormalised;
+        ``log_likelihood`` gives normalised values).
 
         Parameters
         ----------
@@ -1087,11 +1046,10 @@ class GaussianBernoulliRBM(_BaseRBM):
         score = -self.free_energy(X)
         bad = int(np.count_nonzero(~np.isfinite(score)))
         if bad:
-            warnings.warn(
-                f"{type(self).__name__}.score_samples: {bad} of {score.shape[0]} scores "
-                "are not finite (the free energy overflowed); those samples lie far "
-                "outside the range of the standardised data the model was fitted on.",
-                RuntimeWarning, stacklevel=2)
+            warnings.warn(f"{type(self).__name__}.score_samples: {bad} of {score.shape[0]} "
+                          "scores are not finite (the free energy overflowed); those "
+                          "samples lie far outside the range of the standardised data the "
+                          "model was fitted on.", RuntimeWarning, stacklevel=2)
         return score
 
 
