@@ -254,27 +254,24 @@ def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
 
     Parameters
     ----------
-    model : fitted MLPClassifier, MLPRegressor, DBNClassifier, DBNRegressor or
-        DeepAutoencoder (its encoder is pruned)
+    model : fitted MLP, DBN estimator or DeepAutoencoder (its encoder)
     X, y : training data (``y`` unused for the autoencoder)
     sparsity : float or list of float in [0, 1), default=None
         Fraction of the weights removed from each layer.
     quality : float or list of float >= 0, default=None
-        The paper's rule: remove the weights below ``quality`` times the
-        layer's weight standard deviation (turned into a sparsity per layer
-        on the model as given). Give exactly one of ``sparsity`` and
-        ``quality``.
+        The paper's rule instead: remove the weights below ``quality`` times
+        the layer's weight standard deviation. Give exactly one of the two.
     n_rounds : int, default=1
-        Prune-retrain rounds; round ``r`` of ``R`` prunes to ``r / R`` of
-        the target sparsity.
+        Prune-retrain rounds; round ``r`` of ``R`` prunes ``r / R`` of the
+        target.
     retrain_epochs : int, default=5
         Epochs of retraining per round (0: prune only).
     learning_rate : float or None, default=None
         Constant retraining learning rate; None is the model's
         ``learning_rate_init`` (a tenth of it for the deep autoencoder).
     rescale_dropout : bool, default=True
-        Retrain with the MLP's dropout rates scaled by the square root of
-        each layer's kept fraction (Han et al. 2015), or unchanged.
+        Retrain with the dropout rates scaled by the square root of each
+        layer's kept fraction (Han et al. 2015).
     batch_size : int or None
         Used for the autoencoder's retraining (None: its own batch_size).
     random_state : int, Generator or None
@@ -430,9 +427,8 @@ def share_weights(model, X=None, y=None, *, bits=5, masks=None, index_bits=5,
     index_bits : int in 1..16, default=5
         Width of a relative position (see the module docstring).
     finetune_epochs : int, default=0
-        Epochs of centroid fine-tuning (Adam on the shared values, gradients
-        summed over each cluster's members; biases and any uncompressed
-        layer are kept fixed).
+        Epochs of centroid fine-tuning (Adam on the shared values, biases
+        fixed).
     learning_rate : float, default=1e-4
     batch_size : int, default=100
     random_state : int, Generator or None
@@ -565,12 +561,9 @@ def huffman_encode(symbols, lengths):
 
 def huffman_decode(data, n_bits, n_symbols, lengths):
     """Inverse of :func:`huffman_encode`: ``n_symbols`` symbols from the first
-    ``n_bits`` bits of ``data``.
-
-    Every bit position's window of ``L`` bits (``L`` the longest code) is
-    decoded at once with the canonical code's limits; a hop over the code
-    lengths then picks the positions where symbols start.
-    """
+    ``n_bits`` bits of ``data``. Every bit position's window of ``L`` bits is
+    decoded at once with the canonical limits; a hop over the code lengths
+    then picks the positions where symbols start."""
     lengths = np.asarray(lengths, dtype=np.int64)
     if n_symbols == 0:
         return np.zeros(0, dtype=np.int64)
@@ -644,13 +637,10 @@ def _huffman_lengths_for(symbols, n_alphabet):
 
 class CompressedModel:
     """A network stored as sparse positions, shared values and (Huffman)
-    codes, predicting like the model it came from.
-
-    Made by :func:`share_weights`, :func:`huffman_code` or :func:`compress`;
-    read back by :meth:`from_bytes`. Predictions decode each layer once into
-    a dense float32 matrix (cached) and run one BLAS product per layer;
-    ``mode="sparse"`` multiplies by scipy CSR matrices instead (the
-    benchmark measures both).
+    codes, predicting like the model it came from (made by
+    :func:`share_weights` or :func:`compress`, read by :meth:`from_bytes`).
+    Predictions decode each layer once into a cached dense float32 matrix;
+    ``mode="sparse"`` multiplies by CSR matrices instead.
 
     Attributes
     ----------
@@ -717,9 +707,8 @@ class CompressedModel:
                                       n_alphabet=n_label_alpha))
 
     def to_bytes(self):
-        """The model as bytes: a header (magic, version, JSON description) and
-        per layer the codebook, the bias, the code-length tables and the two
-        bit streams. No pickle."""
+        """The model as bytes, without pickle: magic, version, a JSON header,
+        then per layer codebook, bias, code-length tables and bit streams."""
         meta = dict(kind=self.kind, coding=self.coding,
                     n_features_in=self.n_features_in_, y_type=self.y_type,
                     y_ndim=self.y_ndim,
@@ -804,8 +793,7 @@ class CompressedModel:
                     parameters=weights / max(kept, 1))
 
     def report(self):
-        """Per layer: shape, kept weights, bits, bytes of weight indices,
-        position indices and codebook (and bias)."""
+        """Per layer: shape, kept weights, bits and the bytes of each part."""
         rows = []
         for layer, st in zip(self.layers, self._streams):
             size = math.prod(layer.shape)
@@ -905,8 +893,7 @@ class CompressedModel:
 
 
 def _pack_lengths(lengths):
-    """Code lengths in 4 bits each when all are below 16 (a first byte 4),
-    else in a byte each (a first byte 8)."""
+    """Code lengths in 4 bits each if all are below 16, else 8 (a first byte)."""
     lengths = np.asarray(lengths, dtype=np.int64)
     if lengths.max(initial=0) < 16:
         data, _ = _write_bits(lengths, np.full(len(lengths), 4))
@@ -948,9 +935,8 @@ def huffman_code(compressed):
 
 
 def sparse_nbytes(model, masks, index_bits=5):
-    """Bytes of the pruned model as Han et al. count after pruning: a float32
-    per kept weight, ``index_bits`` per position entry (fillers included) and
-    the float32 biases."""
+    """Bytes of the pruned model as Han et al. count: a float32 per kept weight,
+    ``index_bits`` per position entry (fillers included), float32 biases."""
     spec = _spec(model)
     total = 0.0
     for W, b, keep in zip(spec["coefs"], spec["intercepts"], masks):
@@ -970,13 +956,12 @@ def compress(model, X, y=None, *, sparsity=None, quality=None, bits=5, index_bit
     """Prune, share weights and Huffman-code ``model``.
 
     Parameters as in :func:`prune` and :func:`share_weights` (``sparsity``
-    defaults to 0.9 when neither it nor ``quality`` is given).
+    is 0.9 when neither it nor ``quality`` is given).
 
     Returns
     -------
     CompressedModel
-        With ``stages_``: per stage (pruning, quantisation, Huffman) the
-        bytes, storage and parameter ratios and seconds.
+        With ``stages_``: bytes, ratios and seconds per stage.
 
     Examples
     --------

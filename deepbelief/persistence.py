@@ -147,11 +147,8 @@ def _class_name(cls):
 
 
 class _Writer:
-    """Turns an object graph into a JSON tree plus a dict of arrays.
-
-    Arrays and objects met twice (the same Python object) are written once
-    and referred to afterwards, so that shared state stays shared.
-    """
+    """An object graph as a JSON tree plus a dict of arrays; an object met
+    twice is written once and referred to, so shared state stays shared."""
 
     def __init__(self):
         self.arrays = {}
@@ -326,20 +323,15 @@ def save(model, path):
     Parameters
     ----------
     model : estimator, transformer or parameter object of deepbelief
-        Fitted or not. Nested estimators (a DBN's RBMs, a pretrainer, a
-        ``sklearn.frozen.FrozenEstimator``) and parameter objects
-        (schedules, initialisers, augmenters) are written with it.
+        Fitted or not, with its nested estimators and parameter objects.
     path : str or os.PathLike
-        The file to write (``.npz`` is a good suffix; none is added). It is
-        written under a temporary name and renamed, so a reader never sees
-        half a file.
+        The file (no suffix is added), written under a temporary name and
+        renamed, so a reader never sees half a file.
 
     Raises
     ------
     TypeError
-        If some parameter or attribute can only be described by code (a
-        function of the user's, an object of another library); the message
-        names it.
+        Naming a parameter or attribute only code can describe.
 
     Examples
     --------
@@ -362,16 +354,11 @@ def save(model, path):
                         f"{type(model).__module__}.{type(model).__qualname__}.")
     writer = _Writer()
     tree = writer.encode(model, type(model).__name__)
-    header = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "library_version": __version__,
-        "numpy_version": np.__version__,
-        "class": name,
-        "model": tree,
-        "arrays": {k: {"dtype": a.dtype.str, "shape": list(a.shape)}
-                   for k, a in writer.arrays.items()},
-    }
+    header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+              "library_version": __version__, "numpy_version": np.__version__,
+              "class": name, "model": tree,
+              "arrays": {k: {"dtype": a.dtype.str, "shape": list(a.shape)}
+                         for k, a in writer.arrays.items()}}
     text = json.dumps(header, allow_nan=False, separators=(",", ":"))
     members = {_HEADER: _npy_bytes(np.frombuffer(text.encode(), dtype=np.uint8))}
     for key, array in writer.arrays.items():
@@ -469,11 +456,9 @@ def _parse_header(path, members):
 
 
 def read_header(path):
-    """The header of a model file: format and library versions, class,
-    parameters (as written, in JSON form) and the arrays' dtypes and shapes.
-
-    Checks the format version and the checksum, builds nothing.
-    """
+    """The header of a model file (format and library versions, class,
+    parameters in JSON form, the arrays' dtypes and shapes), after checking
+    the format version and checksum; builds nothing."""
     path = _check_path(path)
     members = _open_members(path)
     header = _parse_header(path, members)
@@ -663,11 +648,8 @@ def load(path):
     Raises
     ------
     ValueError
-        With one sentence saying why, if the file comes from a newer format,
-        is truncated or was changed after it was written (checksum
-        mismatch), names a class that is not one of deepbelief's, or holds
-        an array of dtype object. Nothing in the file is imported or
-        unpickled.
+        Saying why, for a newer format, a truncated or changed file (checksum
+        mismatch), a class not of deepbelief's or an array of dtype object.
     FileNotFoundError
         If there is no such file.
     """
@@ -696,18 +678,14 @@ def load(path):
 def skops_trusted_types():
     """Type names of deepbelief's classes, for ``skops.io.load(..., trusted=...)``.
 
-    skops (``pip install "deepbelief[skops]"``) saves whole Pipelines; it
-    refuses to build any type its caller has not trusted. Pass this list to
-    trust deepbelief's own classes and nothing else; the types skops
-    reports as untrusted in a file (``skops.io.get_untrusted_types``) should
-    all be in it.
+    skops (``pip install "deepbelief[skops]"``) saves whole Pipelines and
+    builds only trusted types; this list trusts deepbelief's own.
 
     Returns
     -------
     list of str
-        The names of deepbelief's classes, of the two scikit-learn classes
-        its estimators hold (``FrozenEstimator``, ``LabelBinarizer``) and
-        ``numpy.dtype`` (a network's precision).
+        deepbelief's classes, ``FrozenEstimator``, ``LabelBinarizer`` and
+        ``numpy.dtype``.
     """
     _refresh_classes()
     return sorted([*_CLASSES, "numpy.dtype"])
@@ -808,15 +786,10 @@ def _sklearn_encoder(model):
 def to_onnx(model, *, target_opset=None):
     """Convert a fine-tuned network to an ONNX model.
 
-    Supported: :class:`~deepbelief.MLPClassifier`,
-    :class:`~deepbelief.MLPRegressor`, :class:`~deepbelief.DBNClassifier`,
-    :class:`~deepbelief.DBNRegressor`, and the encoder of a
-    :class:`~deepbelief.DeepAutoencoder` (its ``transform``). The network's
+    The MLPs, the DBN estimators and a DeepAutoencoder's encoder: the
     weights go into scikit-learn's MLP of the same shape, which skl2onnx
-    converts; so every hidden layer must use one of scikit-learn's
-    activations (``identity``, ``sigmoid``/``logistic``, ``tanh``, ``relu``)
-    and all the same one. Dropout, max-norm and the other training-only
-    settings do not change inference and are left out.
+    converts, so the hidden layers must all use one of its activations
+    (identity, sigmoid, tanh, relu). Training-only settings are left out.
 
     Parameters
     ----------
@@ -827,9 +800,8 @@ def to_onnx(model, *, target_opset=None):
     Returns
     -------
     onnx.ModelProto
-        One float32 input named ``X`` of shape ``(None, n_features)``. For
-        classifiers the outputs are ``label`` and ``probabilities``; for the
-        others ``variable`` (predictions, or codes).
+        A float32 input ``X`` of shape ``(None, n_features)``; outputs
+        ``label`` and ``probabilities`` for classifiers, else ``variable``.
 
     Raises
     ------
@@ -864,9 +836,7 @@ def to_onnx(model, *, target_opset=None):
 
 
 def _restore_output_columns(onx, n_outputs):
-    """skl2onnx's MLPRegressor converter reshapes its output to one column,
-    which flattens several outputs into one; reshape it to
-    ``(n_samples, n_outputs)`` again."""
+    """Undo skl2onnx's reshape of an MLPRegressor's output to one column."""
     from onnx import helper, numpy_helper
 
     graph = onx.graph
