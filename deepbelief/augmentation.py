@@ -143,18 +143,16 @@ def shift_images(X, image_shape, shifts, *, fill=0.0, mode="constant"):
     image_shape : tuple of int
         ``(height, width)`` or ``(height, width, channels)``.
     shifts : array-like of int, shape (n_images, 2) or (2,)
-        Rows ``(dy, dx)``: a positive ``dy`` moves the content down, a
-        positive ``dx`` to the right, as ``np.roll`` does.
+        Rows ``(dy, dx)``; positive moves the content down and right.
     fill : float, default=0.0
         Value of the vacated pixels when ``mode="constant"``.
     mode : {"constant", "edge", "reflect"}, default="constant"
-        What the vacated pixels take: ``fill``, the nearest edge pixel, or
-        the mirror image about the edge.
+        Vacated pixels take ``fill``, the nearest edge pixel, or the mirror
+        image about the edge.
 
     Returns
     -------
     ndarray of shape (n_images, n_pixels)
-        A new array with the dtype of ``X``.
     """
     X, (height, width, channels) = _check_images(X, image_shape)
     if mode not in _MODES:
@@ -230,27 +228,20 @@ def elastic_displacement(n_images, height, width, alpha, sigma, rng, dtype=np.fl
     Parameters
     ----------
     n_images, height, width : int
-    alpha : float
-        Scale of the displacements, in pixels.
-    sigma : float
-        Standard deviation of the smoothing, in pixels; 0 leaves the
-        uniform values unsmoothed.
+    alpha, sigma : float
+        Scale and smoothing (0: none) of the displacements, in pixels.
     rng : numpy.random.Generator
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
-        Precision of the draws and the field.
 
     Returns
     -------
     ndarray of shape (n_images, 2, height, width)
-        ``[:, 0]`` the row (``dy``), ``[:, 1]`` the column (``dx``)
-        displacement, as taken by :func:`warp_images`.
+        Row (``dy``) and column (``dx``) displacements, for :func:`warp_images`.
     """
     field = rng.random(size=(n_images, 2, height, width), dtype=dtype)
     field *= 2
     field -= 1
-    if sigma > 0:
-        # The separable filter as two small matrix products: far faster than
-        # a direct convolution for image-sized fields.
+    if sigma > 0:  # the separable filter as two products: faster than convolving
         rows = _gaussian_matrix(height, float(sigma)).astype(dtype, copy=False)
         cols = _gaussian_matrix(width, float(sigma)).astype(dtype, copy=False)
         field = rows @ field @ cols
@@ -290,8 +281,7 @@ class Augmenter(BaseEstimator):
         ----------
         X : ndarray of shape (n_images, prod(image_shape))
         random_state : None, int or numpy.random.Generator, default=None
-            Where the random draws come from; None uses this augmenter's own
-            stream.
+            None uses this augmenter's own stream.
 
         Returns
         -------
@@ -304,8 +294,7 @@ class Augmenter(BaseEstimator):
     def _generator(self, random_state):
         if random_state is not None:
             return make_generator(random_state)
-        # The stream is made once, and again only if set_params gave a new
-        # random_state since.
+        # made once, and again after set_params gives a new random_state
         if getattr(self, "_rng_source", None) is not self.random_state or not hasattr(self, "_rng"):
             self._rng = make_generator(self.random_state)
             self._rng_source = self.random_state
@@ -320,20 +309,17 @@ class Augmenter(BaseEstimator):
 class RandomShift(Augmenter):
     """Translate each image by a random whole number of pixels.
 
-    Each image gets its own ``dy`` and ``dx``, drawn uniformly from the
-    integers in ``[-max_shift, max_shift]``; vacated pixels take ``fill``.
+    ``dy`` and ``dx`` uniform integers in ``[-max_shift, max_shift]`` per image.
 
     Parameters
     ----------
     image_shape : tuple of int
         ``(height, width)`` or ``(height, width, channels)``.
     max_shift : int, default=2
-        Largest shift in pixels along each axis; 0 returns the images
-        unchanged.
+        Largest shift in pixels along each axis.
     fill : float, default=0.0
         Value of the pixels shifted in from outside the image.
     random_state : None, int or numpy.random.Generator, default=None
-        Seeds the augmenter's own stream.
 
     Examples
     --------
@@ -373,11 +359,9 @@ class RandomCrop(Augmenter):
     image_shape : tuple of int
         ``(height, width)`` or ``(height, width, channels)``.
     padding : int, default=4
-        Pixels added on each side before cropping; 0 returns the images
-        unchanged.
+        Pixels added on each side before cropping.
     padding_mode : {"constant", "edge", "reflect"}, default="constant"
-        How the padding is filled: with ``fill``, with the nearest edge
-        pixel, or by mirroring the image about its edge.
+        The padding is ``fill``, the nearest edge pixel, or the mirror image.
     fill : float, default=0.0
         Padding value for ``padding_mode="constant"``.
     random_state : None, int or numpy.random.Generator, default=None
@@ -402,8 +386,7 @@ class RandomCrop(Augmenter):
     def _augment(self, X, shape, rng):
         height, width, channels = shape
         p = int(self.padding)
-        # A crop at offset o of the padded image reads pixel y + o - p of the
-        # original: a shift by p - o.
+        # a crop at offset o of the padded image is a shift by p - o
         offsets = rng.integers(0, 2 * p + 1, size=(X.shape[0], 2))
         shifts = np.ascontiguousarray(p - offsets)
         out = np.empty_like(X)
@@ -419,13 +402,12 @@ class HorizontalFlip(Augmenter):
     ----------
     image_shape : tuple of int
     p : float, default=0.5
-        Probability that an image is flipped; 0 leaves all, 1 flips all.
+        Probability that an image is flipped.
     random_state : None, int or numpy.random.Generator, default=None
 
     Notes
     -----
-    Suits natural images; for digits a mirrored image is often another
-    symbol, so leave it out there.
+    Not for digits: a mirrored digit is often another symbol.
     """
 
     def __init__(self, image_shape, *, p=0.5, random_state=None):
@@ -462,8 +444,7 @@ class ElasticDistortion(Augmenter):
     ----------
     image_shape : tuple of int
     alpha : float, default=34.0
-        Scale of the displacement in pixels (per unit of the smoothed
-        field); 0 returns the images unchanged.
+        Scale of the displacement in pixels.
     sigma : float, default=4.0
         Standard deviation of the Gaussian smoothing, in pixels.
     fill : float, default=0.0
@@ -508,10 +489,9 @@ class GaussianNoise(Augmenter):
     Parameters
     ----------
     image_shape : tuple of int or None, default=None
-        Checked against the row length when given; the noise itself does not
-        need it.
+        Checked against the row length when given.
     std : float, default=0.1
-        Standard deviation of the noise; 0 returns the images unchanged.
+        Standard deviation of the noise.
     clip : tuple (low, high) or None, default=None
         Clip the result to this range (e.g. ``(0, 1)`` for intensities).
     random_state : None, int or numpy.random.Generator, default=None
@@ -560,12 +540,8 @@ class ColorJitter(Augmenter):
     Parameters
     ----------
     image_shape : tuple of int
-        ``(height, width, channels)`` for colour images; ``(height, width)``
-        works too.
-    brightness : float, default=0.2
-        Largest relative brightness change; 0 disables it.
-    contrast : float, default=0.2
-        Largest relative contrast change; 0 disables it.
+    brightness, contrast : float, default=0.2
+        Largest relative brightness and contrast changes (0 disables).
     clip : tuple (low, high) or None, default=None
     random_state : None, int or numpy.random.Generator, default=None
     """
@@ -617,11 +593,10 @@ class PCALighting(Augmenter):
     image_shape : tuple of int
         ``(height, width, channels)``.
     std : float, default=0.1
-        Standard deviation of the :math:`\\alpha_i`; 0 returns the images
-        unchanged.
+        Standard deviation of the :math:`\\alpha_i` (0.1 in the paper).
     eigenvalues : array-like of shape (channels,), default=None
     eigenvectors : array-like of shape (channels, channels), default=None
-        Columns are the principal directions. Given both, ``fit`` is not
+        Columns are the principal directions; given both, ``fit`` is not
         needed.
     random_state : None, int or numpy.random.Generator, default=None
 
@@ -716,12 +691,10 @@ class Compose(Augmenter):
     Parameters
     ----------
     augmenters : list of callables
-        Each called as ``aug(X, random_state=...)``; deepbelief augmenters or
-        any function with that signature.
+        Each called as ``aug(X, random_state=...)``.
     random_state : None, int or numpy.random.Generator, default=None
-        When set, one stream made from it feeds every step, so the sequence
-        is reproducible from this seed alone. When None, each step uses its
-        own stream. A Generator given to the call overrides both.
+        When set, one stream from it feeds every step; when None, each step
+        uses its own. A Generator given to the call overrides both.
 
     Examples
     --------

@@ -118,8 +118,7 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
         net.allocate(batch_size, dtype)
         self.x_buf = np.empty((batch_size, X.shape[1]), dtype=dtype)
         self.y_buf = np.empty((batch_size, Y.shape[1]), dtype=dtype)
-        # Train on the rows of X in train_idx without copying X: batches index
-        # train_idx, which is gathered through once per batch.
+        # batches index train_idx: X is never copied
         self.identity = n_train == X.shape[0]
         self.l2, self.l1 = est._penalty_coefs(net)
         self.dense_w = dense_w = [layer.W for layer in net.layers if isinstance(layer, Dense)]
@@ -133,8 +132,7 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
                             and id(layer.W) in hidden_w else None)
                 self.slots[i] = (range(pos, pos + len(layer.params)), norm_buf)
                 pos += len(layer.params)
-        # Weights held at zero (pruning, see compression.py): one boolean
-        # keep-mask per entry of coefs_, or None; the loop applies them.
+        # keep-masks of pruned weights (compression.py), applied by the loop
         self.masks = training.estimator_masks(est, dense_w)
         names = {}
         for attr in ("coefs_", "intercepts_", "activation_params_"):
@@ -370,9 +368,8 @@ class _BaseMLP(BaseEstimator):
         return LayerSizes(allow_empty=True).resolve(self.hidden_layer_sizes)
 
     def _resolve_layers(self):
-        """The per-layer settings of a fit, from the validated parameters; what
-        they give is kept with the fitted arrays, so that predicting reads it
-        and no parameter."""
+        """The fit's per-layer settings, kept so that predicting reads no
+        parameter."""
         self._sizes = self._hidden_sizes()
         n_hidden = len(self._sizes)
         self._dropouts = [float(p) for p in per_layer(self.dropout, n_hidden, "dropout")]
@@ -474,8 +471,7 @@ class _BaseMLP(BaseEstimator):
             self.out_activation_ = "logistic"
 
     def _resolve_pretrainer(self):
-        """The unfitted pretrainer of this fit (a clone of the parameter, or
-        None); the ``pretrainer`` parameter itself is never changed."""
+        """An unfitted clone of ``pretrainer`` (the parameter is never changed)."""
         return None if self.pretrainer is None else clone(self.pretrainer)
 
     def _apply_pretrainer(self, X, incremental=False):
@@ -671,16 +667,13 @@ class _BaseMLP(BaseEstimator):
             self.t_ = 0
             self.best_loss_ = np.inf if not early else None
             self.best_validation_score_ = -np.inf if early else None
-        if early:
-            stopper = training.EarlyStopping(self.n_iter_no_change, self.tol,
-                                             greater_is_better=True)
-            stopper.best_score = self.best_validation_score_
-        else:
-            stopper = training.EarlyStopping(self.n_iter_no_change, self.tol,
-                                             greater_is_better=False, monitor="loss",
-                                             restore_best=False)
-            if self.best_loss_ is not None:
-                stopper.best_score = self.best_loss_
+        # without early stopping the training loss decides when to stop
+        stopper = training.EarlyStopping(
+            self.n_iter_no_change, self.tol, greater_is_better=early, restore_best=early,
+            monitor="validation_score" if early else "loss")
+        best = self.best_validation_score_ if early else self.best_loss_
+        if best is not None:
+            stopper.best_score = best
 
         Xv = X[val_idx] if early else None
         Yv = Y[val_idx] if early else None
@@ -692,10 +685,9 @@ class _BaseMLP(BaseEstimator):
             task.val_weights = sample_weight[val_idx] if early else None
         checkpointer = fp = None
         start_epoch = getattr(self, "_epochs_done", self.n_iter_) if not first else 0
-        # Pretraining comes first: with checkpoint_dir it checkpoints itself
-        # (in checkpoint_dir/pretrainer) and, when resumed, reloads its last
-        # state instead of training again, so a resumed fit has pretrainer_;
-        # the fine-tuning checkpoint then replaces the weights it set.
+        # Pretraining first: it checkpoints itself in checkpoint_dir/pretrainer
+        # (a resumed fit reloads it), then fine-tuning's checkpoint replaces
+        # the weights it set.
         if first and self.pretrainer is not None and start_epoch == 0:
             self._apply_pretrainer(X[train_idx] if early else X, incremental)
         if self.checkpoint_dir is not None and not incremental:
@@ -843,13 +835,10 @@ class _BaseMLP(BaseEstimator):
         return self
 
     def _resolve_batch_size(self, n_train):
-        """Rows per mini-batch for ``n_train`` training rows ("auto" is
-        scikit-learn's ``min(200, n_train)``)."""
         return training.check_batch_size(self.batch_size, n_train)
 
     def _check_health(self, net, X, Y, train_idx, dense_w, n_monitor=500):
-        """Warn when the fit ended diverged, with exploded weights, with
-        constant hidden units or no better than the prior (see FitHealth)."""
+        """FitHealth's checks: loss, weights, hidden units, the prior's loss."""
         health = training.FitHealth(type(self).__name__, self.learning_rate_init)
         health.objective("The training loss", self.loss_curve_)
         for i, W in enumerate(dense_w):
@@ -1019,9 +1008,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    coefs_ : list of ndarray
+    coefs_, intercepts_ : list of ndarray
         ``coefs_[i]`` has shape ``(n_in, n_out)`` (``n_out * k`` for maxout).
-    intercepts_ : list of ndarray
     activation_params_ : list of ndarray
         The learned PReLU slopes of each hidden layer (empty otherwise).
     loss_ : float
@@ -1029,12 +1017,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Training loss per epoch (penalty included).
     validation_scores_ : list of float or None
         Validation accuracy per epoch when ``early_stopping``.
-    best_validation_score_ : float or None
-    best_loss_ : float or None
+    best_validation_score_, best_loss_ : float or None
     history_ : dict of lists
-        Per epoch: ``loss``, ``train_error`` (running error on the
-        training batches), ``val_loss``, ``val_error``, ``learning_rate``,
-        ``seconds``.
+        Per epoch: ``loss``, ``train_error`` (on the training batches),
+        ``val_loss``, ``val_error``, ``learning_rate``, ``seconds``.
     n_iter_ : int
     t_ : int
         Training samples seen.
@@ -1162,9 +1148,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multilayer perceptron regressor: identity outputs, squared error.
 
-    Same parameters and attributes as :class:`MLPClassifier` (except
-    ``classes_``); ``validation_scores_`` holds the validation R^2, the
-    score early stopping watches.
+    Parameters and attributes as :class:`MLPClassifier` (but ``classes_``);
+    ``validation_scores_`` holds the validation R^2 early stopping watches.
 
     Parameters
     ----------

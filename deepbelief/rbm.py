@@ -507,10 +507,6 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             params = {k: v.copy() for k, v in params.items()}
         return params
 
-    def _set_parameters(self, params):
-        for name, value in params.items():
-            getattr(self, name)[...] = value
-
     def _state_arrays(self):
         state = self._parameters()
         state.update(self._sampler.state_arrays())
