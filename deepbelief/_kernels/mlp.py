@@ -1,5 +1,5 @@
 """Kernels of the network core: activation derivatives, fused losses,
-optimizer updates, max-norm and finiteness checks.
+optimizer updates and max-norm.
 
 Every kernel works in place on the arrays it is given (C-contiguous,
 float32 or float64) and returns only scalars. Transcendental forward passes
