@@ -28,7 +28,7 @@ __all__ = ["DivergenceError", "DegenerateFitWarning", "FitHealth", "constant_uni
            "minibatch_indices", "gather_rows", "History", "check_finite", "EarlyStopping",
            "CheckpointError", "Checkpointer", "TrainingTask", "fit_loop",
            "estimator_masks", "resume", "fingerprint", "split_rows", "split_validation",
-           "column_means", "EpochTimer", "print_epoch"]
+           "column_means", "print_epoch"]
 
 
 class DivergenceError(ArithmeticError, ValueError):
@@ -86,10 +86,8 @@ class FitHealth:
     def __init__(self, name, learning_rate=None):
         self.name = name
         self.learning_rate = learning_rate
-        self.messages = []
 
     def _warn(self, text):
-        self.messages.append(text)
         warnings.warn(f"{self.name}: {text}", DegenerateFitWarning, stacklevel=4)
 
     def _lr(self):
@@ -101,17 +99,13 @@ class FitHealth:
         ``H`` (see ``constant_units``); ``remedy`` ends the list of remedies
         (for instance ", or centering=True")."""
         H = np.asarray(H, dtype=np.float64)
-        if H.ndim != 2 or H.shape[0] < 2 or H.shape[1] == 0:
+        if not mostly_constant(H, bounded):  # non-finite H: the divergence checks'
             return
-        if not np.all(np.isfinite(H)):
-            return  # non-finite values are the divergence checks' to report
         if bounded is None:
             bounded = bool(H.min() >= -1.0 and H.max() <= 1.0)
         constant = constant_units(H, bounded)
         std, mean = H.std(axis=0), H.mean(axis=0)
         fraction = float(constant.mean())
-        if fraction < _CONSTANT_FRACTION:
-            return
         if bounded:
             off = float(np.mean(constant & (mean < 0.01)))
             on = float(np.mean(constant & (mean > 0.99)))
@@ -267,10 +261,6 @@ class History(dict):
         for key in self:
             if key not in values:
                 self[key].append(float("nan"))
-
-    @property
-    def n_epochs(self):
-        return len(next(iter(self.values()))) if self else 0
 
 
 def check_finite(where, learning_rate=None, **values):
@@ -828,43 +818,44 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
         lr = float(schedule(learning_rate, epoch, history.get(schedule_key, [])))
         mom = None if momentum is None else momentum(epoch)
         loss_sum = 0.0
-        with EpochTimer() as timer:
-            task.begin_epoch(epoch)
-            batches = minibatch_indices(n_samples, batch_size, rng, shuffle)
-            bar = _progress_bar(len(batches), f"{task.name} epoch {epoch + 1}", verbose)
-            for idx in batches:
-                loss = task.step(idx, lr, mom)
-                if masks is not None:
-                    for W, keep in masks:
-                        np.multiply(W, keep, out=W)
-                if bar is not None:
-                    bar.update()
-                if loss is not None:
-                    if not np.isfinite(loss):
-                        _restore(live, snapshot)
-                        if bar is not None:
-                            bar.close()
-                        check_finite(f"epoch {epoch + 1}", lr, loss=loss)
-                    loss_sum += loss
+        t0 = time.perf_counter()
+        task.begin_epoch(epoch)
+        batches = minibatch_indices(n_samples, batch_size, rng, shuffle)
+        bar = _progress_bar(len(batches), f"{task.name} epoch {epoch + 1}", verbose)
+        for idx in batches:
+            loss = task.step(idx, lr, mom)
+            if masks is not None:
+                for W, keep in masks:
+                    np.multiply(W, keep, out=W)
             if bar is not None:
-                bar.close()
-            try:
-                check_finite(f"epoch {epoch + 1}", lr, **live)
-            except DivergenceError:
-                _restore(live, snapshot)
-                raise
-            record = task.end_epoch(epoch, lr, mom, loss_sum)
+                bar.update()
+            if loss is not None:
+                if not np.isfinite(loss):
+                    _restore(live, snapshot)
+                    if bar is not None:
+                        bar.close()
+                    check_finite(f"epoch {epoch + 1}", lr, loss=loss)
+                loss_sum += loss
+        if bar is not None:
+            bar.close()
+        try:
+            check_finite(f"epoch {epoch + 1}", lr, **live)
+        except DivergenceError:
+            _restore(live, snapshot)
+            raise
+        record = task.end_epoch(epoch, lr, mom, loss_sum)
+        seconds = time.perf_counter() - t0
         for name, value in live.items():
             np.copyto(snapshot[name], value)
         done = epoch + 1
-        record["seconds"] = timer.seconds
+        record["seconds"] = seconds
         history.record(**record)
         if verbose:
             keys = task.verbose_keys
             shown = ({k: float(v) for k, v in record.items() if k != "seconds"}
                      if keys is None else
                      {k: float(record[k]) for k in keys if k in record})
-            print_epoch(task.name, done, **shown, time=f"{timer.seconds:.2f}s")
+            print_epoch(task.name, done, **shown, time=f"{seconds:.2f}s")
         halt = False
         if stopper is not None:
             halt = stopper.update(record[stopper.monitor], epoch,
@@ -885,19 +876,6 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
     if stopper is not None and stopper.restore_best and stopper.best_params:
         _restore(live, stopper.best_params)
     return done, stopped
-
-
-class EpochTimer:
-    """Wall-clock seconds of one epoch: ``with EpochTimer() as t: ...; t.seconds``."""
-
-    def __enter__(self):
-        self._t0 = time.perf_counter()
-        self.seconds = 0.0
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self._t0
-        return False
 
 
 def print_epoch(name, epoch, stream=None, **values):
