@@ -372,10 +372,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         through the shared loop; ``data`` (the whole fit input) enables
         checkpoints and their fingerprint."""
         n_samples = X.shape[0] if rows is None else len(rows)
-        if self.batch_size == "full":
-            batch_size = n_samples
-        else:
-            batch_size = check_batch_size(self.batch_size, n_samples)
+        batch_size = check_batch_size(self.batch_size, n_samples)
         task = _RBMTask(self, X, batch_size, monitor, rows)
         stopper = None
         if monitor and self.early_stopping:

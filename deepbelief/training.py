@@ -22,6 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
+from ._param_validation import Interval, Options, check
+
 __all__ = ["DivergenceError", "DegenerateFitWarning", "FitHealth", "constant_units",
            "mostly_constant", "layer_warnings", "make_generator", "N_MONITOR",
            "CHUNK_ROWS", "row_chunks", "map_row_chunks", "check_batch_size",
@@ -214,20 +216,11 @@ def make_generator(random_state):
 def check_batch_size(batch_size, n_samples):
     """Samples per mini-batch, at most ``n_samples``, for an int >= 1,
     ``"full"`` (all) or ``"auto"`` (``min(200, n_samples)``, as scikit-learn)."""
-    if isinstance(batch_size, str):
-        if batch_size == "full":
-            return int(n_samples)
-        if batch_size == "auto":
-            return int(min(200, n_samples))
-        raise ValueError(
-            f'batch_size must be an int >= 1, "full" or "auto"; got {batch_size!r}.'
-        )
-    if isinstance(batch_size, bool) or not isinstance(batch_size, Integral):
-        raise TypeError(f'batch_size must be an int >= 1, "full" or "auto"; got '
-                        f"{type(batch_size).__name__} {batch_size!r}.")
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1; got {batch_size}.")
-    return int(min(batch_size, n_samples))
+    check("batch_size", batch_size, [Interval(Integral, 1, None),
+                                     Options(str, {"full", "auto"})])
+    if batch_size == "full":
+        return int(n_samples)
+    return int(min(200 if batch_size == "auto" else batch_size, n_samples))
 
 
 def minibatch_indices(n_samples, batch_size, rng, shuffle=True):

@@ -31,6 +31,8 @@ Nair, V. & Hinton, G. E. (2010). Rectified linear units improve restricted
 Boltzmann machines. ICML.
 """
 
+from numbers import Integral
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -38,7 +40,7 @@ from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels._jit import jit
 from ._kernels.random import uniform
-from ._param_validation import resolve
+from ._param_validation import Interval, check, resolve
 
 __all__ = ["BernoulliUnits", "GaussianUnits", "ReLUUnits", "SoftmaxUnits", "Units",
            "get_units"]
@@ -305,15 +307,8 @@ class SoftmaxUnits(Units):
     name = "softmax"
 
     def __init__(self, group_size=None):
-        if group_size is not None:
-            if isinstance(group_size, bool) or not isinstance(group_size, (int, np.integer)):
-                raise TypeError("SoftmaxUnits: group_size must be an int or None; got "
-                                f"{type(group_size).__name__}.")
-            if group_size < 1:
-                raise ValueError("SoftmaxUnits: group_size must be at least 1; got "
-                                 f"{group_size}.")
-            group_size = int(group_size)
-        self.group_size = group_size
+        check("group_size", group_size, [None, Interval(Integral, 1, None)])
+        self.group_size = None if group_size is None else int(group_size)
 
     def _size(self, m):
         K = m if self.group_size is None else self.group_size
