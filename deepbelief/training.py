@@ -26,7 +26,7 @@ from ._param_validation import Interval, Options, check
 
 __all__ = ["DivergenceError", "DegenerateFitWarning", "FitHealth", "constant_units",
            "mostly_constant", "layer_warnings", "make_generator", "N_MONITOR",
-           "CHUNK_ROWS", "row_chunks", "map_row_chunks", "check_batch_size",
+           "CHUNK_ROWS", "row_chunks", "check_batch_size",
            "minibatch_indices", "gather_rows", "History", "check_finite", "EarlyStopping",
            "CheckpointError", "Checkpointer", "TrainingTask", "fit_loop",
            "estimator_masks", "resume", "fingerprint", "split_rows", "split_validation",
@@ -897,8 +897,3 @@ def row_chunks(X, chunk_rows=None, dtype=None):
         if sp.issparse(block):
             block = block.toarray()
         yield rows, np.ascontiguousarray(block, dtype=dtype)
-
-
-def map_row_chunks(fn, X, chunk_rows=None, dtype=None):
-    """``fn`` of each block of :func:`row_chunks`, stacked along axis 0."""
-    return np.concatenate([fn(block) for _, block in row_chunks(X, chunk_rows, dtype)])
