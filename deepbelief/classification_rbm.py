@@ -17,7 +17,6 @@ machines. UTML TR 2010-003 (section 13.1, softmax units).
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
@@ -31,8 +30,8 @@ from .nn.schedules import get_momentum_schedule
 from ._param_validation import Callable, Interval, Options, validate_params
 from .rbm import BernoulliRBM, _resolve_schedule
 from .training import (Checkpointer, EarlyStopping, History, TrainingTask,
-                       check_batch_size, fingerprint, fit_loop, make_generator, resume,
-                       split_rows)
+                       check_batch_size, dense, fingerprint, fit_loop, make_generator,
+                       resume, split_rows)
 from .units import BernoulliUnits, SoftmaxUnits
 
 __all__ = ["ClassificationRBM"]
@@ -41,11 +40,6 @@ _OBJECTIVES = ("generative", "discriminative", "hybrid")
 # Rows per chunk when the class scores of many inputs are computed: the
 # hidden inputs of every class, (rows, n_hidden, n_classes), stay small.
 _CHUNK_ELEMENTS = 2**22
-
-
-def _dense(X, dtype):
-    X = X.toarray() if sp.issparse(X) else X
-    return np.ascontiguousarray(X, dtype=dtype)
 
 
 def _softplus(x):
@@ -163,7 +157,7 @@ class _ClassificationTask(TrainingTask):
     def step(self, idx, learning_rate, momentum):
         model = self.model
         rows = idx if self.rows is None else self.rows[idx]
-        X = _dense(self.X[rows], model.components_.dtype)
+        X = dense(self.X[rows], model.components_.dtype)
         Y = self.Y[rows]
         return model._step(X, Y, learning_rate, momentum or 0.0, self.seeds) * len(rows)
 
@@ -552,7 +546,7 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
         chunk = max(1, _CHUNK_ELEMENTS // (W.shape[0] * U.shape[1]))
         out = np.empty((X.shape[0], U.shape[1]))
         for start in range(0, X.shape[0], chunk):
-            part = _dense(X[start:start + chunk], np.float64)
+            part = dense(X[start:start + chunk], np.float64)
             scores, _ = class_scores(part, W, U, c, d)
             out[start:start + chunk] = log_softmax(scores, axis=1)
         return out
@@ -624,7 +618,7 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
         labels = self._encode(np.asarray(y))
         if labels.shape[0] != X.shape[0]:
             raise ValueError(f"y has {labels.shape[0]} labels for {X.shape[0]} rows of X.")
-        Xd = _dense(X, np.float64)
+        Xd = dense(X, np.float64)
         A = Xd @ self.components_.T.astype(np.float64) + self.intercept_hidden_
         A += self.class_components_.T.astype(np.float64)[labels]
         return -(Xd @ self.intercept_visible_.astype(np.float64)

@@ -15,6 +15,7 @@ import scipy.sparse as sp
 from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels.random import draw_seed
+from .training import dense
 
 __all__ = ["RBMEngine", "Workspace"]
 
@@ -95,8 +96,7 @@ class RBMEngine:
 
     def dense(self, X):
         """X as a C-contiguous dense array of the model's dtype."""
-        X = X.toarray() if sp.issparse(X) else X
-        return np.ascontiguousarray(X, dtype=self.W.dtype)
+        return dense(X, self.W.dtype)
 
     # ------------------------------------------------------------ conditionals
 

@@ -783,12 +783,8 @@ class _BaseMLP(BaseEstimator):
     def _weighted_score(self, net, X, Y, weights):
         """Weighted accuracy (classifier) or R^2 (regressor) of ``net``."""
         net.allocate(min(1024, max(1, X.shape[0])), self._dtype)
-        outs = []
-        for start in range(0, X.shape[0], net._batch_size):
-            xb = X[start:start + net._batch_size]
-            xb = xb.toarray() if hasattr(xb, "toarray") else xb
-            outs.append(np.array(net.forward(np.ascontiguousarray(xb, dtype=self._dtype))))
-        Z = np.concatenate(outs).astype(np.float64)
+        Z = np.concatenate([np.array(net.forward(xb)) for _, xb in training.row_chunks(
+            X, net._batch_size, self._dtype)]).astype(np.float64)
         Y = np.asarray(Y, dtype=np.float64)
         w = np.asarray(weights, dtype=np.float64)
         if isinstance(self, ClassifierMixin):
@@ -844,9 +840,7 @@ class _BaseMLP(BaseEstimator):
         for i, W in enumerate(dense_w):
             health.weights(f"layer {i}", W)
         rows = np.sort(train_idx[:n_monitor])
-        xb = X[rows]
-        xb = np.ascontiguousarray(xb.toarray() if hasattr(xb, "toarray") else xb,
-                                  dtype=self._dtype)
+        xb = training.dense(X[rows], self._dtype)
         net.allocate(len(rows), self._dtype)
         out, hidden = xb, 0
         with np.errstate(over="ignore", invalid="ignore"):

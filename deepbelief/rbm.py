@@ -26,7 +26,7 @@ from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.schedules import SCHEDULES, get_momentum_schedule, get_schedule
 from .samplers import SAMPLERS as _SAMPLERS
 from .training import (N_MONITOR, Checkpointer, EarlyStopping, FitHealth, History,
-                       TrainingTask, check_batch_size, fingerprint, fit_loop, gather_rows,
+                       TrainingTask, check_batch_size, dense, fingerprint, fit_loop, gather_rows,
                        make_generator, column_means, resume, row_chunks, split_rows)
 from .units import _REGISTRY as _UNITS
 from .units import BernoulliUnits, GaussianUnits, Units, get_units
@@ -364,8 +364,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.history_ = History()
 
     def _dense(self, X):
-        X = X.toarray() if sp.issparse(X) else X
-        return np.ascontiguousarray(X, dtype=self.components_.dtype)
+        return dense(X, self.components_.dtype)
 
     def _train(self, X, start, stop, monitor=True, data=None, rows=None):
         """Epochs ``start`` to ``stop`` on the ``rows`` of X (all when None)

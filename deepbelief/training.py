@@ -27,7 +27,7 @@ from ._param_validation import Interval, Options, check
 __all__ = ["DivergenceError", "DegenerateFitWarning", "FitHealth", "constant_units",
            "mostly_constant", "layer_warnings", "make_generator", "N_MONITOR",
            "CHUNK_ROWS", "row_chunks", "check_batch_size",
-           "minibatch_indices", "gather_rows", "History", "check_finite", "EarlyStopping",
+           "minibatch_indices", "dense", "gather_rows", "History", "check_finite", "EarlyStopping",
            "CheckpointError", "Checkpointer", "TrainingTask", "fit_loop",
            "estimator_masks", "resume", "fingerprint", "split_rows", "split_validation",
            "column_means", "print_epoch"]
@@ -228,6 +228,11 @@ def minibatch_indices(n_samples, batch_size, rng, shuffle=True):
     holds the remainder), in a fresh permutation from ``rng`` if ``shuffle``."""
     order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
     return [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
+
+
+def dense(X, dtype=None):
+    """``X`` (dense or sparse) as a dense C-contiguous array in ``dtype``."""
+    return np.ascontiguousarray(X.toarray() if sp.issparse(X) else X, dtype=dtype)
 
 
 def gather_rows(X, idx, out):
@@ -503,10 +508,8 @@ def fingerprint(estimator, data, resumable=()):
         rows = np.unique(np.linspace(0, max(n - 1, 0), min(n, _N_FINGERPRINT_ROWS))
                          .astype(np.int64)) if n else np.zeros(0, np.int64)
         sample = A[rows]
-        sample = sample.toarray() if hasattr(sample, "toarray") else np.asarray(sample)
         described.append({"shape": [int(d) for d in A.shape], "dtype": str(A.dtype),
-                          "rows_sha256": hashlib.sha256(
-                              np.ascontiguousarray(sample).tobytes()).hexdigest()})
+                          "rows_sha256": hashlib.sha256(dense(sample).tobytes()).hexdigest()})
     return {"params": params, "data": described}
 
 
@@ -893,7 +896,4 @@ def row_chunks(X, chunk_rows=None, dtype=None):
     n = X.shape[0]
     for start in range(0, n, chunk_rows):
         rows = slice(start, min(start + chunk_rows, n))
-        block = X[rows]
-        if sp.issparse(block):
-            block = block.toarray()
-        yield rows, np.ascontiguousarray(block, dtype=dtype)
+        yield rows, dense(X[rows], dtype)
