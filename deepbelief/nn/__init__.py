@@ -27,17 +27,9 @@ from .schedules import (SCHEDULES, Constant, Exponential, InverseTime, ReduceOnP
                         Schedule, Step, get_schedule)
 
 # Lower-case aliases so that every family is reachable by its registry name.
-prelu = PReLU
-maxout = Maxout
-sgd = SGD
-adagrad = Adagrad
-rmsprop = RMSProp
-adam = Adam
-constant = Constant
-step = Step
-exponential = Exponential
-inverse_time = InverseTime
-reduce_on_plateau = ReduceOnPlateau
+prelu, maxout, sgd, adagrad, rmsprop, adam = PReLU, Maxout, SGD, Adagrad, RMSProp, Adam
+constant, step, exponential = Constant, Step, Exponential
+inverse_time, reduce_on_plateau = InverseTime, ReduceOnPlateau
 
 __all__ = [
     # activations
