@@ -119,8 +119,7 @@ class Options(Constraint):
         else:
             self.kind = _KINDS.get(type, f"a {type.__name__}")
 
-    def accepts_type(self, value):
-        return isinstance(value, self.type) and not isinstance(value, (bool, np.bool_))
+    accepts_type = Interval.accepts_type
 
     def is_satisfied_by(self, value):
         return self.accepts_type(value) and any(value == o for o in self.options)

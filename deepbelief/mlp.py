@@ -211,18 +211,17 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
             v_loss, v_err = est._evaluate(self.net, Xv, Yv)
             self.net.allocate(self.batch_size, est._dtype)
             n_val = Xv.shape[0]
+            per_row = self.val_weights is not None or self.is_classifier
+            record |= dict(val_loss=v_loss / n_val,
+                           val_error=v_err / (n_val if per_row else n_val * Yv.shape[1]))
             if self.val_weights is not None:
                 score = est._weighted_score(self.net, Xv, Yv, self.val_weights)
                 self.net.allocate(self.batch_size, est._dtype)
-                record |= dict(val_loss=v_loss / n_val, val_error=v_err / n_val)
             elif self.is_classifier:
                 score = 1.0 - v_err / n_val
-                record |= dict(val_loss=v_loss / n_val, val_error=v_err / n_val)
             else:
                 sst = float(np.sum((Yv - Yv.mean(axis=0)) ** 2))
                 score = 1.0 - v_err / sst if sst > 0 else 0.0
-                record |= dict(val_loss=v_loss / n_val,
-                               val_error=v_err / (n_val * Yv.shape[1]))
             est.validation_scores_.append(score)
             record["validation_score"] = score
         est.n_iter_ = epoch + 1
@@ -660,11 +659,8 @@ class _BaseMLP(BaseEstimator):
         schedule = self._schedule(len(train_idx))
 
         if first or not hasattr(self, "history_"):
-            self.history_ = training.History()
-            self.loss_curve_ = []
+            self.history_, self.loss_curve_, self.n_iter_, self.t_ = training.History(), [], 0, 0
             self.validation_scores_ = [] if early else None
-            self.n_iter_ = 0
-            self.t_ = 0
             self.best_loss_ = np.inf if not early else None
             self.best_validation_score_ = -np.inf if early else None
         # without early stopping the training loss decides when to stop
