@@ -134,9 +134,7 @@ def _refresh_classes():
 _SEEN_MODULES = set(_library_modules())
 _FUNCTIONS = _allowed_functions()
 _FUNCTION_NAMES = {id(fn): name for name, fn in _FUNCTIONS.items()}
-_BIT_GENERATORS = {cls.__name__: cls for cls in (np.random.PCG64, np.random.PCG64DXSM,
-                                                 np.random.MT19937, np.random.Philox,
-                                                 np.random.SFC64)}
+_BIT_GENERATORS = _training.BIT_GENERATORS
 
 
 def _class_name(cls):

@@ -440,15 +440,11 @@ class Checkpointer:
         return self.read(path) if os.path.exists(path) else None
 
 
-# Bit generators a checkpoint may name; nothing read from a file is looked
-# up as an attribute and called.
-_BIT_GENERATORS = {
-    "PCG64": np.random.PCG64,
-    "PCG64DXSM": np.random.PCG64DXSM,
-    "MT19937": np.random.MT19937,
-    "Philox": np.random.Philox,
-    "SFC64": np.random.SFC64,
-}
+# Bit generators a checkpoint or model file may name; nothing read from a file is
+# looked up as an attribute and called.
+BIT_GENERATORS = {cls.__name__: cls for cls in (np.random.PCG64, np.random.PCG64DXSM,
+                                                np.random.MT19937, np.random.Philox,
+                                                np.random.SFC64)}
 
 
 def generator_state_to_json(rng):
@@ -459,10 +455,10 @@ def generator_state_to_json(rng):
 
 def _checked_bit_generator(state):
     name = state.get("bit_generator") if isinstance(state, dict) else None
-    if name not in _BIT_GENERATORS:
+    if name not in BIT_GENERATORS:
         raise CheckpointError(f"random generator state names an unknown bit generator "
-                              f"{name!r}; expected one of {sorted(_BIT_GENERATORS)}.")
-    return _BIT_GENERATORS[name]
+                              f"{name!r}; expected one of {sorted(BIT_GENERATORS)}.")
+    return BIT_GENERATORS[name]
 
 
 def set_generator_state(rng, state):
