@@ -134,10 +134,9 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
                 pos += len(layer.params)
         # keep-masks of pruned weights (compression.py), applied by the loop
         self.masks = training.estimator_masks(est, dense_w)
-        names = {}
-        for attr in ("coefs_", "intercepts_", "activation_params_"):
-            for i, a in enumerate(getattr(est, attr)):
-                names[id(a)] = f"{attr}[{i}]"
+        names = {id(a): f"{attr}[{i}]" for attr in ("coefs_", "intercepts_",
+                                                    "activation_params_")
+                 for i, a in enumerate(getattr(est, attr))}
         self._params = {names.get(id(p), f"param_{j}"): p for j, p in enumerate(net.params)}
         self.is_classifier = isinstance(est, ClassifierMixin)
         self.early = Xv is not None
@@ -247,18 +246,14 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
                     validation_scores=est.validation_scores_, t=int(est.t_))
 
     def load_meta(self, meta):
-        est = self.est
+        est, scores = self.est, meta["validation_scores"]
         self.load_optimizer()
         est.loss_curve_ = [float(v) for v in meta["loss_curve"]]
-        scores = meta["validation_scores"]
         est.validation_scores_ = None if scores is None else [float(v) for v in scores]
         est.t_ = int(meta["t"])
 
     def generators(self):
-        gens = {"rng": self.rng}
-        if self.aug_rng is not None:
-            gens["aug_rng"] = self.aug_rng
-        return gens
+        return {"rng": self.rng} | ({} if self.aug_rng is None else {"aug_rng": self.aug_rng})
 
 
 class _BaseMLP(BaseEstimator):
@@ -455,19 +450,16 @@ class _BaseMLP(BaseEstimator):
             width = act.width_in(self._sizes[i])
             self.coefs_.append(inits[i]((fan_in, width), rng, dtype=dtype))
             self.intercepts_.append(np.zeros(width, dtype=dtype))
-            if isinstance(act, PReLU):
-                act.init_params(self._sizes[i], dtype)
-                self.activation_params_.append(act.params[0])
-            else:
-                self.activation_params_.append(np.zeros(0, dtype=dtype))
+            act.init_params(self._sizes[i], dtype)
+            self.activation_params_.append(act.params[0] if isinstance(act, PReLU)
+                                           else np.zeros(0, dtype=dtype))
             fan_in = self._sizes[i]
         self.coefs_.append(out_init((fan_in, n_outputs), rng, dtype=dtype))
         self.intercepts_.append(np.zeros(n_outputs, dtype=dtype))
         self.n_layers_ = len(self._sizes) + 2
         self.n_outputs_ = n_outputs
-        self.out_activation_ = self._loss_type().activation.name
-        if self.out_activation_ == "sigmoid":
-            self.out_activation_ = "logistic"
+        name = self._loss_type().activation.name
+        self.out_activation_ = "logistic" if name == "sigmoid" else name
 
     def _resolve_pretrainer(self):
         """An unfitted clone of ``pretrainer`` (the parameter is never changed)."""
@@ -479,14 +471,13 @@ class _BaseMLP(BaseEstimator):
         ``FrozenEstimator`` is used: any other would see the first chunk
         alone, so pretraining is skipped with a warning."""
         if incremental and not isinstance(self.pretrainer, FrozenEstimator):
-            name = type(self).__name__
             warnings.warn(
-                f"{name}.partial_fit does not pretrain: fitted to the first chunk alone, "
-                "the pretrainer would see a fraction of the data and never change, so "
-                "the hidden layers start from random initialisation. To pretrain on "
-                "data that arrives in chunks, train a DBN with DBN.partial_fit over "
-                "every chunk and pass pretrainer=FrozenEstimator(dbn); or call fit on "
-                "the whole data. pretrainer=None trains from random initialisation "
+                f"{type(self).__name__}.partial_fit does not pretrain: fitted to the first "
+                "chunk alone, the pretrainer would see a fraction of the data and never "
+                "change, so the hidden layers start from random initialisation. To "
+                "pretrain on data that arrives in chunks, train a DBN with DBN.partial_fit "
+                "over every chunk and pass pretrainer=FrozenEstimator(dbn); or call fit "
+                "on the whole data. pretrainer=None trains from random initialisation "
                 "without this warning.", UserWarning, stacklevel=4)
             return
         pre = self._resolve_pretrainer()
@@ -504,17 +495,12 @@ class _BaseMLP(BaseEstimator):
         if len(weights) > len(self._sizes):
             raise ValueError(f"pretrainer gave {len(weights)} layers of weights but the "
                              f"network has {len(self._sizes)} hidden layers.")
-        checked = []
-        for i, (W, b) in enumerate(weights):
-            W = np.asarray(W)
-            b = np.asarray(b).reshape(-1)
+        checked = [(np.asarray(W), np.asarray(b).reshape(-1)) for W, b in weights]
+        for i, (W, b) in enumerate(checked):
             if W.shape != self.coefs_[i].shape or b.shape != self.intercepts_[i].shape:
-                raise ValueError(
-                    f"pretrainer layer {i} has weights of shape {W.shape} and bias of "
-                    f"shape {b.shape}; hidden layer {i} needs {self.coefs_[i].shape} "
-                    f"and {self.intercepts_[i].shape}."
-                )
-            checked.append((W, b))
+                raise ValueError(f"pretrainer layer {i} has weights of shape {W.shape} and "
+                                 f"bias of shape {b.shape}; hidden layer {i} needs "
+                                 f"{self.coefs_[i].shape} and {self.intercepts_[i].shape}.")
         n_useful = self._useful_pretrained_layers(X, checked, replace_constant)
         for i, (W, b) in enumerate(checked[:n_useful]):
             self.coefs_[i][...] = W
@@ -527,8 +513,7 @@ class _BaseMLP(BaseEstimator):
         DegenerateFitWarning says so and, with ``replace_constant`` (a
         pretrainer the estimator chose itself, such as "auto"), it and the
         layers above keep their random initialisation."""
-        H = X[:n_rows]
-        H = np.asarray(H.toarray() if hasattr(H, "toarray") else H, dtype=np.float64)
+        H = training.dense(X[:n_rows], np.float64)
         for i, (W, b) in enumerate(weights):
             spec = self._activations[i]
             if not isinstance(spec, (str, Activation)) or spec in ACTIVATION_LAYERS:
@@ -555,14 +540,6 @@ class _BaseMLP(BaseEstimator):
                     "does the same without its cost.", training.DegenerateFitWarning)
                 return i
         return len(weights)
-
-    def _params(self):
-        params = []
-        for i in range(len(self._sizes)):
-            params += [self.coefs_[i], self.intercepts_[i]]
-            if self.activation_params_[i].size:
-                params.append(self.activation_params_[i])
-        return params + [self.coefs_[-1], self.intercepts_[-1]]
 
     def _penalty_coefs(self, net):
         """Per-parameter (alpha, l1) for ``net.params``: weights only."""
