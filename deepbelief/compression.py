@@ -147,10 +147,6 @@ def _spec(model):
                     f"{type(model).__name__}.")
 
 
-def _n_compressed(model):
-    return len(_spec(model)["coefs"])
-
-
 def _targets(model, y):
     """The training targets of an MLP in its output coding."""
     if isinstance(model, MLPClassifier):
@@ -163,12 +159,11 @@ def _targets(model, y):
 def _training_network(model, X, y):
     """(Network sharing the model's arrays in place, inputs, targets, indices
     of the compressed layers' Dense layers in it)."""
+    spec = _spec(model)
+    X = np.ascontiguousarray(X, dtype=model.coefs_[0].dtype)
     if isinstance(model, DeepAutoencoder):
-        net = model._build_network()
-        X = np.ascontiguousarray(X, dtype=model.coefs_[0].dtype)
-        Y = X
+        net, Y = model._build_network(), X
     else:
-        spec = _spec(model)
         layers = []
         n_layers = len(spec["coefs"])
         for i, (W, b, act) in enumerate(zip(spec["coefs"], spec["intercepts"],
@@ -177,10 +172,9 @@ def _training_network(model, X, y):
             if i < n_layers - 1:  # the output activation is the loss's
                 layers.append(ActivationLayer(act))
         net = Network(layers, _OUTPUT_LOSS[spec["activations"][-1]]())
-        X = np.ascontiguousarray(X, dtype=model.coefs_[0].dtype)
         Y = _targets(model, y)
     dense = [i for i, layer in enumerate(net.layers) if isinstance(layer, Dense)]
-    return net, X, Y, dense[:_n_compressed(model)]
+    return net, X, Y, dense[:len(spec["coefs"])]
 
 
 def _run_epochs(net, X, Y, epochs, learning_rate, batch_size, rng, after_step,
@@ -222,11 +216,8 @@ def _sparsities(model, sparsity, quality):
         return _layer_values("sparsity", sparsity, n, _SPARSITY, float)
     qualities = _layer_values("quality", quality, n,
                               [Interval(Real, 0, math.inf, closed="left")], float)
-    out = []
-    for W, q in zip(coefs, qualities):
-        s = float(np.mean(np.abs(W) < q * float(np.std(W))))
-        out.append(min(s, 1.0 - 1.0 / W.size))
-    return out
+    return [min(float(np.mean(np.abs(W) < q * float(np.std(W)))), 1.0 - 1.0 / W.size)
+            for W, q in zip(coefs, qualities)]
 
 
 def magnitude_masks(coefs, sparsities, masks=None):
@@ -342,10 +333,7 @@ def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state,
             est.fit(X, y)
     finally:
         del est._weight_masks
-        est.set_params(**{k: saved[k] for k in (
-            "warm_start", "max_iter", "early_stopping", "learning_rate", "n_iter_no_change",
-            "learning_rate_init", "dropout", "input_dropout", "checkpoint_dir",
-            "verbose")})
+        est.set_params(**saved)
     if hasattr(est, "_optimizer"):
         del est._optimizer
 
