@@ -494,21 +494,13 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     # ------------------------------------------------------------ state
 
     def _parameters(self, copy=False):
-        params = {
-            "components_": self.components_,
-            "intercept_hidden_": self.intercept_hidden_,
-            "intercept_visible_": self.intercept_visible_,
-        }
-        if copy:
-            params = {k: v.copy() for k, v in params.items()}
-        return params
+        params = {"components_": self.components_, "intercept_hidden_": self.intercept_hidden_,
+                  "intercept_visible_": self.intercept_visible_}
+        return {k: v.copy() for k, v in params.items()} if copy else params
 
     def _state_arrays(self):
-        state = self._parameters()
-        state.update(self._sampler.state_arrays())
-        state["_q"] = self._q
-        state["_velocity_b"] = self._velocity_b
-        state["_velocity_c"] = self._velocity_c
+        state = {**self._parameters(), **self._sampler.state_arrays(), "_q": self._q,
+                 "_velocity_b": self._velocity_b, "_velocity_c": self._velocity_c}
         if self.centering:
             state["visible_offset_"] = self.visible_offset_
             state["hidden_offset_"] = self.hidden_offset_
@@ -522,12 +514,10 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     # ------------------------------------------------------------ monitoring
 
     def _epoch_metrics(self):
-        metrics = {}
-        mon = self._monitor
-        engine = self._engine()
-        metrics["reconstruction_error"] = float(np.mean(engine.reconstruction_error(mon)))
+        mon, engine = self._monitor, self._engine()
         fe_train = float(np.mean(engine.free_energy(mon)))
-        metrics["free_energy"] = fe_train
+        metrics = {"reconstruction_error": float(np.mean(engine.reconstruction_error(mon))),
+                   "free_energy": fe_train}
         pl = engine.pseudo_likelihood(mon, self._flip_monitor)
         if pl is not None:
             metrics["pseudo_likelihood"] = float(np.mean(pl))
