@@ -17,6 +17,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .nn.layers import Dense
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, Loss, Poisson, SquaredError
+from .training import dense
 
 __all__ = ["WeightedLoss", "row_losses", "fit_lbfgs"]
 
@@ -71,10 +72,6 @@ class WeightedLoss(Loss):
         return f"WeightedLoss({self.base!r})"
 
 
-def _dense(X):
-    return X.toarray() if hasattr(X, "toarray") else X
-
-
 def fit_lbfgs(est, net, X, Y, sample_weight, masks=None, chunk=4096):
     """Minimise ``net``'s loss on ``(X, Y)`` over all its parameters.
 
@@ -114,7 +111,7 @@ def fit_lbfgs(est, net, X, Y, sample_weight, masks=None, chunk=4096):
         total = 0.0
         with np.errstate(over="ignore", invalid="ignore"):
             for start in range(0, n, step):
-                xb = np.ascontiguousarray(_dense(X[start:start + step]), dtype=dtype)
+                xb = dense(X[start:start + step], dtype)
                 yb = np.ascontiguousarray(Y[start:start + step], dtype=dtype)
                 if sample_weight is not None:
                     net.loss.weights = sample_weight[start:start + step]

@@ -23,7 +23,7 @@ import numpy as np
 
 __all__ = ["Interval", "Options", "Literal", "InstanceOf", "Callable", "HasMethods", "Rule",
            "PerLayer", "per_layer", "LayerSizes", "BOOL", "RANDOM_STATE", "PATH", "check",
-           "resolve", "validate_params", "nested_validation"]
+           "resolve", "validate_params", "nested_validation", "ValueObject"]
 
 _SKIP = contextvars.ContextVar("deepbelief_skip_validation", default=False)
 
@@ -119,8 +119,7 @@ class Options(Constraint):
         else:
             self.kind = _KINDS.get(type, f"a {type.__name__}")
 
-    def accepts_type(self, value):
-        return isinstance(value, self.type) and not isinstance(value, (bool, np.bool_))
+    accepts_type = Interval.accepts_type
 
     def is_satisfied_by(self, value):
         return self.accepts_type(value) and any(value == o for o in self.options)
@@ -343,3 +342,18 @@ def resolve(value, registry, kind, base, *, wrap_callable=None, **kwargs):
     if wrap_callable is not None and callable(value):
         return value if wrap_callable is True else wrap_callable(value)
     raise TypeError(f"{kind} must be a str, {others}; got {type(value).__name__}.")
+
+
+class ValueObject:
+    """``repr``, equality and hash from the attributes, for parameter objects
+    (initialisers, activations) that hold nothing but their parameters."""
+
+    def __repr__(self):
+        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        return f"{type(self).__name__}({params})"
+
+    def __eq__(self, other):
+        return type(self) is type(other) and vars(self) == vars(other)
+
+    def __hash__(self):
+        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))

@@ -1,26 +1,16 @@
 """On-the-fly data augmentation for images stored as flat rows.
 
-Each augmenter is a callable object: ``aug(X, random_state=None)`` takes a
-mini-batch ``X`` of shape ``(n_images, prod(image_shape))`` and returns a
-new array of the same shape and dtype (float32 and float64 are kept; other
-dtypes become float64). ``X`` itself is never modified.
+Each augmenter is a callable: ``aug(X, random_state=None)`` takes a batch
+``X`` of shape ``(n_images, prod(image_shape))`` and returns a new array of
+the same shape and dtype (non-float input becomes float64); ``X`` is never
+modified. With ``random_state=None`` the draws come from the augmenter's own
+Generator, made on first use from its constructor's ``random_state`` and
+continued by later calls; a Generator or seed given to the call is used
+instead (this is how ``MLPClassifier(augment=...)`` feeds its own stream).
 
-Randomness comes from one of two places:
-
-- ``random_state=None`` (the default in the call): the augmenter's own
-  stream, a :class:`numpy.random.Generator` made once, on first use, from
-  the ``random_state`` given to its constructor. Successive calls continue
-  the stream, so each mini-batch gets fresh transformations, and two
-  augmenters built with the same seed produce the same sequence.
-- a :class:`numpy.random.Generator` (or an int seed) given to the call:
-  the draws come from it. This is how a network applies augmentation with
-  its own seeded stream, e.g. ``MLPClassifier(augment=...)``, which
-  augments every mini-batch during ``fit`` and never at prediction.
-
-Images are laid out row-major, channels last: ``image_shape`` is
-``(height, width)`` or ``(height, width, channels)``. The geometric
-transforms (shift, crop, flip, elastic distortion) run in Numba kernels;
-the random draws happen in Python and are passed to the kernels.
+Images are row-major, channels last: ``image_shape`` is ``(height, width)``
+or ``(height, width, channels)``. The geometric transforms run in Numba
+kernels, which are given the random draws made here.
 
 Examples
 --------
@@ -46,21 +36,9 @@ from deepbelief._kernels import augment as _k
 from deepbelief.training import make_generator
 from deepbelief._param_validation import Interval, Options, validate_params
 
-__all__ = [
-    "Augmenter",
-    "RandomShift",
-    "RandomCrop",
-    "HorizontalFlip",
-    "ElasticDistortion",
-    "GaussianNoise",
-    "ColorJitter",
-    "PCALighting",
-    "Compose",
-    "shift_images",
-    "flip_horizontal",
-    "warp_images",
-    "elastic_displacement",
-]
+__all__ = ["Augmenter", "RandomShift", "RandomCrop", "HorizontalFlip",
+           "ElasticDistortion", "GaussianNoise", "ColorJitter", "PCALighting", "Compose",
+           "shift_images", "flip_horizontal", "warp_images", "elastic_displacement"]
 
 _MODES = {"constant": _k.MODE_CONSTANT, "edge": _k.MODE_EDGE, "reflect": _k.MODE_REFLECT}
 
@@ -74,17 +52,12 @@ def _check_image_shape(image_shape, *, name="image_shape"):
     try:
         dims = tuple(image_shape)
     except TypeError:
-        raise TypeError(
-            f"{name} must be a tuple (height, width) or (height, width, channels); "
-            f"got {image_shape!r}."
-        ) from None
+        raise TypeError(f"{name} must be a tuple (height, width) or (height, width, "
+                        f"channels); got {image_shape!r}.") from None
     if len(dims) not in (2, 3) or not all(
-        isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in dims
-    ):
-        raise ValueError(
-            f"{name} must be a tuple (height, width) or (height, width, channels) "
-            f"of integers; got {image_shape!r}."
-        )
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) for d in dims):
+        raise ValueError(f"{name} must be a tuple (height, width) or (height, width, "
+                         f"channels) of integers; got {image_shape!r}.")
     if any(d < 1 for d in dims):
         raise ValueError(f"{name} must contain only sizes >= 1; got {image_shape!r}.")
     height, width = int(dims[0]), int(dims[1])
@@ -99,10 +72,8 @@ def _check_images(X, image_shape):
     X = _check_flat(X)
     n_pixels = height * width * channels
     if X.shape[1] != n_pixels:
-        raise ValueError(
-            f"X has {X.shape[1]} values per row but image_shape {tuple(image_shape)} "
-            f"needs {n_pixels}."
-        )
+        raise ValueError(f"X has {X.shape[1]} values per row but image_shape "
+                         f"{tuple(image_shape)} needs {n_pixels}.")
     return np.ascontiguousarray(X), (height, width, channels)
 
 
@@ -130,10 +101,8 @@ def _check_flat(X):
             raise TypeError("X must hold numbers (flat images); got values of dtype "
                             f"{X.dtype} that are not: {exc}.") from None
     if X.ndim != 2:
-        raise ValueError(
-            "X must be a 2-D array of flat images (n_images, n_pixels); "
-            f"got an array with {X.ndim} dimension(s)."
-        )
+        raise ValueError("X must be a 2-D array of flat images (n_images, n_pixels); "
+                         f"got an array with {X.ndim} dimension(s).")
     return X
 
 
@@ -154,6 +123,12 @@ def _check_clip(clip):
     return float(low), float(high)
 
 
+def _clipped(out, clip):
+    """``out`` clipped in place to the checked ``clip`` range, if any."""
+    clip = _check_clip(clip)
+    return out if clip is None else np.clip(out, clip[0], clip[1], out=out)
+
+
 # --------------------------------------------------------------------------
 # functional drivers: explicit offsets, flags and fields, no randomness
 
@@ -168,18 +143,16 @@ def shift_images(X, image_shape, shifts, *, fill=0.0, mode="constant"):
     image_shape : tuple of int
         ``(height, width)`` or ``(height, width, channels)``.
     shifts : array-like of int, shape (n_images, 2) or (2,)
-        Rows ``(dy, dx)``: a positive ``dy`` moves the content down, a
-        positive ``dx`` to the right, as ``np.roll`` does.
+        Rows ``(dy, dx)``; positive moves the content down and right.
     fill : float, default=0.0
         Value of the vacated pixels when ``mode="constant"``.
     mode : {"constant", "edge", "reflect"}, default="constant"
-        What the vacated pixels take: ``fill``, the nearest edge pixel, or
-        the mirror image about the edge.
+        Vacated pixels take ``fill``, the nearest edge pixel, or the mirror
+        image about the edge.
 
     Returns
     -------
     ndarray of shape (n_images, n_pixels)
-        A new array with the dtype of ``X``.
     """
     X, (height, width, channels) = _check_images(X, image_shape)
     if mode not in _MODES:
@@ -187,9 +160,7 @@ def shift_images(X, image_shape, shifts, *, fill=0.0, mode="constant"):
     shifts = np.asarray(shifts)
     if shifts.dtype.kind not in "iu":
         raise TypeError(f"shifts must be integers; got dtype {shifts.dtype}.")
-    shifts = np.ascontiguousarray(
-        np.broadcast_to(shifts.astype(np.int64), (X.shape[0], 2))
-    )
+    shifts = np.ascontiguousarray(np.broadcast_to(shifts.astype(np.int64), (X.shape[0], 2)))
     out = np.empty_like(X)
     _k.shift_images(X, height, width, channels, shifts, _MODES[mode], float(fill), out)
     return out
@@ -221,10 +192,9 @@ def flip_horizontal(X, image_shape, flip=None):
 def warp_images(X, image_shape, displacement, *, fill=0.0):
     """Resample images at displaced positions with bilinear interpolation.
 
-    Output pixel ``(y, x)`` of image ``i`` is image ``i`` read at
-    ``(y + displacement[i, 0, y, x], x + displacement[i, 1, y, x])``,
-    interpolated between the four nearest pixels; positions outside the
-    image read ``fill``. All channels share the displacement.
+    Pixel ``(y, x)`` of image ``i`` reads image ``i`` at ``(y + displacement[i,
+    0, y, x], x + displacement[i, 1, y, x])`` (``fill`` outside the image), for
+    every channel.
 
     Parameters
     ----------
@@ -242,9 +212,7 @@ def warp_images(X, image_shape, displacement, *, fill=0.0):
     displacement = np.asarray(displacement)
     expected = (X.shape[0], 2, height, width)
     if displacement.shape != expected:
-        raise ValueError(
-            f"displacement must have shape {expected}; got {displacement.shape}."
-        )
+        raise ValueError(f"displacement must have shape {expected}; got {displacement.shape}.")
     dy = np.ascontiguousarray(displacement[:, 0], dtype=X.dtype)
     dx = np.ascontiguousarray(displacement[:, 1], dtype=X.dtype)
     out = np.empty_like(X)
@@ -253,37 +221,27 @@ def warp_images(X, image_shape, displacement, *, fill=0.0):
 
 
 def elastic_displacement(n_images, height, width, alpha, sigma, rng, dtype=np.float64):
-    """Random displacement fields after Simard et al. (2003).
-
-    Each of ``dy`` and ``dx`` starts as independent ``uniform(-1, 1)``
-    values per pixel, is smoothed by a Gaussian filter of standard
-    deviation ``sigma`` (zero beyond the border) and multiplied by
-    ``alpha``.
+    """Random displacement fields after Simard et al. (2003): per pixel
+    ``uniform(-1, 1)`` values for ``dy`` and ``dx``, smoothed by a Gaussian of
+    standard deviation ``sigma`` (zero beyond the border), times ``alpha``.
 
     Parameters
     ----------
     n_images, height, width : int
-    alpha : float
-        Scale of the displacements, in pixels.
-    sigma : float
-        Standard deviation of the smoothing, in pixels; 0 leaves the
-        uniform values unsmoothed.
+    alpha, sigma : float
+        Scale and smoothing (0: none) of the displacements, in pixels.
     rng : numpy.random.Generator
     dtype : {numpy.float64, numpy.float32}, default=numpy.float64
-        Precision of the draws and the field.
 
     Returns
     -------
     ndarray of shape (n_images, 2, height, width)
-        ``[:, 0]`` the row (``dy``), ``[:, 1]`` the column (``dx``)
-        displacement, as taken by :func:`warp_images`.
+        Row (``dy``) and column (``dx``) displacements, for :func:`warp_images`.
     """
     field = rng.random(size=(n_images, 2, height, width), dtype=dtype)
     field *= 2
     field -= 1
-    if sigma > 0:
-        # The separable filter as two small matrix products: far faster than
-        # a direct convolution for image-sized fields.
+    if sigma > 0:  # the separable filter as two products: faster than convolving
         rows = _gaussian_matrix(height, float(sigma)).astype(dtype, copy=False)
         cols = _gaussian_matrix(width, float(sigma)).astype(dtype, copy=False)
         field = rows @ field @ cols
@@ -293,10 +251,8 @@ def elastic_displacement(n_images, height, width, alpha, sigma, rng, dtype=np.fl
 
 @functools.lru_cache(maxsize=16)
 def _gaussian_matrix(size, sigma, truncate=4.0):
-    """Symmetric ``(size, size)`` matrix applying a normalised Gaussian of
-    standard deviation ``sigma`` (cut at ``truncate`` sigmas) along one
-    axis, with zeros beyond the border; the same filter as
-    ``scipy.ndimage.gaussian_filter(..., mode="constant")``."""
+    """``(size, size)`` matrix of a normalised Gaussian filter along one axis,
+    as ``scipy.ndimage.gaussian_filter(..., mode="constant")``."""
     radius = int(truncate * sigma + 0.5)
     offsets = np.arange(-radius, radius + 1)
     weights = np.exp(-0.5 * (offsets / sigma) ** 2)
@@ -313,14 +269,10 @@ def _gaussian_matrix(size, sigma, truncate=4.0):
 
 
 class Augmenter(BaseEstimator):
-    """Base class: parameter handling, input checks and the random stream.
-
-    Subclasses implement ``_augment(X, shape, rng)`` where ``X`` is a
-    validated C-contiguous float array that must not be modified, ``shape``
-    is ``(height, width, channels)`` and ``rng`` a numpy Generator.
-    ``get_params``/``set_params``/``clone`` work as for scikit-learn
-    estimators; a clone starts a fresh stream from ``random_state``.
-    """
+    """Base class: parameters, input checks and the random stream (a clone
+    starts afresh from ``random_state``). Subclasses implement
+    ``_augment(X, shape, rng)``: ``X`` a validated C-contiguous float array not
+    to be modified, ``shape`` ``(height, width, channels)``."""
 
     def __call__(self, X, random_state=None):
         """Return an augmented copy of the flat images ``X``.
@@ -329,8 +281,7 @@ class Augmenter(BaseEstimator):
         ----------
         X : ndarray of shape (n_images, prod(image_shape))
         random_state : None, int or numpy.random.Generator, default=None
-            Where the random draws come from; None uses this augmenter's own
-            stream.
+            None uses this augmenter's own stream.
 
         Returns
         -------
@@ -343,8 +294,7 @@ class Augmenter(BaseEstimator):
     def _generator(self, random_state):
         if random_state is not None:
             return make_generator(random_state)
-        # The stream is made once, and again only if set_params gave a new
-        # random_state since.
+        # made once, and again after set_params gives a new random_state
         if getattr(self, "_rng_source", None) is not self.random_state or not hasattr(self, "_rng"):
             self._rng = make_generator(self.random_state)
             self._rng_source = self.random_state
@@ -359,20 +309,17 @@ class Augmenter(BaseEstimator):
 class RandomShift(Augmenter):
     """Translate each image by a random whole number of pixels.
 
-    Each image gets its own ``dy`` and ``dx``, drawn uniformly from the
-    integers in ``[-max_shift, max_shift]``; vacated pixels take ``fill``.
+    ``dy`` and ``dx`` uniform integers in ``[-max_shift, max_shift]`` per image.
 
     Parameters
     ----------
     image_shape : tuple of int
         ``(height, width)`` or ``(height, width, channels)``.
     max_shift : int, default=2
-        Largest shift in pixels along each axis; 0 returns the images
-        unchanged.
+        Largest shift in pixels along each axis.
     fill : float, default=0.0
         Value of the pixels shifted in from outside the image.
     random_state : None, int or numpy.random.Generator, default=None
-        Seeds the augmenter's own stream.
 
     Examples
     --------
@@ -396,31 +343,25 @@ class RandomShift(Augmenter):
         m = int(self.max_shift)
         shifts = rng.integers(-m, m + 1, size=(X.shape[0], 2))
         out = np.empty_like(X)
-        _k.shift_images(
-            X, height, width, channels, shifts, _k.MODE_CONSTANT, float(self.fill), out
-        )
+        _k.shift_images(X, height, width, channels, shifts, _k.MODE_CONSTANT,
+                        float(self.fill), out)
         return out
 
 
 class RandomCrop(Augmenter):
     """Pad each image and crop a random window of the original size.
 
-    The image is padded by ``padding`` pixels on every side and a window of
-    the original ``(height, width)`` is cut at a uniformly random offset,
-    the translation-by-cropping used to train AlexNet. It equals a random
-    shift of up to ``padding`` pixels whose vacated pixels follow
-    ``padding_mode``.
+    AlexNet's translation by cropping: a random shift of up to ``padding``
+    pixels whose vacated pixels follow ``padding_mode``.
 
     Parameters
     ----------
     image_shape : tuple of int
         ``(height, width)`` or ``(height, width, channels)``.
     padding : int, default=4
-        Pixels added on each side before cropping; 0 returns the images
-        unchanged.
+        Pixels added on each side before cropping.
     padding_mode : {"constant", "edge", "reflect"}, default="constant"
-        How the padding is filled: with ``fill``, with the nearest edge
-        pixel, or by mirroring the image about its edge.
+        The padding is ``fill``, the nearest edge pixel, or the mirror image.
     fill : float, default=0.0
         Padding value for ``padding_mode="constant"``.
     random_state : None, int or numpy.random.Generator, default=None
@@ -431,9 +372,8 @@ class RandomCrop(Augmenter):
     with deep convolutional neural networks", NIPS 2012.
     """
 
-    def __init__(
-        self, image_shape, *, padding=4, padding_mode="constant", fill=0.0, random_state=None
-    ):
+    def __init__(self, image_shape, *, padding=4, padding_mode="constant", fill=0.0,
+                 random_state=None):
         self.image_shape = image_shape
         self.padding = padding
         self.padding_mode = padding_mode
@@ -446,14 +386,12 @@ class RandomCrop(Augmenter):
     def _augment(self, X, shape, rng):
         height, width, channels = shape
         p = int(self.padding)
-        # A crop at offset o of the padded image reads pixel y + o - p of the
-        # original: a shift by p - o.
+        # a crop at offset o of the padded image is a shift by p - o
         offsets = rng.integers(0, 2 * p + 1, size=(X.shape[0], 2))
         shifts = np.ascontiguousarray(p - offsets)
         out = np.empty_like(X)
-        _k.shift_images(
-            X, height, width, channels, shifts, _MODES[self.padding_mode], float(self.fill), out
-        )
+        _k.shift_images(X, height, width, channels, shifts, _MODES[self.padding_mode],
+                        float(self.fill), out)
         return out
 
 
@@ -464,13 +402,12 @@ class HorizontalFlip(Augmenter):
     ----------
     image_shape : tuple of int
     p : float, default=0.5
-        Probability that an image is flipped; 0 leaves all, 1 flips all.
+        Probability that an image is flipped.
     random_state : None, int or numpy.random.Generator, default=None
 
     Notes
     -----
-    Suits natural images; for digits a mirrored image is often another
-    symbol, so leave it out there.
+    Not for digits: a mirrored digit is often another symbol.
     """
 
     def __init__(self, image_shape, *, p=0.5, random_state=None):
@@ -491,10 +428,8 @@ class HorizontalFlip(Augmenter):
 class ElasticDistortion(Augmenter):
     """Elastic distortion of Simard, Steinkraus and Platt (2003).
 
-    For each image, two fields of independent ``uniform(-1, 1)`` values,
-    one per axis, are smoothed by a Gaussian of standard deviation
-    ``sigma`` and scaled by ``alpha``; they give each output pixel the
-    displacement at which the input is read, by bilinear interpolation:
+    Per image, a displacement field (see :func:`elastic_displacement`) at
+    which the input is read by bilinear interpolation:
 
     .. math::
 
@@ -502,16 +437,14 @@ class ElasticDistortion(Augmenter):
         U_{yx} \\sim \\mathcal{U}(-1, 1), \\qquad
         x'(y, x) = x\\bigl(y + \\Delta^y_{yx},\\; x + \\Delta^x_{yx}\\bigr).
 
-    A small ``sigma`` gives nearly random, large ``sigma`` nearly rigid
-    displacements; the paper's choice for 28x28 digits is ``sigma=4``,
-    ``alpha=34``.
+    Small ``sigma`` gives nearly random, large nearly rigid displacements; the
+    paper's choice for 28x28 digits is ``sigma=4``, ``alpha=34``.
 
     Parameters
     ----------
     image_shape : tuple of int
     alpha : float, default=34.0
-        Scale of the displacement in pixels (per unit of the smoothed
-        field); 0 returns the images unchanged.
+        Scale of the displacement in pixels.
     sigma : float, default=4.0
         Standard deviation of the Gaussian smoothing, in pixels.
     fill : float, default=0.0
@@ -541,9 +474,8 @@ class ElasticDistortion(Augmenter):
 
     def _augment(self, X, shape, rng):
         height, width, channels = shape
-        field = elastic_displacement(
-            X.shape[0], height, width, self.alpha, self.sigma, rng, dtype=X.dtype.type
-        )
+        field = elastic_displacement(X.shape[0], height, width, self.alpha, self.sigma,
+                                     rng, dtype=X.dtype.type)
         dy = np.ascontiguousarray(field[:, 0])
         dx = np.ascontiguousarray(field[:, 1])
         out = np.empty_like(X)
@@ -557,10 +489,9 @@ class GaussianNoise(Augmenter):
     Parameters
     ----------
     image_shape : tuple of int or None, default=None
-        Checked against the row length when given; the noise itself does not
-        need it.
+        Checked against the row length when given.
     std : float, default=0.1
-        Standard deviation of the noise; 0 returns the images unchanged.
+        Standard deviation of the noise.
     clip : tuple (low, high) or None, default=None
         Clip the result to this range (e.g. ``(0, 1)`` for intensities).
     random_state : None, int or numpy.random.Generator, default=None
@@ -592,36 +523,25 @@ class GaussianNoise(Augmenter):
             noise = rng.standard_normal(X.shape, dtype=X.dtype)
             noise *= X.dtype.type(self.std)
             out += noise
-        clip = _check_clip(self.clip)
-        if clip is not None:
-            np.clip(out, clip[0], clip[1], out=out)
-        return out
+        return _clipped(out, self.clip)
 
 
 class ColorJitter(Augmenter):
     """Random brightness and contrast changes, one draw per image.
 
-    Each image is multiplied by a brightness factor ``b`` drawn uniformly
-    from ``[max(0, 1 - brightness), 1 + brightness]``, then its contrast is
-    scaled about its own mean ``m`` (over all pixels and channels) by a
-    factor ``c`` drawn from ``[max(0, 1 - contrast), 1 + contrast]``:
+    Each image is multiplied by ``b ~ U[max(0, 1 - brightness), 1 +
+    brightness]``, then scaled about its own mean by ``c ~ U[max(0, 1 -
+    contrast), 1 + contrast]``:
 
     .. math::
 
         x' = c\\,(b\\,x - m_b) + m_b, \\qquad m_b = \\operatorname{mean}(b\\,x).
 
-    Intended for intensities in a fixed range (e.g. [0, 1]); pass ``clip``
-    to keep the result there.
-
     Parameters
     ----------
     image_shape : tuple of int
-        ``(height, width, channels)`` for colour images; ``(height, width)``
-        works too.
-    brightness : float, default=0.2
-        Largest relative brightness change; 0 disables it.
-    contrast : float, default=0.2
-        Largest relative contrast change; 0 disables it.
+    brightness, contrast : float, default=0.2
+        Largest relative brightness and contrast changes (0 disables).
     clip : tuple (low, high) or None, default=None
     random_state : None, int or numpy.random.Generator, default=None
     """
@@ -651,39 +571,32 @@ class ColorJitter(Augmenter):
             out -= mean
             out *= c
             out += mean
-        clip = _check_clip(self.clip)
-        if clip is not None:
-            np.clip(out, clip[0], clip[1], out=out)
-        return out
+        return _clipped(out, self.clip)
 
 
 class PCALighting(Augmenter):
     """Lighting noise along the principal components of the pixel colours.
 
-    Krizhevsky et al. (2012) add to every pixel of an image the same colour
-    offset
+    Krizhevsky et al. (2012) add to every pixel of an image the colour offset
 
     .. math::
 
         \\delta = \\sum_i \\alpha_i \\lambda_i p_i, \\qquad
         \\alpha_i \\sim \\mathcal{N}(0, \\sigma^2),
 
-    where :math:`p_i, \\lambda_i` are the eigenvectors and eigenvalues of the
-    covariance of the pixel colours (each pixel a ``channels``-vector) over
-    the training set, and the :math:`\\alpha_i` are drawn once per image;
-    the paper uses :math:`\\sigma = 0.1`. Get the components by ``fit(X)``
-    or pass them.
+    with :math:`p_i, \\lambda_i` the eigenvectors and eigenvalues of the
+    covariance of the pixel colours over the training set (from ``fit(X)``,
+    or given) and the :math:`\\alpha_i` drawn once per image.
 
     Parameters
     ----------
     image_shape : tuple of int
         ``(height, width, channels)``.
     std : float, default=0.1
-        Standard deviation of the :math:`\\alpha_i`; 0 returns the images
-        unchanged.
+        Standard deviation of the :math:`\\alpha_i` (0.1 in the paper).
     eigenvalues : array-like of shape (channels,), default=None
     eigenvectors : array-like of shape (channels, channels), default=None
-        Columns are the principal directions. Given both, ``fit`` is not
+        Columns are the principal directions; given both, ``fit`` is not
         needed.
     random_state : None, int or numpy.random.Generator, default=None
 
@@ -696,11 +609,9 @@ class PCALighting(Augmenter):
 
     Notes
     -----
-    ``sklearn.base.clone`` (used by searches and by estimators that copy
-    their parameters) keeps parameters, not fitted attributes. To hand a
-    fitted lighting augmenter to such an estimator, pass the components as
-    parameters: ``PCALighting(shape, eigenvalues=fitted.eigenvalues_,
-    eigenvectors=fitted.eigenvectors_)``.
+    ``clone`` keeps parameters, not fitted attributes: to hand a fitted one
+    to an estimator that clones, pass ``eigenvalues=fitted.eigenvalues_,
+    eigenvectors=fitted.eigenvectors_``.
 
     References
     ----------
@@ -708,9 +619,8 @@ class PCALighting(Augmenter):
     with deep convolutional neural networks", NIPS 2012, section 4.1.
     """
 
-    def __init__(
-        self, image_shape, *, std=0.1, eigenvalues=None, eigenvectors=None, random_state=None
-    ):
+    def __init__(self, image_shape, *, std=0.1, eigenvalues=None, eigenvectors=None,
+                 random_state=None):
         self.image_shape = image_shape
         self.std = std
         self.eigenvalues = eigenvalues
@@ -722,10 +632,8 @@ class PCALighting(Augmenter):
     def _check_param_combinations(self):
         _check_image_shape(self.image_shape)
         if len(tuple(self.image_shape)) != 3:
-            raise ValueError(
-                "image_shape must be (height, width, channels) for PCALighting; "
-                f"got {self.image_shape!r}."
-            )
+            raise ValueError("image_shape must be (height, width, channels) for "
+                             f"PCALighting; got {self.image_shape!r}.")
 
     def fit(self, X, y=None):
         """Compute the principal components of the pixel colours of ``X``.
@@ -758,15 +666,12 @@ class PCALighting(Augmenter):
         elif hasattr(self, "eigenvalues_"):
             values, vectors = self.eigenvalues_, self.eigenvectors_
         else:
-            raise NotFittedError(
-                "PCALighting needs the colour components: call fit(X) first or pass "
-                "eigenvalues and eigenvectors."
-            )
+            raise NotFittedError("PCALighting needs the colour components: call fit(X) "
+                                 "first or pass eigenvalues and eigenvectors.")
         if values.shape != (channels,) or vectors.shape != (channels, channels):
-            raise ValueError(
-                f"eigenvalues must have shape ({channels},) and eigenvectors "
-                f"({channels}, {channels}); got {values.shape} and {vectors.shape}."
-            )
+            raise ValueError(f"eigenvalues must have shape ({channels},) and eigenvectors "
+                             f"({channels}, {channels}); got {values.shape} and "
+                             f"{vectors.shape}.")
         return values, vectors
 
     def _augment(self, X, shape, rng):
@@ -786,12 +691,10 @@ class Compose(Augmenter):
     Parameters
     ----------
     augmenters : list of callables
-        Each called as ``aug(X, random_state=...)``; deepbelief augmenters or
-        any function with that signature.
+        Each called as ``aug(X, random_state=...)``.
     random_state : None, int or numpy.random.Generator, default=None
-        When set, one stream made from it feeds every step, so the sequence
-        is reproducible from this seed alone. When None, each step uses its
-        own stream. A Generator given to the call overrides both.
+        When set, one stream from it feeds every step; when None, each step
+        uses its own. A Generator given to the call overrides both.
 
     Examples
     --------
@@ -811,9 +714,8 @@ class Compose(Augmenter):
         try:
             steps = list(self.augmenters)
         except TypeError:
-            raise TypeError(
-                f"augmenters must be a list of callables; got {self.augmenters!r}."
-            ) from None
+            raise TypeError(f"augmenters must be a list of callables; got "
+                            f"{self.augmenters!r}.") from None
         for step in steps:
             if not callable(step):
                 raise TypeError(f"augmenters must contain only callables; got {step!r}.")

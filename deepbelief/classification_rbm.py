@@ -1,21 +1,10 @@
 """The classification RBM of Larochelle & Bengio (2008).
 
-One RBM models the joint of an input ``x`` (binary units, values in
-[0, 1]) and its label ``y`` (one group of softmax units, one per class)
-through binary hidden units ``h``, with the energy
-
-    E(x, y, h) = -h^T W x - h^T U e_y - b^T x - c^T h - d^T e_y
-
-(``W`` of shape (n_hidden, n_features), ``U`` (n_hidden, n_classes)). The
-hidden units sum out in closed form, so the class posterior is exact:
-
-    p(y | x) = exp(-F(x, y)) / sum_y' exp(-F(x, y')),
-    -F(x, y) = b^T x + d_y + sum_j softplus(c_j + U_jy + W_j x).
-
-``ClassificationRBM`` trains it with the paper's three objectives: the
-generative one (the joint likelihood, by contrastive divergence), the
-discriminative one (the conditional likelihood ``log p(y | x)``, whose
-gradient is exact) and the hybrid ``log p(y | x) + alpha log p(x, y)``.
+One RBM over an input ``x`` (binary units), its label ``y`` (one softmax
+group) and binary hidden units ``h``, with the energy
+``E(x, y, h) = -h^T W x - h^T U e_y - b^T x - c^T h - d^T e_y``. The hidden
+units sum out, so ``p(y | x)`` is a softmax of
+``-F(x, y) = b^T x + d_y + sum_j softplus(c_j + U_jy + W_j x)``.
 
 References
 ----------
@@ -28,30 +17,21 @@ machines. UTML TR 2010-003 (section 13.1, softmax units).
 from numbers import Integral, Real
 
 import numpy as np
-import scipy.sparse as sp
 from scipy.special import expit, log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docs import inherit_parameters
 from ._kernels import blas
 from ._kernels.random import SeedStream
 from .nn.initializers import get_initializer
 from .nn.schedules import get_momentum_schedule
 from ._param_validation import Callable, Interval, Options, validate_params
 from .rbm import BernoulliRBM, _resolve_schedule
-from .training import (
-    Checkpointer,
-    EarlyStopping,
-    History,
-    TrainingTask,
-    check_batch_size,
-    fingerprint,
-    fit_loop,
-    make_generator,
-    resume,
-    split_rows,
-)
+from .training import (Checkpointer, EarlyStopping, History, TrainingTask,
+                       check_batch_size, dense, fingerprint, fit_loop, make_generator,
+                       resume, split_rows)
 from .units import BernoulliUnits, SoftmaxUnits
 
 __all__ = ["ClassificationRBM"]
@@ -62,24 +42,14 @@ _OBJECTIVES = ("generative", "discriminative", "hybrid")
 _CHUNK_ELEMENTS = 2**22
 
 
-def _dense(X, dtype):
-    X = X.toarray() if sp.issparse(X) else X
-    return np.ascontiguousarray(X, dtype=dtype)
-
-
 def _softplus(x):
     # log(1 + exp(x)) without overflow
     return np.logaddexp(0.0, x)
 
 
 def class_scores(X, W, U, c, d):
-    """``-F(x, y) + b^T x`` for every row of ``X`` and class ``y``.
-
-    The term ``b^T x`` is the same for every class, so these scores give
-    ``p(y | x)`` by a softmax over the classes. Returns ``(scores, O)``:
-    scores of shape (n, n_classes) and the hidden inputs
-    ``O[i, j, y] = c_j + U_jy + W_j x_i`` of shape (n, n_hidden, n_classes).
-    """
+    """``(scores, O)``: ``-F(x, y) + b^T x`` (n, n_classes), whose softmax is
+    ``p(y | x)``, and the hidden inputs ``O[i, j, y] = c_j + U_jy + W_j x_i``."""
     A = X @ W.T + c  # (n, n_hidden)
     O = A[:, :, None] + U[None, :, :]
     return d + _softplus(O).sum(axis=1), O
@@ -96,9 +66,8 @@ def discriminative_gradient(X, Y, W, U, c, d):
     * ``d/dU_jk = sigm(o_kj) (1[y = k] - P_k)``;
     * ``d/dW_j = D_j x``.
 
-    ``Y`` is the one-hot label matrix (n, n_classes). Returns the mean
-    conditional log-likelihood and the gradients ``(gW, gU, gc, gd)``, in
-    the dtype of the parameters.
+    ``Y`` is one-hot (n, n_classes). Returns the mean conditional
+    log-likelihood and ``(gW, gU, gc, gd)``.
     """
     loglik, D, small = _discriminative_terms(X, Y, W, U, c, d)
     return loglik, (D.T @ X / X.shape[0], *small)
@@ -132,14 +101,10 @@ class _Units:
 
 
 def generative_gradient(X, Y, W, U, b, c, d, k, seeds):
-    """The CD-k estimate of the gradient of ``mean_i log p(x_i, y_i)``.
-
-    The chains start at the data: ``h ~ p(h | x, y)``, then ``k`` times
-    ``x' ~ p(x | h)``, ``y' ~ p(y | h)`` (softmax) and ``h' ~ p(h | x', y')``;
-    the statistics are the hidden means of the data and of the last
-    ``(x', y')``. ``seeds()`` gives one kernel seed per sampling pass, in
-    the order h, then (x, y, h) per step. Returns ``(gW, gU, gb, gc, gd)``.
-    """
+    """The CD-k estimate of the gradient of ``mean_i log p(x_i, y_i)``,
+    ``(gW, gU, gb, gc, gd)``: chains start at ``h ~ p(h | x, y)``, then ``k``
+    times ``x', y' ~ p(. | h)``, ``h' ~ p(h | x', y')``; ``seeds()`` gives one
+    seed per sampling pass (h, then x, y, h per step)."""
     (H0, Hn, Xn), small = _generative_terms(X, Y, W, U, b, c, d, k, seeds)
     return ((H0.T @ X - Hn.T @ Xn) / X.shape[0], *small)
 
@@ -192,7 +157,7 @@ class _ClassificationTask(TrainingTask):
     def step(self, idx, learning_rate, momentum):
         model = self.model
         rows = idx if self.rows is None else self.rows[idx]
-        X = _dense(self.X[rows], model.components_.dtype)
+        X = dense(self.X[rows], model.components_.dtype)
         Y = self.Y[rows]
         return model._step(X, Y, learning_rate, momentum or 0.0, self.seeds) * len(rows)
 
@@ -219,73 +184,50 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
     """Classification RBM (Larochelle & Bengio 2008): an RBM over the input
     and a one-hot label, used as a classifier.
 
-    Binary input units ``x``, one group of softmax label units ``y`` and
-    ``n_components`` binary hidden units ``h`` form one RBM. Because the
-    hidden units sum out, the class posterior is exact and cheap:
-
-    ``p(y | x) = softmax_y(d_y + sum_j softplus(c_j + U_jy + W_j x))``,
-
-    which ``predict_proba`` computes with log-sum-exp and softplus. Training
-    maximises the discriminative objective ``log p(y | x)`` by its exact
-    gradient, the generative one ``log p(x, y)`` by contrastive divergence
-    (CD-``k``), or the hybrid ``log p(y | x) + alpha log p(x, y)``, by
-    mini-batch gradient ascent with momentum and weight decay through the
-    library's training loop (validation split, early stopping, learning
-    rate schedules, checkpoints, divergence detection and ``history_``).
+    Binary inputs ``x``, a softmax label group ``y`` and ``n_components``
+    binary hidden units form one RBM; the hidden units sum out, so the class
+    posterior ``p(y | x) = softmax_y(d_y + sum_j softplus(c_j + U_jy + W_j
+    x))`` is exact and cheap. Training maximises ``log p(y | x)`` by its
+    exact gradient, ``log p(x, y)`` by CD-``k``, or the hybrid
+    ``log p(y | x) + alpha log p(x, y)``, by mini-batch gradient ascent
+    through the library's training loop.
 
     Parameters
     ----------
-    n_components : int, default=256
-        Number of hidden units.
     objective : {"discriminative", "generative", "hybrid"}, default="discriminative"
         What training maximises (see above).
     alpha : float, default=0.01
-        Weight of the generative term in the hybrid objective (the paper
-        chose 0.01 on MNIST); used only with ``objective="hybrid"``.
+        Weight of the generative term of the hybrid objective (0.01 on MNIST
+        in the paper).
     learning_rate : float, default=0.1
-        Step size of gradient ascent on the batch-mean objective (a batch
-        of ten at 0.1 moves as far as ten single-example steps at 0.01).
+        Step size of gradient ascent on the batch-mean objective.
     batch_size : int, default=10
-        Examples per mini-batch (1 is plain stochastic gradient, as in the
-        paper).
-    n_iter : int, default=10
-        Epochs (passes over the training data).
-    verbose : int, default=0
-        Print one line per epoch when > 0.
+        Examples per mini-batch (1 as in the paper).
     random_state : int, RandomState, Generator or None, default=None
-        Seeds the initial weights, the batch order, the validation split
-        and the Gibbs sampling of the generative term.
+        Seeds the weights, batch order, validation split and Gibbs sampling.
     k : int, default=1
-        Gibbs steps of the contrastive divergence of the generative term.
+        Gibbs steps of the generative term's contrastive divergence.
     momentum : float, "classic" or callable, default=0.0
-        Momentum of the updates (a number in [0, 1), ``"classic"`` for 0.5
-        then 0.9 after five epochs, or ``epoch -> momentum``).
+        Momentum in [0, 1), ``"classic"`` (0.5, then 0.9 after five epochs)
+        or ``epoch -> momentum``.
     weight_decay : float, default=0.0
         L2 penalty on ``W`` and ``U``.
     init : str or callable, default="glorot_uniform"
-        Initialiser of the weights (``deepbelief.nn.initializers``). The
-        discriminative gradient of ``W`` is proportional to the spread of
-        ``U`` across the classes, so from tiny weights (``"normal"``, 0.01)
-        training sits on a plateau for many epochs.
+        Weight initialiser (``deepbelief.nn.initializers``). The gradient of
+        ``W`` is proportional to the spread of ``U`` across classes, so from
+        tiny weights (``"normal"``) training sits on a plateau.
     learning_rate_schedule : str or callable, default="constant"
-        How the learning rate changes with the epochs
-        (``deepbelief.nn.schedules``); ``"adaptive"`` watches the
+        A schedule of ``deepbelief.nn.schedules``; ``"adaptive"`` watches the
         training loss.
     validation_fraction : float or None, default=None
-        Fraction of the training rows held out to measure
-        ``validation_score`` (accuracy) and ``validation_loss`` each epoch;
-        None means 0.1 with early stopping and none without.
+        Fraction of the rows held out for ``validation_score`` (accuracy) and
+        ``validation_loss``; None means 0.1 with early stopping, else 0.
     early_stopping : bool, default=False
         Stop when the validation accuracy has not improved by more than
-        ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch's
-        parameters.
-    n_iter_no_change : int, default=5
-        Patience of early stopping, in epochs.
+        ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch.
     tol : float, default=1e-4
         Smallest improvement of the validation accuracy that counts.
-    checkpoint_dir : str or None, default=None
-        Folder for per-epoch checkpoints; a fit resumes from the newest one
-        there when it was written by the same fit.
+    <inherited parameters>
 
     Attributes
     ----------
@@ -302,10 +244,10 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
     intercept_class_ : ndarray of shape (n_classes,)
         The label biases ``d``.
     history_ : History
-        Per-epoch records: ``loss`` (the mean negative conditional
-        log-likelihood over the epoch's batches, before each update),
-        ``learning_rate``, ``momentum``, ``seconds`` and, with validation
-        data, ``validation_score`` and ``validation_loss``.
+        Per epoch: ``loss`` (mean negative conditional log-likelihood of the
+        batches, before each update), ``learning_rate``, ``momentum``,
+        ``seconds`` and, with validation data, ``validation_score`` and
+        ``validation_loss``.
     n_iter_ : int
         Epochs done.
     best_epoch_ : int
@@ -320,17 +262,13 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    The input units are binary, so the data should lie in [0, 1] for the
-    generative term to mean anything; the discriminative objective never
-    models ``x`` and accepts any real features. The discriminative gradient
-    is that of section 3.2 of the paper, exact; the generative one is CD-k
-    from the data, with the label units sampled as one softmax group.
+    The generative term needs data in [0, 1] (binary inputs); the
+    discriminative objective never models ``x`` and accepts any features.
 
     References
     ----------
     Larochelle, H. & Bengio, Y. (2008). Classification using discriminative
-    restricted Boltzmann machines. Proceedings of the 25th International
-    Conference on Machine Learning (ICML).
+    restricted Boltzmann machines. ICML.
 
     Examples
     --------
@@ -348,10 +286,9 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
     def __init__(self, n_components=256, *, objective="discriminative", alpha=0.01,
                  learning_rate=0.1, batch_size=10, n_iter=10, verbose=0,
                  random_state=None, k=1, momentum=0.0, weight_decay=0.0,
-                 init="glorot_uniform",
-                 learning_rate_schedule="constant", validation_fraction=None,
-                 early_stopping=False, n_iter_no_change=5, tol=1e-4,
-                 checkpoint_dir=None):
+                 init="glorot_uniform", learning_rate_schedule="constant",
+                 validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+                 tol=1e-4, checkpoint_dir=None):
         self.n_components = n_components
         self.objective = objective
         self.alpha = alpha
@@ -535,13 +472,10 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
         self.n_iter_ = self._n_epochs_done = done
 
     def _step(self, X, Y, lr, momentum, seeds):
-        """One gradient-ascent step on a batch; returns its mean negative
-        conditional log-likelihood before the step.
-
-        The weight gradient is a sum of products ``scale * L^T R``, added
-        into the weights (or the velocity) by BLAS without forming it: with
-        a batch of one, as in the paper, forming it would cost more than
-        the rest of the step."""
+        """One gradient-ascent step; returns the batch's mean negative
+        conditional log-likelihood before it. The weight gradient, a sum of
+        ``scale * L^T R``, goes into the weights (or velocity) by BLAS without
+        being formed: with a batch of one that would cost more than the rest."""
         W, U = self.components_, self.class_components_
         b, c, d = self.intercept_visible_, self.intercept_hidden_, self.intercept_class_
         n = X.shape[0]
@@ -612,7 +546,7 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
         chunk = max(1, _CHUNK_ELEMENTS // (W.shape[0] * U.shape[1]))
         out = np.empty((X.shape[0], U.shape[1]))
         for start in range(0, X.shape[0], chunk):
-            part = _dense(X[start:start + chunk], np.float64)
+            part = dense(X[start:start + chunk], np.float64)
             scores, _ = class_scores(part, W, U, c, d)
             out[start:start + chunk] = log_softmax(scores, axis=1)
         return out
@@ -684,7 +618,7 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
         labels = self._encode(np.asarray(y))
         if labels.shape[0] != X.shape[0]:
             raise ValueError(f"y has {labels.shape[0]} labels for {X.shape[0]} rows of X.")
-        Xd = _dense(X, np.float64)
+        Xd = dense(X, np.float64)
         A = Xd @ self.components_.T.astype(np.float64) + self.intercept_hidden_
         A += self.class_components_.T.astype(np.float64)[labels]
         return -(Xd @ self.intercept_visible_.astype(np.float64)
@@ -696,3 +630,5 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
         tags.input_tags.sparse = True
         return tags
 
+
+inherit_parameters(ClassificationRBM, BernoulliRBM)

@@ -18,42 +18,31 @@ by :func:`compress`:
 3. :func:`huffman_code` codes the cluster indices and the relative positions
    of the kept weights with canonical Huffman codes.
 
-The result is a :class:`CompressedModel`: it predicts like the network it
-came from, reports its size (:attr:`CompressedModel.nbytes`, both ratio kinds
-in :attr:`CompressedModel.compression_ratio_`, a per-layer table) and writes
-itself to bytes without pickle.
+The result, a :class:`CompressedModel`, predicts like the network it came
+from, reports its size (``nbytes``, ``compression_ratio_``, a per-layer
+table) and writes itself to bytes without pickle. It works for the MLPs and
+DBN estimators (elementwise hidden activations) and the encoder of
+:class:`~deepbelief.DeepAutoencoder`.
 
-Sparse positions are stored as Han et al. do: in row-major order over the
-``(n_in, n_out)`` weight matrix, each kept weight records the gap to the
-previous one in ``index_bits`` bits; a gap wider than ``2**index_bits``
-inserts filler entries (a zero weight) that advance the position by the
-widest gap. A layer that needs fillers keeps ``2**bits - 1`` shared values
-and uses the last of its ``2**bits`` index symbols for the filler, so its
-indices still fit ``bits`` bits.
+Sparse positions are stored as Han et al. do: row-major over the
+``(n_in, n_out)`` matrix, each kept weight records the gap to the previous
+one in ``index_bits`` bits; a wider gap inserts filler entries (a zero
+weight). A layer that needs fillers keeps ``2**bits - 1`` shared values and
+gives the last index symbol to the filler.
 
-Works for :class:`~deepbelief.MLPClassifier`, :class:`~deepbelief.MLPRegressor`,
-:class:`~deepbelief.DBNClassifier`, :class:`~deepbelief.DBNRegressor` (hidden
-layers with elementwise activations) and the encoder of
-:class:`~deepbelief.DeepAutoencoder` (``transform``).
-
-Retraining the MLPs goes through their own training loop: ``_weight_masks``
-(one boolean keep-mask per entry of ``coefs_``, or None) makes it multiply
-every masked weight by its mask after every optimizer step, for every solver
-and with dropout, max-norm and L1/L2. Each round starts a fresh optimizer
-(its momentum and moment estimates start at zero), so no momentum gathered
-before pruning pushes on the surviving weights. The deep autoencoder, whose
-loop has no such hook, is retrained by a loop here driving its
-:class:`~deepbelief.nn.layers.Network` with the masks applied after every
-step; the same loop fine-tunes the centroids.
+The MLPs retrain through their own loop: ``_weight_masks`` (a keep-mask per
+entry of ``coefs_``, or None) makes it multiply the weights by the masks
+after every step, for every solver; each round starts a fresh optimizer, so
+no momentum from before pruning pushes the surviving weights. The deep
+autoencoder is retrained, and centroids fine-tuned, by a loop here driving a
+:class:`~deepbelief.nn.layers.Network`.
 
 References
 ----------
 Han, S., Mao, H. and Dally, W. J. (2016). Deep compression: compressing deep
 neural networks with pruning, trained quantization and Huffman coding. ICLR.
-
 Han, S., Pool, J., Tran, J. and Dally, W. J. (2015). Learning both weights
 and connections for efficient neural networks. NIPS.
-
 Huffman, D. A. (1952). A method for the construction of minimum-redundancy
 codes. Proceedings of the IRE 40.
 """
@@ -76,6 +65,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .autoencoder import DeepAutoencoder
 from .mlp import MLPClassifier, MLPRegressor
+from ._param_validation import Interval, check, per_layer
 from .nn.activations import get_activation
 from .nn.layers import ActivationLayer, Dense, Network
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
@@ -96,49 +86,19 @@ _OUTPUT_LOSS = {"softmax": CrossEntropy, "sigmoid": BinaryCrossEntropy,
                 "identity": SquaredError}
 
 
-# ----------------------------------------------------------------------
-# validation
-
-def _check_int(name, value, low, high=None):
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < low or (high is not None and value > high):
-        rule = f"in {low}..{high}" if high is not None else f">= {low}"
-        raise ValueError(f"{name} must be {rule}; got {value}.")
-    return int(value)
+_SPARSITY = [Interval(Real, 0, 1, closed="left")]
+_BITS = [Interval(Integral, 1, 16, closed="both")]
+_RATE = [Interval(Real, 0, math.inf, closed="neither")]
 
 
-def _check_real(name, value, low=0.0, low_open=False, high=None, high_open=True):
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
-    bad = (value <= low) if low_open else (value < low)
-    if high is not None:
-        bad = bad or ((value >= high) if high_open else (value > high))
-    if bad or not math.isfinite(value):
-        left = "(" if low_open else "["
-        if high is None:
-            rule = f"{'>' if low_open else '>='} {low}"
-        else:
-            rule = f"in {left}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be {rule}; got {value}.")
-    return float(value)
+def _count(name, value, low):
+    return int(check(name, value, [Interval(Integral, low, None)]))
 
 
-def _per_layer(value, n, name, check):
-    if isinstance(value, (list, tuple, np.ndarray)):
-        if len(value) != n:
-            raise ValueError(f"{name} must be one value or a list of one per layer "
-                             f"({n}); got {len(value)} values.")
-        return [check(name, v) for v in value]
-    return [check(name, value)] * n
-
-
-def _check_sparsity(name, value):
-    return _check_real(name, value, 0.0, high=1.0)
-
-
-def _check_bits(name, value):
-    return _check_int(name, value, 1, 16)
+def _layer_values(name, value, n, constraints, cast):
+    """One checked value per layer from a scalar or a sequence of ``n``."""
+    value = list(value) if isinstance(value, np.ndarray) else value
+    return [cast(check(name, v, constraints)) for v in per_layer(value, n, name)]
 
 
 # ----------------------------------------------------------------------
@@ -187,10 +147,6 @@ def _spec(model):
                     f"{type(model).__name__}.")
 
 
-def _n_compressed(model):
-    return len(_spec(model)["coefs"])
-
-
 def _targets(model, y):
     """The training targets of an MLP in its output coding."""
     if isinstance(model, MLPClassifier):
@@ -203,12 +159,11 @@ def _targets(model, y):
 def _training_network(model, X, y):
     """(Network sharing the model's arrays in place, inputs, targets, indices
     of the compressed layers' Dense layers in it)."""
+    spec = _spec(model)
+    X = np.ascontiguousarray(X, dtype=model.coefs_[0].dtype)
     if isinstance(model, DeepAutoencoder):
-        net = model._build_network()
-        X = np.ascontiguousarray(X, dtype=model.coefs_[0].dtype)
-        Y = X
+        net, Y = model._build_network(), X
     else:
-        spec = _spec(model)
         layers = []
         n_layers = len(spec["coefs"])
         for i, (W, b, act) in enumerate(zip(spec["coefs"], spec["intercepts"],
@@ -217,10 +172,9 @@ def _training_network(model, X, y):
             if i < n_layers - 1:  # the output activation is the loss's
                 layers.append(ActivationLayer(act))
         net = Network(layers, _OUTPUT_LOSS[spec["activations"][-1]]())
-        X = np.ascontiguousarray(X, dtype=model.coefs_[0].dtype)
         Y = _targets(model, y)
     dense = [i for i, layer in enumerate(net.layers) if isinstance(layer, Dense)]
-    return net, X, Y, dense[:_n_compressed(model)]
+    return net, X, Y, dense[:len(spec["coefs"])]
 
 
 def _run_epochs(net, X, Y, epochs, learning_rate, batch_size, rng, after_step,
@@ -259,14 +213,11 @@ def _sparsities(model, sparsity, quality):
         raise ValueError("give exactly one of sparsity and quality; got "
                          f"sparsity={sparsity!r} and quality={quality!r}.")
     if sparsity is not None:
-        return _per_layer(sparsity, n, "sparsity", _check_sparsity)
-    qualities = _per_layer(quality, n, "quality",
-                           lambda name, v: _check_real(name, v, 0.0))
-    out = []
-    for W, q in zip(coefs, qualities):
-        s = float(np.mean(np.abs(W) < q * float(np.std(W))))
-        out.append(min(s, 1.0 - 1.0 / W.size))
-    return out
+        return _layer_values("sparsity", sparsity, n, _SPARSITY, float)
+    qualities = _layer_values("quality", quality, n,
+                              [Interval(Real, 0, math.inf, closed="left")], float)
+    return [min(float(np.mean(np.abs(W) < q * float(np.std(W)))), 1.0 - 1.0 / W.size)
+            for W, q in zip(coefs, qualities)]
 
 
 def magnitude_masks(coefs, sparsities, masks=None):
@@ -294,29 +245,24 @@ def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
 
     Parameters
     ----------
-    model : fitted MLPClassifier, MLPRegressor, DBNClassifier, DBNRegressor or
-        DeepAutoencoder (its encoder is pruned)
+    model : fitted MLP, DBN estimator or DeepAutoencoder (its encoder)
     X, y : training data (``y`` unused for the autoencoder)
     sparsity : float or list of float in [0, 1), default=None
         Fraction of the weights removed from each layer.
     quality : float or list of float >= 0, default=None
-        The paper's rule: remove the weights below ``quality`` times the
-        layer's weight standard deviation (turned into a sparsity per layer
-        on the model as given). Give exactly one of ``sparsity`` and
-        ``quality``.
+        The paper's rule instead: remove the weights below ``quality`` times
+        the layer's weight standard deviation. Give exactly one of the two.
     n_rounds : int, default=1
-        Prune-retrain rounds; round ``r`` of ``R`` prunes to ``r / R`` of
-        the target sparsity.
+        Prune-retrain rounds; round ``r`` of ``R`` prunes ``r / R`` of the
+        target.
     retrain_epochs : int, default=5
         Epochs of retraining per round (0: prune only).
     learning_rate : float or None, default=None
-        Retraining learning rate; None is the model's ``learning_rate_init``
-        (a tenth of it for the deep autoencoder's SGD), constant through the
-        retraining (a schedule of the model would otherwise continue from
-        its last epoch). Han et al. lower it for retraining.
+        Constant retraining learning rate; None is the model's
+        ``learning_rate_init`` (a tenth of it for the deep autoencoder).
     rescale_dropout : bool, default=True
-        Retrain with the MLP's dropout rates scaled by the square root of
-        each layer's kept fraction (Han et al. 2015), or unchanged.
+        Retrain with the dropout rates scaled by the square root of each
+        layer's kept fraction (Han et al. 2015).
     batch_size : int or None
         Used for the autoencoder's retraining (None: its own batch_size).
     random_state : int, Generator or None
@@ -325,18 +271,16 @@ def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
     Returns
     -------
     pruned : estimator
-        A deep copy of ``model`` with the pruned weights exactly zero. Its
-        dropout rates are rescaled during retraining as the paper does,
-        :math:`p_r = p_o \\sqrt{C_r / C_o}` with :math:`C` the layer's
-        connections, and restored to the original values afterwards.
+        A deep copy of ``model`` with the pruned weights exactly zero (its
+        dropout rates, rescaled as :math:`p_r = p_o \\sqrt{C_r / C_o}` for
+        retraining, restored afterwards).
     masks : list of ndarray of bool
         Keep-masks of the compressed layers (``coefs_[:len(masks)]``).
     """
     sparsities = _sparsities(model, sparsity, quality)
-    n_rounds = _check_int("n_rounds", n_rounds, 1)
-    retrain_epochs = _check_int("retrain_epochs", retrain_epochs, 0)
-    if learning_rate is not None:
-        _check_real("learning_rate", learning_rate, 0.0, low_open=True)
+    n_rounds = _count("n_rounds", n_rounds, 1)
+    retrain_epochs = _count("retrain_epochs", retrain_epochs, 0)
+    check("learning_rate", learning_rate, [None, *_RATE])
     est = copy.deepcopy(model)
     n = len(sparsities)
     masks = None
@@ -389,10 +333,7 @@ def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state,
             est.fit(X, y)
     finally:
         del est._weight_masks
-        est.set_params(**{k: saved[k] for k in (
-            "warm_start", "max_iter", "early_stopping", "learning_rate", "n_iter_no_change",
-            "learning_rate_init", "dropout", "input_dropout", "checkpoint_dir",
-            "verbose")})
+        est.set_params(**saved)
     if hasattr(est, "_optimizer"):
         del est._optimizer
 
@@ -401,15 +342,11 @@ def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state,
 # weight sharing
 
 def kmeans_1d(values, n_clusters, random_state=0):
-    """1-D k-means with the centroids initialised linearly between the
-    minimum and the maximum (Han et al.'s best initialisation).
-
-    Returns ``(centroids, labels)``: sorted centroids (float64, at most
-    ``n_clusters``, fewer when there are fewer distinct values) and each
-    value's nearest centroid.
-    """
+    """1-D k-means initialised linearly between the minimum and maximum (Han
+    et al.'s best); returns sorted float64 centroids (at most ``n_clusters``)
+    and each value's nearest."""
     values = np.asarray(values, dtype=np.float64).ravel()
-    n_clusters = _check_int("n_clusters", n_clusters, 1)
+    n_clusters = _count("n_clusters", n_clusters, 1)
     if values.size == 0:
         return np.zeros(0), np.zeros(0, dtype=np.int64)
     distinct = np.unique(values)
@@ -478,9 +415,8 @@ def share_weights(model, X=None, y=None, *, bits=5, masks=None, index_bits=5,
     index_bits : int in 1..16, default=5
         Width of a relative position (see the module docstring).
     finetune_epochs : int, default=0
-        Epochs of centroid fine-tuning (Adam on the shared values, gradients
-        summed over each cluster's members; biases and any uncompressed
-        layer are kept fixed).
+        Epochs of centroid fine-tuning (Adam on the shared values, biases
+        fixed).
     learning_rate : float, default=1e-4
     batch_size : int, default=100
     random_state : int, Generator or None
@@ -492,10 +428,10 @@ def share_weights(model, X=None, y=None, *, bits=5, masks=None, index_bits=5,
     """
     spec = _spec(model)
     n = len(spec["coefs"])
-    bits = _per_layer(bits, n, "bits", _check_bits)
-    index_bits = _check_bits("index_bits", index_bits)
-    finetune_epochs = _check_int("finetune_epochs", finetune_epochs, 0)
-    _check_real("learning_rate", learning_rate, 0.0, low_open=True)
+    bits = _layer_values("bits", bits, n, _BITS, int)
+    index_bits = int(check("index_bits", index_bits, _BITS))
+    finetune_epochs = _count("finetune_epochs", finetune_epochs, 0)
+    check("learning_rate", learning_rate, _RATE)
     if masks is None:
         masks = [W != 0 for W in spec["coefs"]]
     elif len(masks) != n:
@@ -563,10 +499,7 @@ def huffman_code_lengths(counts):
     while len(heap) > 1:
         w1, t1, s1 = heapq.heappop(heap)
         w2, t2, s2 = heapq.heappop(heap)
-        for s in s1:
-            lengths[s] += 1
-        for s in s2:
-            lengths[s] += 1
+        lengths[s1 + s2] += 1
         heapq.heappush(heap, (w1 + w2, min(t1, t2), s1 + s2))
     if lengths.max(initial=0) > 63:
         raise ValueError(f"a Huffman code is {lengths.max()} bits long; at most 63 "
@@ -616,12 +549,9 @@ def huffman_encode(symbols, lengths):
 
 def huffman_decode(data, n_bits, n_symbols, lengths):
     """Inverse of :func:`huffman_encode`: ``n_symbols`` symbols from the first
-    ``n_bits`` bits of ``data``.
-
-    Every bit position's window of ``L`` bits (``L`` the longest code) is
-    decoded at once with the canonical code's limits; a hop over the code
-    lengths then picks the positions where symbols start.
-    """
+    ``n_bits`` bits of ``data``. Every bit position's window of ``L`` bits is
+    decoded at once with the canonical limits; a hop over the code lengths
+    then picks the positions where symbols start."""
     lengths = np.asarray(lengths, dtype=np.int64)
     if n_symbols == 0:
         return np.zeros(0, dtype=np.int64)
@@ -695,13 +625,10 @@ def _huffman_lengths_for(symbols, n_alphabet):
 
 class CompressedModel:
     """A network stored as sparse positions, shared values and (Huffman)
-    codes, predicting like the model it came from.
-
-    Made by :func:`share_weights`, :func:`huffman_code` or :func:`compress`;
-    read back by :meth:`from_bytes`. Predictions decode each layer once into
-    a dense float32 matrix (cached) and run one BLAS product per layer;
-    ``mode="sparse"`` multiplies by scipy CSR matrices instead (the
-    benchmark measures both).
+    codes, predicting like the model it came from (made by
+    :func:`share_weights` or :func:`compress`, read by :meth:`from_bytes`).
+    Predictions decode each layer once into a cached dense float32 matrix;
+    ``mode="sparse"`` multiplies by CSR matrices instead.
 
     Attributes
     ----------
@@ -768,9 +695,8 @@ class CompressedModel:
                                       n_alphabet=n_label_alpha))
 
     def to_bytes(self):
-        """The model as bytes: a header (magic, version, JSON description) and
-        per layer the codebook, the bias, the code-length tables and the two
-        bit streams. No pickle."""
+        """The model as bytes, without pickle: magic, version, a JSON header,
+        then per layer codebook, bias, code-length tables and bit streams."""
         meta = dict(kind=self.kind, coding=self.coding,
                     n_features_in=self.n_features_in_, y_type=self.y_type,
                     y_ndim=self.y_ndim,
@@ -855,8 +781,7 @@ class CompressedModel:
                     parameters=weights / max(kept, 1))
 
     def report(self):
-        """Per layer: shape, kept weights, bits, bytes of weight indices,
-        position indices and codebook (and bias)."""
+        """Per layer: shape, kept weights, bits and the bytes of each part."""
         rows = []
         for layer, st in zip(self.layers, self._streams):
             size = math.prod(layer.shape)
@@ -956,8 +881,7 @@ class CompressedModel:
 
 
 def _pack_lengths(lengths):
-    """Code lengths in 4 bits each when all are below 16 (a first byte 4),
-    else in a byte each (a first byte 8)."""
+    """Code lengths in 4 bits each if all are below 16, else 8 (a first byte)."""
     lengths = np.asarray(lengths, dtype=np.int64)
     if lengths.max(initial=0) < 16:
         data, _ = _write_bits(lengths, np.full(len(lengths), 4))
@@ -999,9 +923,8 @@ def huffman_code(compressed):
 
 
 def sparse_nbytes(model, masks, index_bits=5):
-    """Bytes of the pruned model as Han et al. count after pruning: a float32
-    per kept weight, ``index_bits`` per position entry (fillers included) and
-    the float32 biases."""
+    """Bytes of the pruned model as Han et al. count: a float32 per kept weight,
+    ``index_bits`` per position entry (fillers included), float32 biases."""
     spec = _spec(model)
     total = 0.0
     for W, b, keep in zip(spec["coefs"], spec["intercepts"], masks):
@@ -1021,13 +944,12 @@ def compress(model, X, y=None, *, sparsity=None, quality=None, bits=5, index_bit
     """Prune, share weights and Huffman-code ``model``.
 
     Parameters as in :func:`prune` and :func:`share_weights` (``sparsity``
-    defaults to 0.9 when neither it nor ``quality`` is given).
+    is 0.9 when neither it nor ``quality`` is given).
 
     Returns
     -------
     CompressedModel
-        With ``stages_``: per stage (pruning, quantisation, Huffman) the
-        bytes, storage and parameter ratios and seconds.
+        With ``stages_``: bytes, ratios and seconds per stage.
 
     Examples
     --------

@@ -14,21 +14,12 @@ import numpy as np
 
 __all__ = ["read_idx", "load_mnist", "load_digits", "MNIST_FILES"]
 
-# IDX type codes (third byte of the magic number) and their numpy dtypes;
-# multi-byte types are big-endian.
-_IDX_TYPES = {
-    0x08: np.dtype(np.uint8),
-    0x09: np.dtype(np.int8),
-    0x0B: np.dtype(">i2"),
-    0x0C: np.dtype(">i4"),
-    0x0D: np.dtype(">f4"),
-    0x0E: np.dtype(">f8"),
-}
+# IDX type codes (third byte of the magic number); multi-byte types are big-endian.
+_IDX_TYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
+              0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
 
-MNIST_FILES = {
-    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
-}
+MNIST_FILES = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+               "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
 
 
 def _open(path):
@@ -43,19 +34,16 @@ def read_idx(path):
     Parameters
     ----------
     path : str or path-like
-        The file.
 
     Returns
     -------
     array : ndarray
-        Of the shape and type the file's header declares (native byte
-        order).
+        Of the shape and type the header declares (native byte order).
 
     Raises
     ------
     ValueError
-        If the magic number is wrong, or the data is shorter or longer than
-        the header's sizes say.
+        For a wrong magic number, or data of another size than the header's.
     """
     path = os.fspath(path)
     try:
@@ -67,10 +55,8 @@ def read_idx(path):
         raise ValueError(f"{path}: too short to be an IDX file ({len(data)} bytes).")
     zero, type_code, ndim = struct.unpack(">HBB", data[:4])
     if zero != 0 or type_code not in _IDX_TYPES or ndim == 0:
-        raise ValueError(
-            f"{path}: not an IDX file (magic number 0x{data[:4].hex()}; expected "
-            "0x0000 followed by a type code and the number of dimensions)."
-        )
+        raise ValueError(f"{path}: not an IDX file (magic number 0x{data[:4].hex()}; "
+                         "expected 0x0000, a type code and the number of dimensions).")
     header = 4 + 4 * ndim
     if len(data) < header:
         raise ValueError(f"{path}: truncated IDX header.")
@@ -79,10 +65,9 @@ def read_idx(path):
     expected = math.prod(shape) * dtype.itemsize  # Python ints: no overflow
     actual = len(data) - header
     if actual != expected:
-        raise ValueError(
-            f"{path}: the header declares shape {shape} ({expected} bytes of data) "
-            f"but the file holds {actual} bytes; it is truncated or mislabelled."
-        )
+        raise ValueError(f"{path}: the header declares shape {shape} ({expected} bytes "
+                         f"of data) but the file holds {actual} bytes; it is truncated "
+                         "or mislabelled.")
     array = np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
     return array.astype(dtype.newbyteorder("="))
 
@@ -92,9 +77,8 @@ def _find(folder, stem):
         path = os.path.join(folder, name)
         if os.path.exists(path):
             return path
-    raise FileNotFoundError(
-        f"MNIST file {stem!r} (or {stem + '.gz'!r}) not found in folder {folder!r}."
-    )
+    raise FileNotFoundError(f"MNIST file {stem!r} (or {stem + '.gz'!r}) not found in "
+                            f"folder {folder!r}.")
 
 
 def load_mnist(path, subset="train", *, flatten=True):
@@ -129,21 +113,14 @@ def load_mnist(path, subset="train", *, flatten=True):
     folder = os.fspath(path)
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"MNIST folder {folder!r} does not exist.")
-    images_stem, labels_stem = MNIST_FILES[subset]
-    images_path = _find(folder, images_stem)
-    labels_path = _find(folder, labels_stem)
-    X = read_idx(images_path)
-    y = read_idx(labels_path)
+    images_path, labels_path = (_find(folder, stem) for stem in MNIST_FILES[subset])
+    X, y = read_idx(images_path), read_idx(labels_path)
     if X.ndim != 3 or y.ndim != 1:
-        raise ValueError(
-            f"{images_path} must hold a 3-D image array and {labels_path} a 1-D "
-            f"label array; got {X.ndim}-D and {y.ndim}-D."
-        )
+        raise ValueError(f"{images_path} must hold a 3-D image array and {labels_path} "
+                         f"a 1-D label array; got {X.ndim}-D and {y.ndim}-D.")
     if X.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"{images_path} holds {X.shape[0]} images but {labels_path} holds "
-            f"{y.shape[0]} labels."
-        )
+        raise ValueError(f"{images_path} holds {X.shape[0]} images but {labels_path} holds "
+                         f"{y.shape[0]} labels.")
     if flatten:
         X = X.reshape(X.shape[0], -1)
     return X, y

@@ -1,20 +1,12 @@
 """The RBM engine: an RBM's maths around its arrays, between estimator and kernels.
 
-``RBMEngine`` is built from the fitted arrays (``W`` of shape
-(n_hidden, n_visible), the visible bias ``b``, the hidden bias ``c``) and
-two unit types (``deepbelief.units``). It offers what the estimators, the
-DBN and the likelihood functions compute with an RBM: hidden means,
-visible means and samples, Gibbs steps, free energies, reconstruction
-error and pseudo-likelihood. Given a sampler (``deepbelief.samplers``) and
-the update state, it also takes the contrastive-divergence step: the
-positive phase, the sampler's negative phase, the gradient statistics and
-the parameter update, through BLAS products and ``_kernels.rbm``, never
-asking which sampler or unit type it holds.
-
-The engine owns no parameters: it holds references to the caller's arrays
-and updates them in place, so an estimator keeps only arrays and plain
-values and builds an engine when it needs one (it costs a few objects).
-This module imports only the kernels and never an estimator.
+``RBMEngine``, built from ``W`` (n_hidden, n_visible), ``b``, ``c`` and two
+unit types, computes what estimators, the DBN and the likelihood functions
+need (conditional means and samples, Gibbs steps, free energy,
+reconstruction error, pseudo-likelihood) and, given a sampler, the CD step,
+never asking which sampler or unit type it holds. It owns no parameters:
+it updates the caller's arrays in place, so estimators keep only arrays and
+build an engine when they need one. It imports only the kernels.
 """
 
 import numpy as np
@@ -23,6 +15,7 @@ import scipy.sparse as sp
 from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels.random import draw_seed
+from .training import dense
 
 __all__ = ["RBMEngine", "Workspace"]
 
@@ -32,13 +25,10 @@ OFFSET_RATE = 0.01
 
 
 class Workspace:
-    """Buffers for CD steps, allocated once per fit and reused.
-
-    ``SV`` stacks the visible states of a step (data rows first, then the
-    negative phase's), ``SH`` their hidden statistics; ``chain`` holds the
-    hidden samples of chains started at the data. Samplers keep any other
-    buffer they need in ``scratch``, through ``buffer``.
-    """
+    """Buffers for CD steps, allocated once per fit: ``SV`` stacks a step's
+    visible states (data rows, then the negative phase's), ``SH`` their hidden
+    statistics, ``chain`` the hidden samples of chains started at the data;
+    samplers keep other buffers in ``scratch`` through ``buffer``."""
 
     def __init__(self, batch_size, n_chains, n_visible, n_hidden, dtype):
         rows = batch_size + n_chains
@@ -63,32 +53,25 @@ class RBMEngine:
 
     Parameters
     ----------
-    W : ndarray of shape (n_hidden, n_visible)
-    b : ndarray of shape (n_visible,)
-    c : ndarray of shape (n_hidden,)
-        The parameters, in one dtype (float32 or float64), held by
-        reference and updated in place by ``step``.
+    W, b, c : ndarray of shape (n_hidden, n_visible), (n_visible,), (n_hidden,)
+        The parameters, in one dtype, held by reference (``step`` updates them).
     visible, hidden : Units
         The unit types; ``visible`` carries any visible scale.
     sampler : Sampler or None, default=None
-        The negative phase of ``step``; needed only for training.
+        The negative phase of ``step`` (training only).
     offsets : tuple of two ndarrays or None, default=None
-        A centred RBM's visible and hidden offsets (the data's means and a
-        running mean of the hidden activations, float64); the hidden one
-        is updated in place by ``step``.
+        A centred RBM's visible and hidden offsets (float64); ``step``
+        updates the hidden one, a running mean of the activations.
     velocities : tuple of three ndarrays or None, default=None
-        Momentum velocities of ``W`` (or None, then made on first use),
-        ``b`` and ``c``, updated in place by ``step``.
+        Momentum velocities of ``W`` (None: made on first use), ``b``, ``c``.
     weight_decay, l1 : float, default=0.0
         L2 and L1 penalties on the weights.
     sparsity : tuple (cost, target, running_mean) or None, default=None
-        The sparsity penalty of Lee, Ekanadham & Ng (2008) and the running
-        mean of the hidden activations it watches (updated in place).
+        Lee, Ekanadham & Ng's (2008) penalty and the running mean it watches.
     bias_masters : tuple of two float64 ndarrays or None, default=None
-        For a float32 model: float64 copies of ``b`` and ``c`` that ``step``
-        updates, writing their rounded values into ``b`` and ``c``, so that
-        the many small bias steps do not each lose float32's last bits (a
-        float32 fit then follows the float64 one to float32 rounding).
+        A float32 model's float64 copies of ``b`` and ``c``: ``step`` updates
+        them and rounds into ``b`` and ``c``, so small bias steps keep
+        float32's last bits (the fit follows the float64 one to rounding).
     """
 
     def __init__(self, W, b, c, visible, hidden, sampler=None, *, offsets=None,
@@ -113,8 +96,7 @@ class RBMEngine:
 
     def dense(self, X):
         """X as a C-contiguous dense array of the model's dtype."""
-        X = X.toarray() if sp.issparse(X) else X
-        return np.ascontiguousarray(X, dtype=self.W.dtype)
+        return dense(X, self.W.dtype)
 
     # ------------------------------------------------------------ conditionals
 
@@ -214,14 +196,8 @@ class RBMEngine:
         return self.workspace
 
     def step(self, V, lr, momentum, seeds):
-        """One CD update from the data rows ``V`` (n, n_visible), after ``start``.
-
-        ``V`` may be ``workspace.SV[:n]`` itself (a loop that gathers the
-        batch there saves a copy). The sampler fills the negative phase;
-        the weights take ``lr`` times the gradient (with ``momentum``,
-        weight decay and L1), the biases the same through their velocities,
-        and a centred model's update is centred on its offsets.
-        """
+        """One CD update from the data rows ``V`` (may be ``workspace.SV[:n]``
+        itself, saving a copy), after ``start``."""
         ws = self.workspace
         n = V.shape[0]
         SV, SH = ws.SV, ws.SH
@@ -276,18 +252,12 @@ class RBMEngine:
             hidden_offset += OFFSET_RATE * ws.pos_h
 
     def _centred_weight_update(self, rows, lr, momentum, grad_c, grad_b):
-        """The weight update of a centred RBM, in the plain parametrisation.
-
-        A centred RBM (Montavon & Mueller 2012; Melchior, Fischer & Wiskott
-        2016) has the energy ``-(v - mu)^T W^T (h - lam) - b'^T v - c'^T h``
-        with ``mu`` the data's mean and ``lam`` a running mean of the
-        hidden activations. It is the plain RBM with the same ``W``,
-        ``b = b' - W^T lam`` and ``c = c' - W mu``, so the model is kept in
-        the plain parameters and only the update is centred: the weight
-        gradient loses ``outer(grad_c, mu) + outer(lam, grad_b)``, and the
-        biases move by their plain gradients minus what the change of W
-        did to ``W mu`` and ``W^T lam``; those two shifts are returned.
-        """
+        """The weight update of a centred RBM (Melchior et al. 2016), energy
+        ``-(v - mu)^T W^T (h - lam) - b'^T v - c'^T h``: the plain RBM with
+        ``b = b' - W^T lam``, ``c = c' - W mu``, so the model stays plain and
+        only the update is centred. The weight gradient loses
+        ``outer(grad_c, mu) + outer(lam, grad_b)``; returns the shifts of
+        ``W mu`` and ``W^T lam``, which the biases then subtract."""
         W = self.W
         mu, lam = self.offsets
         mu_w, lam_w = mu.astype(W.dtype), lam.astype(W.dtype)

@@ -1,29 +1,18 @@
 """Normalised log-likelihoods of RBMs: exact and by annealed importance sampling.
 
-An RBM gives every visible vector an unnormalised probability
-:math:`p^*(v) = e^{-F(v)}`; its log-likelihood needs the log partition
-function :math:`\\log Z = \\log \\sum_v e^{-F(v)}` (an integral for
-real-valued visible units). Two ways to get it:
-
-``exact_log_partition``
-    Enumerate every state of the smaller binary layer and marginalise the
-    other one analytically. Exact, and affordable up to about 25 units.
-``ais_log_partition``
-    Annealed importance sampling (Neal 2001; Salakhutdinov & Murray 2008):
-    runs start from a tractable base model and move through a sequence of
-    intermediate models to the RBM; the average importance weight is an
-    unbiased estimate of :math:`Z / Z_{base}`.
-
+The log-likelihood of :math:`p^*(v) = e^{-F(v)}` needs
+:math:`\\log Z = \\log \\sum_v e^{-F(v)}`: ``exact_log_partition``
+enumerates the smaller binary layer (up to about 25 units);
+``ais_log_partition`` estimates it by annealed importance sampling, whose
+mean weight is an unbiased estimate of :math:`Z / Z_{base}`.
 ``log_likelihood`` turns either into the mean log-probability of data.
 
-Which way AIS errs: the weights' mean estimates Z without bias, so by
-Jensen's inequality the estimate of :math:`\\log Z` is biased *low*, and
-Markov's inequality makes a large overestimate of Z unlikely
-(:math:`P(\\hat Z > kZ) < 1/k`). When the runs have not equilibrated (too
-short a schedule, a sharply peaked model) the estimate of :math:`\\log Z`
-is therefore too small, and log-likelihoods computed from it are too
-*high*: AIS tends to make a model look better than it is, never much
-worse. Compare models with the same schedule, and watch the interval.
+Which way AIS errs: Z is estimated without bias, so by Jensen's inequality
+:math:`\\log Z` is biased *low*, and Markov's inequality makes a large
+overestimate unlikely (:math:`P(\\hat Z > kZ) < 1/k`). Runs that have not
+equilibrated make log-likelihoods too *high*: AIS tends to make a model look
+better than it is. Compare models with the same schedule, and watch the
+interval.
 
 References
 ----------
@@ -33,6 +22,7 @@ Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
 deep belief networks. ICML.
 """
 
+from numbers import Integral
 from typing import NamedTuple
 
 import numpy as np
@@ -40,16 +30,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._kernels import blas
 from ._kernels import likelihood as _k
+from ._param_validation import Interval, check
 from .training import make_generator
 from .units import BernoulliUnits, GaussianUnits
 
-__all__ = [
-    "AISEstimate",
-    "ais_log_partition",
-    "exact_log_partition",
-    "log_likelihood",
-    "salakhutdinov_murray_betas",
-]
+__all__ = ["AISEstimate", "ais_log_partition", "exact_log_partition", "log_likelihood",
+           "salakhutdinov_murray_betas"]
 
 # Elements (rows x units) of one enumeration block: 8 MB of float64.
 _BLOCK_ELEMENTS = 1 << 20
@@ -59,15 +45,10 @@ _BLOCK_ELEMENTS = 1 << 20
 
 
 def _model(rbm):
-    """The RBM's engine and its parameters in the form the partition
-    function needs.
-
-    Returns the engine, W (n_hidden, n_visible), the visible bias as it
-    enters the energy of the rescaled visible states (b / sigma for scaled
-    Gaussian units), the hidden bias, the log of the volume factor the
-    rescaling contributes to Z (sum log sigma; 0 for unscaled units), and
-    the unit types of the rescaled states (visible, hidden).
-    """
+    """``(engine, W, b, c, log_volume, visible, hidden)`` for the partition
+    function: ``b`` as it enters the rescaled states' energy (b / sigma),
+    ``log_volume`` what the rescaling adds to log Z, the unit types those of
+    the rescaled states."""
     check_is_fitted(rbm, "components_")
     engine = rbm._engine()
     visible = engine.visible
@@ -91,18 +72,14 @@ def exact_log_partition(rbm, *, max_units=25):
               \\quad\\text{or}\\quad
               \\log Z = \\log \\sum_v e^{-F(v)},
 
-    accumulated block by block with a running log-sum-exp. Real-valued
-    (Gaussian) visible units are always integrated out, the hidden layer
-    enumerated; for ``GaussianBernoulliRBM`` the result is the log of the
-    normalising constant of the density in the data's units (visible
-    standard deviations ``sigma_`` included).
+    block by block with a running log-sum-exp. Gaussian visible units are
+    integrated out (the density in the data's units, ``sigma_`` included).
 
     Parameters
     ----------
     rbm : fitted BernoulliRBM or GaussianBernoulliRBM
     max_units : int, default=25
-        Refuse to enumerate more units than this (the cost doubles per
-        unit: 25 units and 784 other units take minutes).
+        Refuse to enumerate more units (the cost doubles per unit).
 
     Returns
     -------
@@ -117,16 +94,13 @@ def exact_log_partition(rbm, *, max_units=25):
     if visible.binary:
         options.append((n_visible, "visible"))
     if not options:
-        raise ValueError(
-            f"exact_log_partition needs a binary layer to enumerate; this model has "
-            f"{visible.name} visible and {hidden.name} hidden units."
-        )
+        raise ValueError("exact_log_partition needs a binary layer to enumerate; this "
+                         f"model has {visible.name} visible and {hidden.name} hidden units.")
     n, layer = min(options)
     if n > max_units:
-        raise ValueError(
-            f"exact_log_partition enumerates 2**{n} states of the {layer} layer; "
-            f"max_units is {max_units}. Use ais_log_partition for models this large."
-        )
+        raise ValueError(f"exact_log_partition enumerates 2**{n} states of the {layer} "
+                         f"layer; max_units is {max_units}. Use ais_log_partition for "
+                         "models this large.")
     if layer == "hidden":
         # sum_h exp(c.h) * prod_i int exp(-E(v_i; b_i) + v_i a_i) dv_i; the
         # visible log_partition is log int exp(-E(v; 0) + v (a + b)), which
@@ -175,14 +149,12 @@ class AISEstimate(NamedTuple):
     log_z : float
         The estimate of log Z: ``log_z_base + log(mean(exp(log_weights)))``.
     log_z_low, log_z_high : float
-        ``log(mean(w) -/+ 3 * standard error of mean(w))`` (on Z's scale,
-        then logged, as Salakhutdinov & Murray report it); ``log_z_low`` is
-        ``-inf`` when three standard errors exceed the mean.
+        ``log(mean(w) -/+ 3 standard errors)``, as Salakhutdinov & Murray
+        report it (``-inf`` when three exceed the mean).
     log_weights : ndarray of shape (n_runs,)
         Log importance weight of each run.
     log_z_base : float
-        Log partition function of the base model (with the RBM's hidden
-        units, free of any input, at inverse temperature 0).
+        Log partition function of the base model (beta = 0).
     """
 
     log_z: float
@@ -199,20 +171,11 @@ class AISEstimate(NamedTuple):
 
 
 def salakhutdinov_murray_betas():
-    """The AIS schedule of Salakhutdinov & Murray (2008): 14,501 values.
-
-    Inverse temperatures from 0 in steps of 1e-3 to 0.5, of 1e-4 to 0.9 and
-    of 1e-5 to 1.
-
-    Returns
-    -------
-    betas : ndarray of shape (14501,)
+    """The AIS schedule of Salakhutdinov & Murray (2008), an ndarray of 14,501
+    inverse temperatures: from 0 in steps of 1e-3 to 0.5, 1e-4 to 0.9, 1e-5 to 1.
     """
-    return np.concatenate([
-        np.linspace(0.0, 0.5, 501)[:-1],
-        np.linspace(0.5, 0.9, 4001)[:-1],
-        np.linspace(0.9, 1.0, 10001),
-    ])
+    return np.concatenate([np.linspace(0.0, 0.5, 501)[:-1],
+                           np.linspace(0.5, 0.9, 4001)[:-1], np.linspace(0.9, 1.0, 10001)])
 
 
 def _logit_of_means(mean):
@@ -261,14 +224,10 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
 
     Each run draws :math:`v \\sim p_A`, then for each :math:`\\beta_k` adds
     :math:`\\log p^*_{\\beta_k}(v) - \\log p^*_{\\beta_{k-1}}(v)` to its log
-    weight and takes one Gibbs step :math:`v \\to h \\to v` that leaves
-    :math:`p_{\\beta_k}` invariant. Then
-    :math:`\\hat Z = Z_A \\cdot \\mathrm{mean}(w)`. All runs advance
-    together: per temperature one product :math:`V W^T`, one :math:`H W`,
-    and two fused kernels, in preallocated buffers.
-
-    The estimate of Z is unbiased; that of log Z tends to be too low (see
-    the module docstring), so log-likelihoods from it tend to be too high.
+    weight and takes one Gibbs step leaving :math:`p_{\\beta_k}` invariant;
+    :math:`\\hat Z = Z_A \\cdot \\mathrm{mean}(w)`. All runs advance together
+    (two products and two fused kernels per temperature). log Z tends to be
+    too low (see the module docstring).
 
     Parameters
     ----------
@@ -281,23 +240,17 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
         Salakhutdinov & Murray's 14,501 values
         (``salakhutdinov_murray_betas``).
     random_state : int, RandomState, Generator or None, default=None
-        Seeds the runs; the same seed gives the same estimate whatever the
-        thread count.
+        Seeds the runs (the same estimate whatever the thread count).
     X : array-like of shape (n_samples, n_features) or None, default=None
-        Data whose feature means set the base model's visible biases (the
-        "base-rate" model: logit of the clipped pixel means for binary
-        units, the means of ``X / sigma_`` for Gaussian ones). Any base
-        model gives an unbiased estimate; one close to the data gives a
-        smaller variance.
+        Data whose means set the base model's visible biases (the
+        "base-rate" model: logit of clipped means, or means of ``X /
+        sigma_``); closer to the data means a smaller variance.
     base_rate : array-like of shape (n_features,) or None, default=None
-        The base model's visible biases directly (in the scaled units of a
-        Gaussian model). With neither ``X`` nor ``base_rate``, the RBM's
-        own visible biases are used (the RBM with its weights removed).
+        The base model's visible biases directly (scaled units for a
+        Gaussian model). With neither, the RBM's own visible biases.
     dtype : {np.float32, np.float64}, default=np.float32
-        Precision of the matrix products and of the states (float32 runs
-        draw their visible samples with a float32 logistic function); the
-        importance weights and energies are computed and accumulated in
-        float64 either way.
+        Precision of the products and states; weights and energies are
+        accumulated in float64 either way.
 
     Returns
     -------
@@ -307,10 +260,7 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
 
     References
     ----------
-    Neal, R. M. (2001). Annealed importance sampling. Statistics and
-    Computing 11(2).
-    Salakhutdinov, R. & Murray, I. (2008). On the quantitative analysis of
-    deep belief networks. ICML.
+    Neal (2001); Salakhutdinov & Murray (2008), as in the module docstring.
     """
     engine, W, b, c, log_scale, visible, hidden = _model(rbm)
     if type(hidden) not in _AIS_HIDDEN:
@@ -319,8 +269,7 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     if type(visible) not in _AIS_VISIBLE:
         raise ValueError(f"ais_log_partition does not support {visible.name!r} visible "
                          "units.")
-    if isinstance(n_runs, bool) or not isinstance(n_runs, (int, np.integer)) or n_runs < 1:
-        raise ValueError(f"n_runs must be an int >= 1; got {n_runs!r}.")
+    check("n_runs", n_runs, [Interval(Integral, 1, None)])
     if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"dtype must be float32 or float64; got {dtype!r}.")
     betas = salakhutdinov_murray_betas() if betas is None else _check_betas(betas)
@@ -340,9 +289,8 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     if b_base.shape != (n_visible,) or not np.all(np.isfinite(b_base)):
         raise ValueError(f"base_rate must hold {n_visible} finite values; got shape "
                          f"{b_base.shape}.")
-    # At beta = 0 the hidden units are still there, free of any input:
-    # Z_0 = int exp(-E_A(v)) dv * sum_h 1, each factor through the units'
-    # own log_partition.
+    # At beta = 0 the hidden units are free of any input:
+    # Z_0 = int exp(-E_A(v)) dv * sum_h 1, each through its log_partition.
     lp = np.empty(1)
     visible.log_partition(np.zeros((1, n_visible)), b_base, lp)
     log_z_base = float(lp[0]) - _energy_at_zero(visible, b_base)
@@ -393,13 +341,9 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     se = w.std(ddof=1) / np.sqrt(n_runs) if n_runs > 1 else 0.0
     offset = top + log_z_base + log_scale
     low = np.log(mean - 3 * se) + offset if mean > 3 * se else -np.inf
-    return AISEstimate(
-        log_z=float(np.log(mean) + offset),
-        log_z_low=float(low),
-        log_z_high=float(np.log(mean + 3 * se) + offset),
-        log_weights=log_w,
-        log_z_base=float(log_z_base + log_scale),
-    )
+    return AISEstimate(log_z=float(np.log(mean) + offset), log_z_low=float(low),
+                       log_z_high=float(np.log(mean + 3 * se) + offset),
+                       log_weights=log_w, log_z_base=float(log_z_base + log_scale))
 
 
 def _validated(rbm, X):
@@ -420,9 +364,7 @@ def log_likelihood(rbm, X, method="ais", *, log_z=None, **kwargs):
               = -\\frac{1}{n} \\sum_i F(x_i) - \\log Z
 
     in nats per sample (a density for Gaussian visible units). With
-    ``method="ais"`` this is an estimate whose error comes from log Z
-    alone; AIS tends to underestimate log Z, so the log-likelihood tends to
-    be *overestimated* (see ``ais_log_partition``).
+    ``method="ais"`` it tends to be *overestimated* (see the module docstring).
 
     Parameters
     ----------
@@ -432,12 +374,11 @@ def log_likelihood(rbm, X, method="ais", *, log_z=None, **kwargs):
         How log Z is obtained: ``ais_log_partition`` or
         ``exact_log_partition``.
     log_z : float, AISEstimate or None, default=None
-        A log partition function computed before (to score several data
-        sets under one estimate); ``method`` and ``kwargs`` are then unused.
+        A log partition function computed before; ``method`` and ``kwargs``
+        are then unused.
     **kwargs
-        Passed to the log-partition function (``n_runs``, ``betas``,
-        ``random_state``, ``base_rate``, ``X``... for AIS; ``max_units``
-        for exact). For AIS the base model's biases default to X's means.
+        Passed to the log-partition function; for AIS the base model's biases
+        default to X's means.
 
     Returns
     -------

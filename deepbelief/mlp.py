@@ -1,25 +1,17 @@
 """Multilayer perceptrons trained by backpropagation: the fine-tuning engine.
 
 :class:`MLPClassifier` and :class:`MLPRegressor` take every parameter of
-scikit-learn's MLPs that names the same concept, with the same meaning and
-default, so that switching is a change of import. On top: more solvers
-(``"adagrad"``, ``"rmsprop"``) and learning-rate schedules, ``init``,
-``l1``, ``dropout``, ``input_dropout``, ``max_norm``, per-layer and
-parametric activations (``"prelu"``, ``"maxout"``), ``augment``,
-``checkpoint_dir`` with resume, ``history_``, ``pretrainer`` (a DBN or
-stacked autoencoder whose weights initialise the hidden layers) and a
-``dtype`` (float32 by default).
+scikit-learn's MLPs that names the same concept, with its meaning and
+default, plus more solvers and schedules, ``init``, ``l1``, dropout,
+``max_norm``, per-layer and parametric activations, ``augment``,
+``checkpoint_dir``, ``history_``, ``pretrainer`` and ``dtype``.
 
-The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, the
-estimators' one product function) into preallocated buffers, the
-elementwise work in fused single-threaded Numba kernels or in-place numpy
-ufuncs; each layer is updated as soon as its gradient is known, while its
-weights are in cache; an epoch does not copy the training data (mini-batches
-are gathered into one reused buffer).
-
-Thread counts: the products use scipy's OpenBLAS thread pool (set it with
-``threadpoolctl.threadpool_limits(n, user_api="blas")`` or
-``OPENBLAS_NUM_THREADS``); the kernels are single-threaded on purpose.
+The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``; its
+thread pool is set with ``threadpoolctl`` or ``OPENBLAS_NUM_THREADS``) into
+preallocated buffers, the elementwise work in single-threaded Numba kernels
+or in-place ufuncs; each layer is updated as soon as its gradient is known,
+while its weights are in cache, and mini-batches are gathered into one
+reused buffer.
 """
 
 import os
@@ -90,14 +82,6 @@ def _activation_name(spec):
     return getattr(spec, "name", None)
 
 
-def _stable_repr(value):
-    """``repr`` without the memory addresses of functions and plain objects."""
-    text = repr(value)
-    if " at 0x" in text:
-        return getattr(value, "__qualname__", type(value).__qualname__)
-    return text
-
-
 def _dtype_key(dtype):
     return dtype if isinstance(dtype, str) else np.dtype(dtype).name
 
@@ -134,8 +118,7 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
         net.allocate(batch_size, dtype)
         self.x_buf = np.empty((batch_size, X.shape[1]), dtype=dtype)
         self.y_buf = np.empty((batch_size, Y.shape[1]), dtype=dtype)
-        # Train on the rows of X in train_idx without copying X: batches index
-        # train_idx, which is gathered through once per batch.
+        # batches index train_idx: X is never copied
         self.identity = n_train == X.shape[0]
         self.l2, self.l1 = est._penalty_coefs(net)
         self.dense_w = dense_w = [layer.W for layer in net.layers if isinstance(layer, Dense)]
@@ -149,13 +132,11 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
                             and id(layer.W) in hidden_w else None)
                 self.slots[i] = (range(pos, pos + len(layer.params)), norm_buf)
                 pos += len(layer.params)
-        # Weights held at zero (pruning, see compression.py): one boolean
-        # keep-mask per entry of coefs_, or None; the loop applies them.
+        # keep-masks of pruned weights (compression.py), applied by the loop
         self.masks = training.estimator_masks(est, dense_w)
-        names = {}
-        for attr in ("coefs_", "intercepts_", "activation_params_"):
-            for i, a in enumerate(getattr(est, attr)):
-                names[id(a)] = f"{attr}[{i}]"
+        names = {id(a): f"{attr}[{i}]" for attr in ("coefs_", "intercepts_",
+                                                    "activation_params_")
+                 for i, a in enumerate(getattr(est, attr))}
         self._params = {names.get(id(p), f"param_{j}"): p for j, p in enumerate(net.params)}
         self.is_classifier = isinstance(est, ClassifierMixin)
         self.early = Xv is not None
@@ -229,18 +210,17 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
             v_loss, v_err = est._evaluate(self.net, Xv, Yv)
             self.net.allocate(self.batch_size, est._dtype)
             n_val = Xv.shape[0]
+            per_row = self.val_weights is not None or self.is_classifier
+            record |= dict(val_loss=v_loss / n_val,
+                           val_error=v_err / (n_val if per_row else n_val * Yv.shape[1]))
             if self.val_weights is not None:
                 score = est._weighted_score(self.net, Xv, Yv, self.val_weights)
                 self.net.allocate(self.batch_size, est._dtype)
-                record |= dict(val_loss=v_loss / n_val, val_error=v_err / n_val)
             elif self.is_classifier:
                 score = 1.0 - v_err / n_val
-                record |= dict(val_loss=v_loss / n_val, val_error=v_err / n_val)
             else:
                 sst = float(np.sum((Yv - Yv.mean(axis=0)) ** 2))
                 score = 1.0 - v_err / sst if sst > 0 else 0.0
-                record |= dict(val_loss=v_loss / n_val,
-                               val_error=v_err / (n_val * Yv.shape[1]))
             est.validation_scores_.append(score)
             record["validation_score"] = score
         est.n_iter_ = epoch + 1
@@ -266,18 +246,14 @@ class _MLPTask(training.OptimizerStateMixin, training.TrainingTask):
                     validation_scores=est.validation_scores_, t=int(est.t_))
 
     def load_meta(self, meta):
-        est = self.est
+        est, scores = self.est, meta["validation_scores"]
         self.load_optimizer()
         est.loss_curve_ = [float(v) for v in meta["loss_curve"]]
-        scores = meta["validation_scores"]
         est.validation_scores_ = None if scores is None else [float(v) for v in scores]
         est.t_ = int(meta["t"])
 
     def generators(self):
-        gens = {"rng": self.rng}
-        if self.aug_rng is not None:
-            gens["aug_rng"] = self.aug_rng
-        return gens
+        return {"rng": self.rng} | ({} if self.aug_rng is None else {"aug_rng": self.aug_rng})
 
 
 class _BaseMLP(BaseEstimator):
@@ -287,43 +263,15 @@ class _BaseMLP(BaseEstimator):
     # Strings that stand for a pretrainer (_resolve_pretrainer builds it).
     _pretrainer_options = ()
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        *,
-        activation="relu",
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        rho=0.9,
-        init="auto",
-        l1=0.0,
-        dropout=0.0,
-        input_dropout=0.0,
-        max_norm=None,
-        augment=None,
-        pretrainer=None,
-        checkpoint_dir=None,
-        dtype="float32",
-    ):
+    def __init__(self, hidden_layer_sizes=(100,), *, activation="relu", solver="adam",
+                 alpha=0.0001, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=0.001, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 rho=0.9, init="auto", l1=0.0, dropout=0.0, input_dropout=0.0,
+                 max_norm=None, augment=None, pretrainer=None, checkpoint_dir=None,
+                 dtype="float32"):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -414,9 +362,8 @@ class _BaseMLP(BaseEstimator):
         return LayerSizes(allow_empty=True).resolve(self.hidden_layer_sizes)
 
     def _resolve_layers(self):
-        """The per-layer settings of a fit, from the validated parameters; what
-        they give is kept with the fitted arrays, so that predicting reads it
-        and no parameter."""
+        """The fit's per-layer settings, kept so that predicting reads no
+        parameter."""
         self._sizes = self._hidden_sizes()
         n_hidden = len(self._sizes)
         self._dropouts = [float(p) for p in per_layer(self.dropout, n_hidden, "dropout")]
@@ -483,12 +430,10 @@ class _BaseMLP(BaseEstimator):
         for i, spec in enumerate(self._activations):
             layers.append(Dense(self.coefs_[i], self.intercepts_[i]))
             act = make_activation_layer(spec)
+            act.init_params(self._sizes[i], dtype)
             if isinstance(act, PReLU):
-                act.init_params(self._sizes[i], dtype)
                 act.params[0] = self.activation_params_[i]
                 act.grads[0] = np.zeros_like(act.params[0])
-            else:
-                act.init_params(self._sizes[i], dtype)
             layers.append(act)
             if self._dropouts[i]:
                 layers.append(Dropout(self._dropouts[i]))
@@ -505,46 +450,36 @@ class _BaseMLP(BaseEstimator):
             width = act.width_in(self._sizes[i])
             self.coefs_.append(inits[i]((fan_in, width), rng, dtype=dtype))
             self.intercepts_.append(np.zeros(width, dtype=dtype))
-            if isinstance(act, PReLU):
-                act.init_params(self._sizes[i], dtype)
-                self.activation_params_.append(act.params[0])
-            else:
-                self.activation_params_.append(np.zeros(0, dtype=dtype))
+            act.init_params(self._sizes[i], dtype)
+            self.activation_params_.append(act.params[0] if isinstance(act, PReLU)
+                                           else np.zeros(0, dtype=dtype))
             fan_in = self._sizes[i]
         self.coefs_.append(out_init((fan_in, n_outputs), rng, dtype=dtype))
         self.intercepts_.append(np.zeros(n_outputs, dtype=dtype))
         self.n_layers_ = len(self._sizes) + 2
         self.n_outputs_ = n_outputs
-        self.out_activation_ = self._loss_type().activation.name
-        if self.out_activation_ == "sigmoid":
-            self.out_activation_ = "logistic"
+        name = self._loss_type().activation.name
+        self.out_activation_ = "logistic" if name == "sigmoid" else name
 
     def _resolve_pretrainer(self):
-        """The unfitted pretrainer of this fit (a clone of the parameter, or
-        None); the ``pretrainer`` parameter itself is never changed."""
+        """An unfitted clone of ``pretrainer`` (the parameter is never changed)."""
         return None if self.pretrainer is None else clone(self.pretrainer)
 
     def _apply_pretrainer(self, X, incremental=False, rows=None):
-        """Fit the pretrainer to the ``rows`` of ``X`` (all when None) and copy
-        its ``layer_weights_`` into the hidden layers; a pretrainer with a
-        ``_fit_rows`` method (the stacks) reads the rows without a copy. A pretrainer the estimator chose itself (a string
-        option such as the DBN classes' "auto") gives way to random
-        initialisation above a layer whose features come out constant.
-
-        Under ``partial_fit`` (``incremental``) only a pretrainer that needs
-        no data, a fitted one in ``sklearn.frozen.FrozenEstimator``, is
-        used: any other would be fitted to the first chunk alone and never
-        again, so pretraining is skipped, with a warning saying how to
-        pretrain on streamed data."""
+        """Fit the pretrainer to the ``rows`` of ``X`` (all when None; a
+        pretrainer with ``_fit_rows``, the stacks, reads them without a copy)
+        and copy its ``layer_weights_`` into the hidden layers. Under
+        ``partial_fit`` (``incremental``) only a ``FrozenEstimator`` is used:
+        any other would see the first chunk alone, so pretraining is skipped
+        with a warning."""
         if incremental and not isinstance(self.pretrainer, FrozenEstimator):
-            name = type(self).__name__
             warnings.warn(
-                f"{name}.partial_fit does not pretrain: fitted to the first chunk alone, "
-                "the pretrainer would see a fraction of the data and never change, so "
-                "the hidden layers start from random initialisation. To pretrain on "
-                "data that arrives in chunks, train a DBN with DBN.partial_fit over "
-                "every chunk and pass pretrainer=FrozenEstimator(dbn); or call fit on "
-                "the whole data. pretrainer=None trains from random initialisation "
+                f"{type(self).__name__}.partial_fit does not pretrain: fitted to the first "
+                "chunk alone, the pretrainer would see a fraction of the data and never "
+                "change, so the hidden layers start from random initialisation. To "
+                "pretrain on data that arrives in chunks, train a DBN with DBN.partial_fit "
+                "over every chunk and pass pretrainer=FrozenEstimator(dbn); or call fit "
+                "on the whole data. pretrainer=None trains from random initialisation "
                 "without this warning.", UserWarning, stacklevel=4)
             return
         pre = self._resolve_pretrainer()
@@ -567,17 +502,12 @@ class _BaseMLP(BaseEstimator):
         if len(weights) > len(self._sizes):
             raise ValueError(f"pretrainer gave {len(weights)} layers of weights but the "
                              f"network has {len(self._sizes)} hidden layers.")
-        checked = []
-        for i, (W, b) in enumerate(weights):
-            W = np.asarray(W)
-            b = np.asarray(b).reshape(-1)
+        checked = [(np.asarray(W), np.asarray(b).reshape(-1)) for W, b in weights]
+        for i, (W, b) in enumerate(checked):
             if W.shape != self.coefs_[i].shape or b.shape != self.intercepts_[i].shape:
-                raise ValueError(
-                    f"pretrainer layer {i} has weights of shape {W.shape} and bias of "
-                    f"shape {b.shape}; hidden layer {i} needs {self.coefs_[i].shape} "
-                    f"and {self.intercepts_[i].shape}."
-                )
-            checked.append((W, b))
+                raise ValueError(f"pretrainer layer {i} has weights of shape {W.shape} and "
+                                 f"bias of shape {b.shape}; hidden layer {i} needs "
+                                 f"{self.coefs_[i].shape} and {self.intercepts_[i].shape}.")
         n_useful = self._useful_pretrained_layers(X if rows is None else X[rows[:500]],
                                                   checked, replace_constant)
         for i, (W, b) in enumerate(checked[:n_useful]):
@@ -586,15 +516,12 @@ class _BaseMLP(BaseEstimator):
         self.pretrainer_ = pre
 
     def _useful_pretrained_layers(self, X, weights, replace_constant, n_rows=500):
-        """How many pretrained layers, from the bottom, to use. A layer whose
-        units are mostly constant on the training data (a pretraining that
-        did not train) stalls backpropagation through everything below it;
-        a DegenerateFitWarning says so, and with ``replace_constant`` (the
-        DBN estimators' automatic pretraining, not a pretrainer the user
-        chose) that layer and those above keep their random initialisation
-        instead."""
-        H = X[:n_rows]
-        H = np.asarray(H.toarray() if hasattr(H, "toarray") else H, dtype=np.float64)
+        """How many pretrained layers, from the bottom, to use. A layer with
+        mostly constant units stalls backpropagation below it: a
+        DegenerateFitWarning says so and, with ``replace_constant`` (a
+        pretrainer the estimator chose itself, such as "auto"), it and the
+        layers above keep their random initialisation."""
+        H = training.dense(X[:n_rows], np.float64)
         for i, (W, b) in enumerate(weights):
             spec = self._activations[i]
             if not isinstance(spec, (str, Activation)) or spec in ACTIVATION_LAYERS:
@@ -621,14 +548,6 @@ class _BaseMLP(BaseEstimator):
                     "does the same without its cost.", training.DegenerateFitWarning)
                 return i
         return len(weights)
-
-    def _params(self):
-        params = []
-        for i in range(len(self._sizes)):
-            params += [self.coefs_[i], self.intercepts_[i]]
-            if self.activation_params_[i].size:
-                params.append(self.activation_params_[i])
-        return params + [self.coefs_[-1], self.intercepts_[-1]]
 
     def _penalty_coefs(self, net):
         """Per-parameter (alpha, l1) for ``net.params``: weights only."""
@@ -725,23 +644,17 @@ class _BaseMLP(BaseEstimator):
         schedule = self._schedule(len(train_idx))
 
         if first or not hasattr(self, "history_"):
-            self.history_ = training.History()
-            self.loss_curve_ = []
+            self.history_, self.loss_curve_, self.n_iter_, self.t_ = training.History(), [], 0, 0
             self.validation_scores_ = [] if early else None
-            self.n_iter_ = 0
-            self.t_ = 0
             self.best_loss_ = np.inf if not early else None
             self.best_validation_score_ = -np.inf if early else None
-        if early:
-            stopper = training.EarlyStopping(self.n_iter_no_change, self.tol,
-                                             greater_is_better=True)
-            stopper.best_score = self.best_validation_score_
-        else:
-            stopper = training.EarlyStopping(self.n_iter_no_change, self.tol,
-                                             greater_is_better=False, monitor="loss",
-                                             restore_best=False)
-            if self.best_loss_ is not None:
-                stopper.best_score = self.best_loss_
+        # without early stopping the training loss decides when to stop
+        stopper = training.EarlyStopping(
+            self.n_iter_no_change, self.tol, greater_is_better=early, restore_best=early,
+            monitor="validation_score" if early else "loss")
+        best = self.best_validation_score_ if early else self.best_loss_
+        if best is not None:
+            stopper.best_score = best
 
         Xv = X[val_idx] if early else None
         Yv = Y[val_idx] if early else None
@@ -753,10 +666,9 @@ class _BaseMLP(BaseEstimator):
             task.val_weights = sample_weight[val_idx] if early else None
         checkpointer = fp = None
         start_epoch = getattr(self, "_epochs_done", self.n_iter_) if not first else 0
-        # Pretraining comes first: with checkpoint_dir it checkpoints itself
-        # (in checkpoint_dir/pretrainer) and, when resumed, reloads its last
-        # state instead of training again, so a resumed fit has pretrainer_;
-        # the fine-tuning checkpoint then replaces the weights it set.
+        # Pretraining first: it checkpoints itself in checkpoint_dir/pretrainer
+        # (a resumed fit reloads it), then fine-tuning's checkpoint replaces
+        # the weights it set.
         if first and self.pretrainer is not None and start_epoch == 0:
             self._apply_pretrainer(X, incremental, rows=train_idx if early else None)
         if self.checkpoint_dir is not None and not incremental:
@@ -808,11 +720,9 @@ class _BaseMLP(BaseEstimator):
             else:
                 self.best_loss_ = float(stopper.best_score)
             if not stopped and not incremental and end_epoch > start_epoch:
-                warnings.warn(
-                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                )
+                warnings.warn(f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) "
+                              "reached and the optimization hasn't converged yet.",
+                              ConvergenceWarning)
             if not incremental and end_epoch > start_epoch:
                 self._check_health(net, X, Y, train_idx, task.dense_w)
         return self
@@ -854,12 +764,8 @@ class _BaseMLP(BaseEstimator):
     def _weighted_score(self, net, X, Y, weights):
         """Weighted accuracy (classifier) or R^2 (regressor) of ``net``."""
         net.allocate(min(1024, max(1, X.shape[0])), self._dtype)
-        outs = []
-        for start in range(0, X.shape[0], net._batch_size):
-            xb = X[start:start + net._batch_size]
-            xb = xb.toarray() if hasattr(xb, "toarray") else xb
-            outs.append(np.array(net.forward(np.ascontiguousarray(xb, dtype=self._dtype))))
-        Z = np.concatenate(outs).astype(np.float64)
+        Z = np.concatenate([np.array(net.forward(xb)) for _, xb in training.row_chunks(
+            X, net._batch_size, self._dtype)]).astype(np.float64)
         Y = np.asarray(Y, dtype=np.float64)
         w = np.asarray(weights, dtype=np.float64)
         if isinstance(self, ClassifierMixin):
@@ -906,21 +812,16 @@ class _BaseMLP(BaseEstimator):
         return self
 
     def _resolve_batch_size(self, n_train):
-        """Rows per mini-batch for ``n_train`` training rows ("auto" is
-        scikit-learn's ``min(200, n_train)``)."""
         return training.check_batch_size(self.batch_size, n_train)
 
     def _check_health(self, net, X, Y, train_idx, dense_w, n_monitor=500):
-        """Warn when the fit ended diverged, with exploded weights, with
-        constant hidden units or no better than the prior (see FitHealth)."""
+        """FitHealth's checks: loss, weights, hidden units, the prior's loss."""
         health = training.FitHealth(type(self).__name__, self.learning_rate_init)
         health.objective("The training loss", self.loss_curve_)
         for i, W in enumerate(dense_w):
             health.weights(f"layer {i}", W)
         rows = np.sort(train_idx[:n_monitor])
-        xb = X[rows]
-        xb = np.ascontiguousarray(xb.toarray() if hasattr(xb, "toarray") else xb,
-                                  dtype=self._dtype)
+        xb = training.dense(X[rows], self._dtype)
         net.allocate(len(rows), self._dtype)
         out, hidden = xb, 0
         with np.errstate(over="ignore", invalid="ignore"):
@@ -945,11 +846,6 @@ class _BaseMLP(BaseEstimator):
             chance = float(loss.loss(Ys, Z))
         if len(getattr(self, "classes_", (0, 1))) > 1:  # one class: nothing to beat
             health.chance(float(self.loss_curve_[-1]), chance, what)
-
-    @staticmethod
-    def _restore(params, saved):
-        for p, s in zip(params, saved):
-            np.copyto(p, s)
 
     def _augment(self, xb, aug_rng):
         out = self.augment(xb, random_state=aug_rng)
@@ -979,42 +875,38 @@ class _BaseMLP(BaseEstimator):
 class MLPClassifier(ClassifierMixin, _BaseMLP):
     """Multilayer perceptron classifier trained by backpropagation.
 
-    Softmax outputs and cross-entropy for several classes; one sigmoid
-    output for two (as scikit-learn does); independent sigmoids for
-    multilabel targets. Every scikit-learn ``MLPClassifier`` parameter of
-    the stochastic solvers is accepted with its meaning and default.
+    Softmax outputs and cross-entropy for several classes, one sigmoid output
+    for two (as scikit-learn), independent sigmoids for multilabel targets.
+    Every scikit-learn ``MLPClassifier`` parameter is accepted with its
+    meaning and default.
 
     Parameters
     ----------
     hidden_layer_sizes : int or tuple of int, default=(100,)
         Units per hidden layer.
     activation : str, Activation, PReLU, Maxout or list of them, default="relu"
-        Hidden activation, one for all or one per hidden layer:
-        ``"relu"``, ``"sigmoid"`` (``"logistic"``), ``"tanh"``,
-        ``"leaky_relu"``, ``"elu"``, ``"softplus"``, ``"identity"``,
-        ``"softmax"``, ``"prelu"`` (learned slopes), ``"maxout"`` (2 pieces;
-        ``Maxout(k)`` for more).
+        Hidden activation, one for all or one per hidden layer: ``"relu"``,
+        ``"sigmoid"`` (``"logistic"``), ``"tanh"``, ``"leaky_relu"``,
+        ``"elu"``, ``"softplus"``, ``"identity"``, ``"softmax"``, ``"prelu"``
+        (learned slopes), ``"maxout"`` (2 pieces; ``Maxout(k)`` for more).
     solver : {"adam", "sgd", "adagrad", "rmsprop", "lbfgs"}, default="adam"
-        ``"lbfgs"`` is scipy's L-BFGS-B over all parameters at once (full
-        batch, no mini-batches): bounded by ``max_iter`` iterations and
-        ``max_fun`` loss evaluations, ``tol`` its gradient tolerance; it
-        ignores the learning rate, momentum and early stopping (as in
-        scikit-learn), has no ``partial_fit``, and refuses ``dropout``,
-        ``input_dropout``, ``augment``, ``max_norm`` and ``checkpoint_dir``.
+        ``"lbfgs"`` is scipy's L-BFGS-B over all parameters (full batch),
+        bounded by ``max_iter`` iterations and ``max_fun`` evaluations with
+        ``tol`` its gradient tolerance; as in scikit-learn it ignores the
+        learning rate, momentum and early stopping and has no
+        ``partial_fit``; it refuses dropout, ``augment``, ``max_norm`` and
+        ``checkpoint_dir``.
     alpha : float, default=1e-4
-        L2 penalty. As in scikit-learn the penalty gradient
-        ``alpha * W`` is divided by the batch's number of samples.
+        L2 penalty; as in scikit-learn its gradient ``alpha * W`` is divided
+        by the batch's number of samples.
     batch_size : int, "auto" or "full", default="auto"
-        ``"auto"`` is ``min(200, n_samples)``; ``"full"`` is full-batch
-        gradient descent and 1 stochastic gradient descent.
+        ``"auto"`` is ``min(200, n_samples)``, ``"full"`` full-batch.
     learning_rate : str, Schedule or callable, default="constant"
         ``"constant"``, ``"invscaling"`` (``learning_rate_init / (t+1) **
-        power_t`` with ``t`` the samples seen), ``"adaptive"`` (divide by 5
-        after ``n_iter_no_change`` epochs without progress), or one of
-        ``"step"``, ``"exponential"``, ``"inverse_time"``,
-        ``"reduce_on_plateau"``, a :class:`~deepbelief.nn.schedules.Schedule`
-        or a callable ``f(learning_rate_init, epoch, losses)``. Applies to
-        every solver.
+        power_t``, ``t`` the samples seen), ``"adaptive"`` (divide by 5 after
+        ``n_iter_no_change`` epochs without progress), a name from
+        :mod:`deepbelief.nn.schedules`, a ``Schedule`` or a callable
+        ``f(learning_rate_init, epoch, losses)``; for every solver.
     learning_rate_init : float, default=0.001
     power_t : float, default=0.5
     max_iter : int, default=200
@@ -1028,18 +920,17 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     warm_start : bool, default=False
     momentum : float or callable, default=0.9
         Momentum of the ``"sgd"`` solver, in [0, 1), or a schedule
-        ``momentum(epoch) -> float`` (0-based epochs) such as
-        :class:`~deepbelief.nn.schedules.LinearRamp`; its values are
-        recorded in ``history_["momentum"]``. The update is scikit-learn's
-        ``v = momentum * v - lr * grad``, whose steady step is
-        ``lr / (1 - momentum)``: to keep the step size while the momentum
-        rises (Hinton's form, which scales the gradient by ``1 - momentum``),
-        give a ``learning_rate`` callable that multiplies by it.
+        ``momentum(epoch) -> float`` such as
+        :class:`~deepbelief.nn.schedules.LinearRamp` (recorded in
+        ``history_["momentum"]``). The update is scikit-learn's
+        ``v = momentum * v - lr * grad``, of steady step ``lr / (1 -
+        momentum)``; for Hinton's form, scale the rate by ``1 - momentum``
+        with a ``learning_rate`` callable.
     nesterovs_momentum : bool, default=True
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data (stratified); stop when
         its accuracy has not improved by ``tol`` for ``n_iter_no_change``
-        epochs, and restore the weights of the best epoch.
+        epochs, and restore the best epoch's weights.
     validation_fraction : float, default=0.1
     beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
         Adam's parameters (``epsilon`` also Adagrad's and RMSProp's).
@@ -1051,55 +942,49 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     rho : float, default=0.9
         RMSProp's decay.
     init : str, Initializer or callable, default="auto"
-        Weight initialiser (see :mod:`deepbelief.nn.initializers`);
-        ``"auto"`` picks He uniform for rectifiers, Glorot uniform scaled
-        by 4 for sigmoid, Glorot uniform otherwise. Biases start at 0.
+        Weight initialiser (:mod:`deepbelief.nn.initializers`); ``"auto"``
+        is He uniform for rectifiers, Glorot uniform scaled by 4 for
+        sigmoid, Glorot uniform otherwise. Biases start at 0.
     l1 : float, default=0.0
         L1 penalty, scaled like ``alpha``.
     dropout : float or list of float, default=0.0
-        Probability of dropping each hidden unit in training (0.5 is the
-        classic value), one for all hidden layers or one per layer.
-        Inverted dropout: nothing is rescaled at prediction.
+        Probability of dropping each hidden unit in training (classically
+        0.5), for all hidden layers or one per layer; inverted dropout, so
+        nothing is rescaled at prediction.
     input_dropout : float, default=0.0
-        Probability of dropping each input (0.2 is the classic value).
+        Probability of dropping each input (classically 0.2).
     max_norm : float or None, default=None
         Bound on the L2 norm of each hidden unit's incoming weights.
     augment : callable or None, default=None
-        ``augment(X_batch, random_state=rng)`` returning a new batch of the
-        same shape; applied to every training mini-batch (never at
-        prediction). ``rng`` is a numpy Generator derived from
-        ``random_state``.
+        ``augment(X_batch, random_state=rng)`` returning a batch of the same
+        shape, applied to every training mini-batch (``rng`` a Generator
+        derived from ``random_state``).
     pretrainer : estimator or None, default=None
-        An unfitted estimator (a DBN or stacked autoencoder) cloned and
-        fitted on X; its ``layer_weights_``, a list of ``(W, b)`` with ``W``
-        of shape ``(n_in, n_out)``, initialise the first hidden layers.
-        Nested parameters are reachable as ``pretrainer__<name>``. A fitted
-        pretrainer wrapped in ``sklearn.frozen.FrozenEstimator`` is used as
-        it is, not refitted: one pretraining can then serve several
-        fine-tunings. ``partial_fit`` uses only such a frozen pretrainer and
-        otherwise skips pretraining with a warning (it would see the first
-        chunk only): for streamed data, fit a DBN by ``partial_fit`` over
-        the chunks first and pass ``FrozenEstimator(dbn)``.
+        An unfitted estimator (DBN or stacked autoencoder), cloned and fitted
+        on X; its ``layer_weights_`` (``(W, b)`` pairs, ``W`` of shape
+        ``(n_in, n_out)``) initialise the first hidden layers; nested
+        parameters are ``pretrainer__<name>``. A fitted one wrapped in
+        ``sklearn.frozen.FrozenEstimator`` is used as it is (one pretraining
+        for several fine-tunings); ``partial_fit`` uses only such a frozen
+        pretrainer and otherwise skips pretraining with a warning.
     checkpoint_dir : str, path or None, default=None
         Where to save the training state after every epoch (atomically, with
         a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
-        resumes from the latest good checkpoint found there, after checking
-        that it belongs to this fit: the same parameters (all but the
-        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
-        the same data (shape, dtype and a sample of rows); otherwise it
-        raises ``CheckpointError`` naming what differs. Give each fit its
-        own folder: clones in a search that share one fail loudly.
+        resumes from the latest good checkpoint there if it belongs to this
+        fit: the same parameters (all but the number of epochs, ``verbose``,
+        ``warm_start`` and ``augment``) and the same data (shape, dtype, a
+        sample of rows); otherwise it raises ``CheckpointError`` naming what
+        differs. Give each fit its own folder: clones in a search that share
+        one fail loudly.
     dtype : {"float32", "float64"} or None, default="float32"
-        Precision of the weights and of the computation; None follows the
-        input (float32 stays float32, anything else is float64), as
-        scikit-learn does.
+        Precision of the weights and computation; None follows the input
+        (float32 stays float32, anything else is float64), as scikit-learn.
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    coefs_ : list of ndarray
+    coefs_, intercepts_ : list of ndarray
         ``coefs_[i]`` has shape ``(n_in, n_out)`` (``n_out * k`` for maxout).
-    intercepts_ : list of ndarray
     activation_params_ : list of ndarray
         The learned PReLU slopes of each hidden layer (empty otherwise).
     loss_ : float
@@ -1107,12 +992,10 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         Training loss per epoch (penalty included).
     validation_scores_ : list of float or None
         Validation accuracy per epoch when ``early_stopping``.
-    best_validation_score_ : float or None
-    best_loss_ : float or None
+    best_validation_score_, best_loss_ : float or None
     history_ : dict of lists
-        Per epoch: ``loss``, ``train_error`` (running error on the
-        training batches), ``val_loss``, ``val_error``, ``learning_rate``,
-        ``seconds``.
+        Per epoch: ``loss``, ``train_error`` (on the training batches),
+        ``val_loss``, ``val_error``, ``learning_rate``, ``seconds``.
     n_iter_ : int
     t_ : int
         Training samples seen.
@@ -1124,14 +1007,13 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
     Raises
     ------
     deepbelief.training.DivergenceError
-        When the loss or a weight becomes non-finite; the last finite
-        parameters are kept.
+        When the loss or a weight becomes non-finite (the last finite
+        parameters are kept).
 
     References
     ----------
     Rumelhart, D., Hinton, G. and Williams, R. (1986). Learning
     representations by back-propagating errors. Nature 323.
-
     Srivastava, N. et al. (2014). Dropout: a simple way to prevent neural
     networks from overfitting. JMLR 15.
 
@@ -1241,9 +1123,8 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
 class MLPRegressor(RegressorMixin, _BaseMLP):
     """Multilayer perceptron regressor: identity outputs, squared error.
 
-    Same parameters and attributes as :class:`MLPClassifier` (except
-    ``classes_``); ``validation_scores_`` holds the validation R^2, the
-    score early stopping watches.
+    Parameters and attributes as :class:`MLPClassifier` (but ``classes_``);
+    ``validation_scores_`` holds the validation R^2 early stopping watches.
 
     Parameters
     ----------

@@ -13,20 +13,18 @@ a ``.npz`` archive (a zip of ``.npy`` arrays) that ``numpy.load`` opens with
   object);
 - ``__checksum__``: the SHA-256 of every other member, in name order.
 
-Nothing read from a file is ever imported or unpickled. A class named in a
-file is looked up in a table of the classes defined in the library's
-modules (and the two scikit-learn classes that our estimators hold:
-``FrozenEstimator`` and ``LabelBinarizer``); anything else is refused. Estimators are rebuilt by
-calling their constructor with the saved parameters and then setting every
-other attribute they had, private ones included, so that a loaded model
-predicts, samples and continues ``partial_fit`` exactly as the saved one
-would have. numpy Generators and RandomStates are written as their JSON
-state (with their seed sequence, so ``spawn`` continues too).
+Nothing read from a file is imported or unpickled: a class it names must be
+in a table of the library's classes (and ``FrozenEstimator`` and
+``LabelBinarizer``, which our estimators hold). Estimators are rebuilt from
+their saved parameters, then every other attribute, private ones included, is
+set, so a loaded model predicts, samples and continues ``partial_fit``
+exactly as the saved one; Generators and RandomStates are written as their
+JSON state (with their seed sequence, so ``spawn`` continues too).
 
-A parameter that only code can describe (a user's function or lambda, an
-object of another library) cannot be written; :func:`save` names it in a
-``TypeError``. Use pickle or joblib for such models, from trusted sources
-only, or skops for whole scikit-learn Pipelines (:func:`skops_trusted_types`).
+A parameter only code can describe (a user's function, another library's
+object) cannot be written; :func:`save` names it in a ``TypeError``. Use
+pickle or joblib for such models, from trusted sources only, or skops for
+whole Pipelines (:func:`skops_trusted_types`).
 
 :func:`to_onnx` converts the fine-tuned networks to ONNX through
 scikit-learn's MLPs and skl2onnx's converter for them.
@@ -136,9 +134,7 @@ def _refresh_classes():
 _SEEN_MODULES = set(_library_modules())
 _FUNCTIONS = _allowed_functions()
 _FUNCTION_NAMES = {id(fn): name for name, fn in _FUNCTIONS.items()}
-_BIT_GENERATORS = {cls.__name__: cls for cls in (np.random.PCG64, np.random.PCG64DXSM,
-                                                 np.random.MT19937, np.random.Philox,
-                                                 np.random.SFC64)}
+_BIT_GENERATORS = _training.BIT_GENERATORS
 
 
 def _class_name(cls):
@@ -149,11 +145,8 @@ def _class_name(cls):
 
 
 class _Writer:
-    """Turns an object graph into a JSON tree plus a dict of arrays.
-
-    Arrays and objects met twice (the same Python object) are written once
-    and referred to afterwards, so that shared state stays shared.
-    """
+    """An object graph as a JSON tree plus a dict of arrays; an object met
+    twice is written once and referred to, so shared state stays shared."""
 
     def __init__(self):
         self.arrays = {}
@@ -328,20 +321,15 @@ def save(model, path):
     Parameters
     ----------
     model : estimator, transformer or parameter object of deepbelief
-        Fitted or not. Nested estimators (a DBN's RBMs, a pretrainer, a
-        ``sklearn.frozen.FrozenEstimator``) and parameter objects
-        (schedules, initialisers, augmenters) are written with it.
+        Fitted or not, with its nested estimators and parameter objects.
     path : str or os.PathLike
-        The file to write (``.npz`` is a good suffix; none is added). It is
-        written under a temporary name and renamed, so a reader never sees
-        half a file.
+        The file (no suffix is added), written under a temporary name and
+        renamed, so a reader never sees half a file.
 
     Raises
     ------
     TypeError
-        If some parameter or attribute can only be described by code (a
-        function of the user's, an object of another library); the message
-        names it.
+        Naming a parameter or attribute only code can describe.
 
     Examples
     --------
@@ -364,16 +352,11 @@ def save(model, path):
                         f"{type(model).__module__}.{type(model).__qualname__}.")
     writer = _Writer()
     tree = writer.encode(model, type(model).__name__)
-    header = {
-        "format": FORMAT_NAME,
-        "format_version": FORMAT_VERSION,
-        "library_version": __version__,
-        "numpy_version": np.__version__,
-        "class": name,
-        "model": tree,
-        "arrays": {k: {"dtype": a.dtype.str, "shape": list(a.shape)}
-                   for k, a in writer.arrays.items()},
-    }
+    header = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
+              "library_version": __version__, "numpy_version": np.__version__,
+              "class": name, "model": tree,
+              "arrays": {k: {"dtype": a.dtype.str, "shape": list(a.shape)}
+                         for k, a in writer.arrays.items()}}
     text = json.dumps(header, allow_nan=False, separators=(",", ":"))
     members = {_HEADER: _npy_bytes(np.frombuffer(text.encode(), dtype=np.uint8))}
     for key, array in writer.arrays.items():
@@ -471,11 +454,9 @@ def _parse_header(path, members):
 
 
 def read_header(path):
-    """The header of a model file: format and library versions, class,
-    parameters (as written, in JSON form) and the arrays' dtypes and shapes.
-
-    Checks the format version and the checksum, builds nothing.
-    """
+    """The header of a model file (format and library versions, class,
+    parameters in JSON form, the arrays' dtypes and shapes), after checking
+    the format version and checksum; builds nothing."""
     path = _check_path(path)
     members = _open_members(path)
     header = _parse_header(path, members)
@@ -665,11 +646,8 @@ def load(path):
     Raises
     ------
     ValueError
-        With one sentence saying why, if the file comes from a newer format,
-        is truncated or was changed after it was written (checksum
-        mismatch), names a class that is not one of deepbelief's, or holds
-        an array of dtype object. Nothing in the file is imported or
-        unpickled.
+        Saying why, for a newer format, a truncated or changed file (checksum
+        mismatch), a class not of deepbelief's or an array of dtype object.
     FileNotFoundError
         If there is no such file.
     """
@@ -698,18 +676,14 @@ def load(path):
 def skops_trusted_types():
     """Type names of deepbelief's classes, for ``skops.io.load(..., trusted=...)``.
 
-    skops (``pip install "deepbelief[skops]"``) saves whole Pipelines; it
-    refuses to build any type its caller has not trusted. Pass this list to
-    trust deepbelief's own classes and nothing else; the types skops
-    reports as untrusted in a file (``skops.io.get_untrusted_types``) should
-    all be in it.
+    skops (``pip install "deepbelief[skops]"``) saves whole Pipelines and
+    builds only trusted types; this list trusts deepbelief's own.
 
     Returns
     -------
     list of str
-        The names of deepbelief's classes, of the two scikit-learn classes
-        its estimators hold (``FrozenEstimator``, ``LabelBinarizer``) and
-        ``numpy.dtype`` (a network's precision).
+        deepbelief's classes, ``FrozenEstimator``, ``LabelBinarizer`` and
+        ``numpy.dtype``.
     """
     _refresh_classes()
     return sorted([*_CLASSES, "numpy.dtype"])
@@ -737,6 +711,32 @@ def _activation_label(spec):
     return spec if isinstance(spec, str) else type(spec).__name__
 
 
+def _hidden_keys(specs, what):
+    """scikit-learn's names of the hidden activations ``specs``; a ValueError
+    names the first ``what`` (layer kind) it has no name for."""
+    keys = [_activation_key(spec) for spec in specs]
+    if None in keys:
+        i = keys.index(None)
+        raise ValueError(
+            f"{what} {i} has activation {_activation_label(specs[i])!r}, which ONNX export "
+            "through scikit-learn's MLP cannot express; it supports "
+            f"{sorted(set(_ONNX_HIDDEN) - {'logistic'})}.")
+    return keys
+
+
+def _sklearn_network(cls, coefs, intercepts, keys, out_activation, n_features_in):
+    """scikit-learn's ``cls`` (an MLP class) holding copies of our weights."""
+    sk = cls(hidden_layer_sizes=tuple(W.shape[1] for W in coefs[:-1]),
+             activation=keys[0] if keys else "identity")
+    sk.coefs_ = [np.array(W) for W in coefs]
+    sk.intercepts_ = [np.array(b) for b in intercepts]
+    sk.n_layers_ = len(coefs) + 1
+    sk.n_outputs_ = coefs[-1].shape[1]
+    sk.out_activation_ = out_activation
+    sk.n_features_in_ = n_features_in
+    return sk
+
+
 def _sklearn_mlp(model):
     """scikit-learn's MLP with our network's weights, for skl2onnx."""
     from sklearn.neural_network import MLPClassifier as SkMLPClassifier
@@ -744,36 +744,18 @@ def _sklearn_mlp(model):
     from sklearn.utils.validation import check_is_fitted
 
     check_is_fitted(model, "coefs_")
-    n_hidden = len(model.coefs_) - 1
-    specs = _mlp.per_layer(model.activation, n_hidden, "activation")
-    keys = []
-    for i, spec in enumerate(specs):
-        key = _activation_key(spec)
-        if key is None:
-            raise ValueError(
-                f"hidden layer {i} has activation {_activation_label(spec)!r}, which "
-                "ONNX export through scikit-learn's MLP cannot express; it supports "
-                f"{sorted(set(_ONNX_HIDDEN) - {'logistic'})}."
-            )
-        keys.append(key)
+    specs = _mlp.per_layer(model.activation, len(model.coefs_) - 1, "activation")
+    keys = _hidden_keys(specs, "hidden layer")
     if len(set(keys)) > 1:
-        first = keys[0]
-        i = next(i for i, k in enumerate(keys) if k != first)
+        i = next(i for i, k in enumerate(keys) if k != keys[0])
         raise ValueError(
             f"hidden layer {i} has activation {_activation_label(specs[i])!r} but layer 0 "
             f"has {_activation_label(specs[0])!r}; ONNX export through scikit-learn's MLP "
-            "needs one activation for every hidden layer."
-        )
-    sizes = tuple(W.shape[1] for W in model.coefs_[:-1])
+            "needs one activation for every hidden layer.")
     is_classifier = isinstance(model, _mlp.MLPClassifier)
-    cls = SkMLPClassifier if is_classifier else SkMLPRegressor
-    sk = cls(hidden_layer_sizes=sizes, activation=keys[0] if keys else "identity")
-    sk.coefs_ = [np.array(W) for W in model.coefs_]
-    sk.intercepts_ = [np.array(b) for b in model.intercepts_]
-    sk.n_layers_ = len(model.coefs_) + 1
-    sk.n_outputs_ = model.n_outputs_
-    sk.out_activation_ = model.out_activation_
-    sk.n_features_in_ = model.n_features_in_
+    sk = _sklearn_network(SkMLPClassifier if is_classifier else SkMLPRegressor,
+                          model.coefs_, model.intercepts_, keys, model.out_activation_,
+                          model.n_features_in_)
     if is_classifier:
         sk.classes_ = model.classes_
         sk._label_binarizer = model._label_binarizer
@@ -788,45 +770,24 @@ def _sklearn_encoder(model):
 
     check_is_fitted(model, "coefs_")
     n_layers = len(model.coefs_) // 2
-    hidden = [model.activation] * (n_layers - 1)
-    for i, spec in enumerate(hidden):
-        if _activation_key(spec) is None:
-            raise ValueError(
-                f"encoder layer {i} has activation {_activation_label(spec)!r}, which ONNX "
-                "export through scikit-learn's MLP cannot express; it supports "
-                f"{sorted(set(_ONNX_HIDDEN) - {'logistic'})}."
-            )
+    keys = _hidden_keys([model.activation] * (n_layers - 1), "encoder layer")
     code = _activation_key(model.code_activation)
     if code not in ("identity", "logistic"):
         raise ValueError(
             f"encoder layer {n_layers - 1} (the code layer) has activation "
             f"{_activation_label(model.code_activation)!r}; ONNX export through "
-            "scikit-learn's MLP supports 'identity' or 'sigmoid' there."
-        )
-    coefs = model.coefs_[:n_layers]
-    sk = SkMLPRegressor(hidden_layer_sizes=tuple(W.shape[1] for W in coefs[:-1]),
-                        activation=_activation_key(hidden[0]) if hidden else "identity")
-    sk.coefs_ = [np.array(W) for W in coefs]
-    sk.intercepts_ = [np.array(b) for b in model.intercepts_[:n_layers]]
-    sk.n_layers_ = n_layers + 1
-    sk.n_outputs_ = coefs[-1].shape[1]
-    sk.out_activation_ = code
-    sk.n_features_in_ = model.n_features_in_
-    return sk
+            "scikit-learn's MLP supports 'identity' or 'sigmoid' there.")
+    return _sklearn_network(SkMLPRegressor, model.coefs_[:n_layers],
+                            model.intercepts_[:n_layers], keys, code, model.n_features_in_)
 
 
 def to_onnx(model, *, target_opset=None):
     """Convert a fine-tuned network to an ONNX model.
 
-    Supported: :class:`~deepbelief.MLPClassifier`,
-    :class:`~deepbelief.MLPRegressor`, :class:`~deepbelief.DBNClassifier`,
-    :class:`~deepbelief.DBNRegressor`, and the encoder of a
-    :class:`~deepbelief.DeepAutoencoder` (its ``transform``). The network's
+    The MLPs, the DBN estimators and a DeepAutoencoder's encoder: the
     weights go into scikit-learn's MLP of the same shape, which skl2onnx
-    converts; so every hidden layer must use one of scikit-learn's
-    activations (``identity``, ``sigmoid``/``logistic``, ``tanh``, ``relu``)
-    and all the same one. Dropout, max-norm and the other training-only
-    settings do not change inference and are left out.
+    converts, so the hidden layers must all use one of its activations
+    (identity, sigmoid, tanh, relu). Training-only settings are left out.
 
     Parameters
     ----------
@@ -837,9 +798,8 @@ def to_onnx(model, *, target_opset=None):
     Returns
     -------
     onnx.ModelProto
-        One float32 input named ``X`` of shape ``(None, n_features)``. For
-        classifiers the outputs are ``label`` and ``probabilities``; for the
-        others ``variable`` (predictions, or codes).
+        A float32 input ``X`` of shape ``(None, n_features)``; outputs
+        ``label`` and ``probabilities`` for classifiers, else ``variable``.
 
     Raises
     ------
@@ -874,9 +834,7 @@ def to_onnx(model, *, target_opset=None):
 
 
 def _restore_output_columns(onx, n_outputs):
-    """skl2onnx's MLPRegressor converter reshapes its output to one column,
-    which flattens several outputs into one; reshape it to
-    ``(n_samples, n_outputs)`` again."""
+    """Undo skl2onnx's reshape of an MLPRegressor's output to one column."""
     from onnx import helper, numpy_helper
 
     graph = onx.graph

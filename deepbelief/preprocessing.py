@@ -1,14 +1,8 @@
 """Preprocessing that scikit-learn lacks: ZCA whitening, global contrast
 normalisation and dropping incomplete samples.
 
-For the common steps use scikit-learn's own transformers, which work in
-every deepbelief pipeline:
-
-- mean subtraction and division by the standard deviation:
-  :class:`sklearn.preprocessing.StandardScaler`;
-- scaling each feature to [-1, 1]:
-  ``sklearn.preprocessing.MinMaxScaler(feature_range=(-1, 1))``;
-- PCA and PCA whitening: ``sklearn.decomposition.PCA(whiten=True)``.
+For the common steps use scikit-learn's transformers: ``StandardScaler``,
+``MinMaxScaler(feature_range=(-1, 1))``, ``PCA(whiten=True)``.
 
 Examples
 --------
@@ -39,7 +33,6 @@ __all__ = ["ZCAWhitening", "GlobalContrastNormalization", "drop_incomplete", "Dr
 
 _FLOATS = [np.float64, np.float32]
 
-
 # finite and > 0, or finite and >= 0
 _POSITIVE = [Interval(numbers.Real, 0, math.inf, closed="neither")]
 _NON_NEGATIVE = [Interval(numbers.Real, 0, math.inf, closed="left")]
@@ -57,23 +50,18 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         z = W (x - \\mu), \\qquad
         W = U (\\Lambda + \\epsilon I)^{-1/2} U^\\top.
 
-    The output covariance on the training data is
-    :math:`U \\Lambda (\\Lambda + \\epsilon I)^{-1} U^\\top`, the identity up
-    to ``epsilon``. Every whitening transform is :math:`R W` for some
-    rotation :math:`R`; the symmetric :math:`W` of ZCA is the one whose
-    output stays closest (in squared distance) to the centred input, so
-    whitened images still look like images, with edges emphasised. PCA
-    whitening (``sklearn.decomposition.PCA(whiten=True)``) instead leaves
-    the data in the rotated eigenbasis.
+    The training output covariance is the identity up to ``epsilon``. Of all
+    whitening transforms :math:`R W` (:math:`R` a rotation), ZCA's symmetric
+    :math:`W` keeps the output closest to the centred input, so whitened
+    images still look like images; PCA whitening leaves the data in the
+    rotated eigenbasis.
 
     Parameters
     ----------
     epsilon : float, default=1e-5
-        Added to every eigenvalue before the inverse square root: it keeps
-        the directions of (near) zero variance from being blown up. Choose
-        it relative to the data's variance, e.g. 0.1 for pixel values in
-        [0, 1] after contrast normalisation; smaller is closer to exact
-        whitening.
+        Added to every eigenvalue, so that directions of (near) zero variance
+        are not blown up; choose it relative to the data's variance (e.g. 0.1
+        for pixels in [0, 1] after contrast normalisation).
 
     Attributes
     ----------
@@ -184,10 +172,8 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         X = check_array(X, dtype=_FLOATS)
         if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features, but ZCAWhitening is expecting "
-                f"{self.n_features_in_} features as input."
-            )
+            raise ValueError(f"X has {X.shape[1]} features, but ZCAWhitening is expecting "
+                             f"{self.n_features_in_} features as input.")
         return X @ self.dewhitening_.astype(X.dtype) + self.mean_.astype(X.dtype)
 
     def __sklearn_tags__(self):
@@ -199,8 +185,7 @@ class ZCAWhitening(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
 class GlobalContrastNormalization(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Per-sample global contrast normalisation.
 
-    Each sample (row) has its mean removed and is rescaled so that its
-    contrast, the root mean square of the centred values, becomes
+    Each sample (row) is centred and rescaled to contrast (root mean square)
     ``scale``:
 
     .. math::
@@ -208,10 +193,9 @@ class GlobalContrastNormalization(OneToOneFeatureMixin, TransformerMixin, BaseEs
         x' = s \\, \\frac{x - \\bar{x}}
         {\\max\\bigl(\\epsilon, \\sqrt{\\lambda + \\tfrac{1}{n}\\sum_j (x_j - \\bar{x})^2}\\bigr)}.
 
-    :math:`\\lambda` (``sqrt_bias``) damps the scaling of samples with
-    little contrast; :math:`\\epsilon` keeps a constant sample from being
-    divided by zero (it becomes all zeros). The transform treats each
-    sample alone, so ``fit`` learns nothing but the number of features.
+    :math:`\\lambda` (``sqrt_bias``) damps the scaling of low-contrast
+    samples; :math:`\\epsilon` makes a constant sample all zeros. ``fit``
+    learns only the number of features.
 
     Parameters
     ----------
@@ -319,8 +303,7 @@ class DropReport:
     n_missing_features : int
         Removed samples with a missing or non-finite value in X.
     n_missing_labels : int
-        Removed samples whose label is missing (some may also have missing
-        features).
+        Removed samples whose label is missing.
     """
 
     n_samples: int
@@ -341,10 +324,8 @@ class DropReport:
             reasons.append(f"{self.n_missing_features} with missing or non-finite features")
         if self.n_missing_labels:
             reasons.append(f"{self.n_missing_labels} with a missing label")
-        return (
-            f"drop_incomplete: dropped {self.n_dropped} of {self.n_samples} samples "
-            f"({'; '.join(reasons)}), kept {self.n_kept}; dropped rows: [{shown}]."
-        )
+        return (f"drop_incomplete: dropped {self.n_dropped} of {self.n_samples} samples "
+                f"({'; '.join(reasons)}), kept {self.n_kept}; dropped rows: [{shown}].")
 
 
 def _is_missing_scalar(value):
@@ -426,11 +407,8 @@ def _take_rows(obj, keep):
 def drop_incomplete(X, y=None):
     """Remove the samples with missing or non-finite values, and say which.
 
-    A sample is dropped when any of its values in ``X`` is NaN, +-inf,
-    None or NaT, or, given ``y``, when its label is missing (None, NaN,
-    NaT or non-finite). Every other sample is returned unchanged and in its
-    original order, so corrupted samples are never silently kept nor
-    silently lost.
+    A sample is dropped when a value of ``X``, or its label in ``y``, is NaN,
+    +-inf, None or NaT; the others are returned unchanged, in order.
 
     Parameters
     ----------
@@ -470,21 +448,15 @@ def drop_incomplete(X, y=None):
         if not _is_pandas(y):
             y = np.asarray(y)
         if y.shape[0] != n_samples:
-            raise ValueError(
-                f"X and y must have the same number of samples; got {n_samples} and {y.shape[0]}."
-            )
+            raise ValueError("X and y must have the same number of samples; got "
+                             f"{n_samples} and {y.shape[0]}.")
         bad_y = _missing_rows(y)
     else:
         bad_y = np.zeros(n_samples, dtype=bool)
     bad = bad_X | bad_y
     keep = np.flatnonzero(~bad)
     dropped = np.flatnonzero(bad)
-    report = DropReport(
-        n_samples=n_samples,
-        n_kept=keep.size,
-        n_dropped=dropped.size,
-        dropped_rows=dropped,
-        n_missing_features=int(bad_X.sum()),
-        n_missing_labels=int(bad_y.sum()),
-    )
+    report = DropReport(n_samples=n_samples, n_kept=keep.size, n_dropped=dropped.size,
+                        dropped_rows=dropped, n_missing_features=int(bad_X.sum()),
+                        n_missing_labels=int(bad_y.sum()))
     return _take_rows(X, keep), None if y is None else _take_rows(y, keep), report

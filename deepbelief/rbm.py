@@ -1,18 +1,10 @@
 """Restricted Boltzmann Machines trained by contrastive divergence.
 
-``BernoulliRBM`` is a drop-in replacement for
-``sklearn.neural_network.BernoulliRBM`` (same parameters, defaults,
-attributes, methods, shapes and dtypes), several times faster, with the
-training options of the RBM literature as keyword-only extras.
-``GaussianBernoulliRBM`` has real-valued visible units.
-
-Three tiers: ``fit`` validates; the engine (``deepbelief.engine.RBMEngine``,
-built around the fitted arrays, with a sampler from ``deepbelief.samplers``)
-owns the mini-batch buffers and calls scipy's BLAS through
-``deepbelief._kernels.blas`` for the four matrix products of a CD-1 step
-(``v W^T``, ``h W``, ``v' W^T`` and one weight update for both phases'
-statistics); Numba kernels fuse everything between the products (bias
-adds, logistic, sampling, the gradient's reductions).
+``BernoulliRBM`` is a faster drop-in replacement for scikit-learn's, with
+the RBM literature's training options as keyword-only extras;
+``GaussianBernoulliRBM`` has real-valued visible units. ``fit`` validates;
+the engine (``deepbelief.engine``, with a sampler) owns the buffers and runs
+a CD-1 step as four BLAS products, Numba kernels fusing everything between.
 """
 
 import warnings
@@ -33,23 +25,9 @@ from .engine import RBMEngine
 from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.schedules import SCHEDULES, get_momentum_schedule, get_schedule
 from .samplers import SAMPLERS as _SAMPLERS
-from .training import (
-    N_MONITOR,
-    Checkpointer,
-    EarlyStopping,
-    FitHealth,
-    History,
-    TrainingTask,
-    check_batch_size,
-    fingerprint,
-    fit_loop,
-    gather_rows,
-    make_generator,
-    column_means,
-    resume,
-    row_chunks,
-    split_rows,
-)
+from .training import (N_MONITOR, Checkpointer, EarlyStopping, FitHealth, History,
+                       TrainingTask, check_batch_size, dense, fingerprint, fit_loop, gather_rows,
+                       make_generator, column_means, resume, row_chunks, split_rows)
 from .units import _REGISTRY as _UNITS
 from .units import BernoulliUnits, GaussianUnits, Units, get_units
 
@@ -148,37 +126,13 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     _visible_units = BernoulliUnits()
 
-    def __init__(
-        self,
-        n_components=256,
-        *,
-        learning_rate=0.1,
-        batch_size=10,
-        n_iter=10,
-        verbose=0,
-        random_state=None,
-        k=1,
-        persistent=True,
-        momentum=0.0,
-        weight_decay=0.0,
-        l1=0.0,
-        sparsity_target=0.1,
-        sparsity_cost=0.0,
-        init="normal",
-        learning_rate_schedule="constant",
-        hidden_unit="bernoulli",
-        validation_fraction=None,
-        early_stopping=False,
-        n_iter_no_change=5,
-        tol=1e-4,
-        checkpoint_dir=None,
-        sampler=None,
-        fast_learning_rate=None,
-        fast_decay=0.95,
-        pt_betas=10,
-        reconstruction="sample",
-        centering=False,
-    ):
+    def __init__(self, n_components=256, *, learning_rate=0.1, batch_size=10, n_iter=10,
+                 verbose=0, random_state=None, k=1, persistent=True, momentum=0.0,
+                 weight_decay=0.0, l1=0.0, sparsity_target=0.1, sparsity_cost=0.0,
+                 init="normal", learning_rate_schedule="constant", hidden_unit="bernoulli",
+                 validation_fraction=None, early_stopping=False, n_iter_no_change=5,
+                 tol=1e-4, checkpoint_dir=None, sampler=None, fast_learning_rate=None,
+                 fast_decay=0.95, pt_betas=10, reconstruction="sample", centering=False):
         self.n_components = n_components
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -247,10 +201,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 
     def _check_param_combinations(self):
         if self.early_stopping and self.validation_fraction == 0:
-            raise ValueError(
-                "early_stopping needs validation data; validation_fraction must be "
-                "> 0 (or None for 0.1); got 0."
-            )
+            raise ValueError("early_stopping needs validation data; validation_fraction "
+                             "must be > 0 (or None for 0.1); got 0.")
         if self.reconstruction == "mean" and self._sampler_name() != "cd":
             raise ValueError(
                 'reconstruction="mean" needs chains started at the data (sampler="cd" '
@@ -262,10 +214,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                 "instead (StandardScaler), which gives it the zero mean centring would.")
         if self._sampler_name() == "pt" and not (self._visible.binary
                                                   and self._hidden.binary):
-            raise ValueError(
-                "sampler='pt' needs binary visible and hidden units; this model has "
-                f"{self._visible.name} visible and {self._hidden.name} hidden units."
-            )
+            raise ValueError("sampler='pt' needs binary visible and hidden units; this "
+                             f"model has {self._visible.name} visible and "
+                             f"{self._hidden.name} hidden units.")
 
     # Unit objects and resolved options are looked up when needed rather
     # than stored, so that a fitted estimator holds only arrays and plain
@@ -296,14 +247,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         values = X.data if sp.issparse(X) else X
         outside = _k.count_outside_unit_interval(values.reshape(-1))
         if outside:
-            warnings.warn(
-                f"{type(self).__name__} expects values in [0, 1] (probabilities or "
-                f"binary data); {outside} of the input values lie outside [0, 1]. "
-                "Scale the data with sklearn.preprocessing.MinMaxScaler, or use "
-                "GaussianBernoulliRBM for real-valued data.",
-                UserWarning,
-                stacklevel=4,
-            )
+            warnings.warn(f"{type(self).__name__} expects values in [0, 1] (probabilities "
+                          f"or binary data); {outside} of the input values lie outside "
+                          "[0, 1]. Scale the data with sklearn.preprocessing.MinMaxScaler, "
+                          "or use GaussianBernoulliRBM for real-valued data.",
+                          UserWarning, stacklevel=4)
 
     # ------------------------------------------------------------ fitting
 
@@ -348,10 +296,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         return self
 
     def partial_fit(self, X, y=None):
-        """Fit the model to X in one epoch of mini-batches.
-
-        The first call creates the model; later calls continue training it,
-        for data that arrives in chunks or does not fit in memory.
+        """Fit the model to X in one epoch of mini-batches (the first call
+        creates the model, later ones continue training it).
 
         Parameters
         ----------
@@ -427,18 +373,14 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         self.history_ = History()
 
     def _dense(self, X):
-        X = X.toarray() if sp.issparse(X) else X
-        return np.ascontiguousarray(X, dtype=self.components_.dtype)
+        return dense(X, self.components_.dtype)
 
     def _train(self, X, start, stop, monitor=True, data=None, rows=None):
         """Epochs ``start`` to ``stop`` on the ``rows`` of X (all when None)
         through the shared loop; ``data`` (the whole fit input) enables
         checkpoints and their fingerprint."""
         n_samples = X.shape[0] if rows is None else len(rows)
-        if self.batch_size == "full":
-            batch_size = n_samples
-        else:
-            batch_size = check_batch_size(self.batch_size, n_samples)
+        batch_size = check_batch_size(self.batch_size, n_samples)
         task = _RBMTask(self, X, batch_size, monitor, rows)
         stopper = None
         if monitor and self.early_stopping:
@@ -465,8 +407,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             self._check_health()
 
     def _check_health(self):
-        """Warn when the fit ended with constant hidden units, a growing
-        reconstruction error or exploded weights (see FitHealth)."""
+        """FitHealth's checks: hidden units, reconstruction error, weights."""
         health = FitHealth(type(self).__name__, self.learning_rate)
         with np.errstate(over="ignore", invalid="ignore"):
             H = self._engine().hidden_means(self._monitor)
@@ -479,10 +420,6 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
                        initial_rms=getattr(self, "_initial_rms", None))
 
     # ------------------------------------------------------------ engine
-    #
-    # The model's maths lives in RBMEngine (deepbelief.engine), the negative
-    # phases in the sampler classes (deepbelief.samplers); the estimator
-    # builds them around its fitted arrays.
 
     def _sampler_name(self):
         if self.sampler is None:
@@ -566,25 +503,13 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     # ------------------------------------------------------------ state
 
     def _parameters(self, copy=False):
-        params = {
-            "components_": self.components_,
-            "intercept_hidden_": self.intercept_hidden_,
-            "intercept_visible_": self.intercept_visible_,
-        }
-        if copy:
-            params = {k: v.copy() for k, v in params.items()}
-        return params
-
-    def _set_parameters(self, params):
-        for name, value in params.items():
-            getattr(self, name)[...] = value
+        params = {"components_": self.components_, "intercept_hidden_": self.intercept_hidden_,
+                  "intercept_visible_": self.intercept_visible_}
+        return {k: v.copy() for k, v in params.items()} if copy else params
 
     def _state_arrays(self):
-        state = self._parameters()
-        state.update(self._sampler.state_arrays())
-        state["_q"] = self._q
-        state["_velocity_b"] = self._velocity_b
-        state["_velocity_c"] = self._velocity_c
+        state = {**self._parameters(), **self._sampler.state_arrays(), "_q": self._q,
+                 "_velocity_b": self._velocity_b, "_velocity_c": self._velocity_c}
         if self.centering:
             state["visible_offset_"] = self.visible_offset_
             state["hidden_offset_"] = self.hidden_offset_
@@ -598,12 +523,10 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     # ------------------------------------------------------------ monitoring
 
     def _epoch_metrics(self):
-        metrics = {}
-        mon = self._monitor
-        engine = self._engine()
-        metrics["reconstruction_error"] = float(np.mean(engine.reconstruction_error(mon)))
+        mon, engine = self._monitor, self._engine()
         fe_train = float(np.mean(engine.free_energy(mon)))
-        metrics["free_energy"] = fe_train
+        metrics = {"reconstruction_error": float(np.mean(engine.reconstruction_error(mon))),
+                   "free_energy": fe_train}
         pl = engine.pseudo_likelihood(mon, self._flip_monitor)
         if pl is not None:
             metrics["pseudo_likelihood"] = float(np.mean(pl))
@@ -623,6 +546,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def _chunks(self, X):
         return (block for _, block in row_chunks(X, dtype=self.components_.dtype))
 
+    def _fitted_input(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, accept_sparse="csr", reset=False,
+                             dtype=(np.float64, np.float32))
+
     # ------------------------------------------------------------ public
 
     def transform(self, X):
@@ -639,9 +567,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Latent representations of the data (conditional means of the
             hidden units), in X's dtype.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
+        X = self._fitted_input(X)
         self._check_value_range(X)
         dtype = X.dtype
         engine = self._engine()
@@ -664,9 +590,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         -------
         free_energy : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
+        X = self._fitted_input(X)
         engine = self._engine()
         return np.concatenate([engine.free_energy(c) for c in self._chunks(X)])
 
@@ -681,9 +605,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         -------
         X_reconstructed : ndarray of shape (n_samples, n_features)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
+        X = self._fitted_input(X)
         dtype = X.dtype
         engine = self._engine()
         R = np.concatenate([
@@ -705,22 +627,17 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
             Values of the visible layer after one Gibbs step (boolean for
             binary visible units, as scikit-learn's BernoulliRBM returns).
         """
-        check_is_fitted(self)
+        v = self._fitted_input(v)
         if not hasattr(self, "random_state_"):
             self.random_state_ = make_generator(self.random_state)
-        v = validate_data(self, v, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
         V = self._engine().gibbs(self._dense(v), self.random_state_)
         if self._visible_units.binary:
             return V.astype(bool)
         return V.astype(v.dtype, copy=False)
 
     def sample(self, n_samples=1, n_steps=1000, *, random_state=None):
-        """Draw visible samples by running Gibbs chains from random starts.
-
-        Each of ``n_samples`` independent chains starts from uniformly
-        random binary hidden states and alternates v ~ p(v|h), h ~ p(h|v)
-        for ``n_steps`` steps; the last visible states are returned.
+        """Draw visible samples by ``n_steps`` Gibbs steps of independent
+        chains started from uniformly random binary hidden states.
 
         Parameters
         ----------
@@ -748,11 +665,9 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def score_samples(self, X):
         """Pseudo-likelihood of each sample (binary visible units).
 
-        As in scikit-learn, one visible unit per sample is flipped and the
-        free energies compared:
-        ``n_features * log(sigmoid(F(v_flipped) - F(v)))``. The unit is
-        chosen by hashing the sample's values with ``random_state``, so a
-        sample's score does not depend on its position in X.
+        As in scikit-learn, ``n_features * log(sigmoid(F(v_flipped) -
+        F(v)))`` with one visible unit flipped, chosen by hashing the
+        sample's values with ``random_state`` (so not by its position in X).
 
         Parameters
         ----------
@@ -762,9 +677,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         -------
         pseudo_likelihood : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, accept_sparse="csr", reset=False,
-                          dtype=(np.float64, np.float32))
+        X = self._fitted_input(X)
         self._check_value_range(X)
         seed = draw_seed(make_generator(self.random_state))
         engine = self._engine()
@@ -792,21 +705,17 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
     def log_likelihood(self, X, method="ais", **kwargs):
         """Mean log-probability of the rows of X, in nats per sample.
 
-        ``-mean(F(X)) - log Z``, with log Z exact (enumeration of the
-        smaller binary layer, up to about 25 units) or estimated by
-        annealed importance sampling. AIS tends to underestimate log Z, so
-        the value it gives tends to be too high; see
-        ``deepbelief.likelihood``.
+        ``-mean(F(X)) - log Z``, log Z exact (up to about 25 units in the
+        smaller binary layer) or by AIS, which tends to give too high a value
+        (see ``deepbelief.likelihood``).
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         method : {"ais", "exact"}, default="ais"
         **kwargs
-            Passed on to ``deepbelief.likelihood.log_likelihood``:
-            ``log_z`` to reuse an estimate, and ``n_runs``, ``betas``,
-            ``random_state``, ``base_rate`` for AIS or ``max_units`` for
-            the exact sum.
+            Passed on to ``deepbelief.likelihood.log_likelihood`` (``log_z``,
+            ``n_runs``, ``betas``, ``random_state``, ``base_rate``, ``max_units``).
 
         Returns
         -------
@@ -831,27 +740,24 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
 class BernoulliRBM(_BaseRBM):
     """Bernoulli Restricted Boltzmann Machine, trained by (persistent) CD.
 
-    A drop-in replacement for ``sklearn.neural_network.BernoulliRBM``: the
-    same parameters with the same defaults, the same attributes and
-    methods, the same shapes and dtypes. Binary visible units for data in
-    [0, 1]; binary (or noisy rectified) hidden units.
-
-    The energy of a joint state is
+    A drop-in replacement for ``sklearn.neural_network.BernoulliRBM`` (same
+    parameters, defaults, attributes, methods, shapes and dtypes). Binary
+    visible units for data in [0, 1]; binary (or noisy rectified) hidden
+    units. The energy of a joint state is
 
     .. math:: E(v, h) = -b^T v - c^T h - h^T W v
 
-    and training follows the gradient of the log-likelihood approximated by
-    contrastive divergence: positive statistics from the data, negative
-    statistics from ``k`` Gibbs steps of persistent chains (PCD, the
-    default as in scikit-learn) or of chains started at the data (CD-k).
+    and training follows the log-likelihood gradient approximated by
+    contrastive divergence: positive statistics from the data, negative ones
+    from ``k`` Gibbs steps of persistent chains (PCD, the default as in
+    scikit-learn) or of chains started at the data (CD-k).
 
     Parameters
     ----------
     n_components : int, default=256
         Number of hidden units.
     learning_rate : float, default=0.1
-        Step size of the parameter updates (gradients are averaged over a
-        mini-batch).
+        Step size of the updates (gradients are mini-batch means).
     batch_size : int or "full", default=10
         Examples per mini-batch (also the number of persistent chains).
     n_iter : int, default=10
@@ -859,8 +765,8 @@ class BernoulliRBM(_BaseRBM):
     verbose : int or bool, default=0
         Print one line per epoch when > 0.
     random_state : int, RandomState instance, Generator or None, default=None
-        Seeds initialisation, shuffling and sampling. The same seed gives
-        the same parameters whatever the thread count.
+        Seeds initialisation, shuffling and sampling; the same seed gives the
+        same parameters whatever the thread count.
     k : int, default=1
         Gibbs steps per update (CD-k / PCD-k).
     persistent : bool, default=True
@@ -869,30 +775,28 @@ class BernoulliRBM(_BaseRBM):
     momentum : float or "classic", default=0.0
         Momentum of the updates; "classic" is 0.5 for 5 epochs, then 0.9.
     weight_decay : float, default=0.0
-        L2 penalty coefficient on the weights. It is part of each step, so
-        with momentum the velocity carries it too (as in Hinton's guide).
+        L2 penalty on the weights, part of each step (with momentum the
+        velocity carries it too, as in Hinton's guide).
     l1 : float, default=0.0
-        L1 penalty coefficient on the weights.
+        L1 penalty on the weights.
     sparsity_target : float, default=0.1
         Target mean activation of the hidden units.
     sparsity_cost : float, default=0.0
         Strength of the sparsity penalty (0 turns it off).
     init : str, Initializer or callable, default="normal"
-        Weight initialiser (see ``deepbelief.nn.initializers``); "normal" is
+        Weight initialiser (``deepbelief.nn.initializers``); "normal" is
         N(0, 0.01), as in scikit-learn and Hinton's guide.
     learning_rate_schedule : str, Schedule or callable, default="constant"
         The learning rate of each epoch: a name from
-        ``deepbelief.nn.schedules`` ("constant", "step", "exponential",
-        "inverse_time", "reduce_on_plateau", which watches the monitored
+        ``deepbelief.nn.schedules`` ("reduce_on_plateau" watches the
         reconstruction error), a ``Schedule``, or a callable
         ``(learning_rate, epoch, losses) -> rate``.
     hidden_unit : {"bernoulli", "relu"}, default="bernoulli"
-        Hidden unit type: binary, or noisy rectified linear (Nair & Hinton
-        2010).
+        Binary, or noisy rectified linear hidden units (Nair & Hinton 2010).
     validation_fraction : float or None, default=None
-        Fraction of the data held out to monitor over-fitting (the
-        free-energy gap and validation pseudo-likelihood, per epoch). None
-        means 0.1 with early stopping and 0 otherwise.
+        Fraction of the data held out to monitor over-fitting (free-energy
+        gap, validation pseudo-likelihood). None means 0.1 with early
+        stopping and 0 otherwise.
     early_stopping : bool, default=False
         Stop when the validation pseudo-likelihood has not improved by
         ``tol`` for ``n_iter_no_change`` epochs, and keep the best epoch.
@@ -903,55 +807,47 @@ class BernoulliRBM(_BaseRBM):
     checkpoint_dir : str, path or None, default=None
         Where to save the training state after every epoch (atomically, with
         a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
-        resumes from the latest good checkpoint found there, after checking
-        that it belongs to this fit: the same parameters (all but the
-        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
-        the same data (shape, dtype and a sample of rows); otherwise it
-        raises ``CheckpointError`` naming what differs. Give each fit its
-        own folder: clones in a search that share one fail loudly.
+        resumes from the latest good checkpoint there if it belongs to this
+        fit: the same parameters (all but the number of epochs, ``verbose``,
+        ``warm_start`` and ``augment``) and the same data (shape, dtype, a
+        sample of rows); otherwise it raises ``CheckpointError`` naming what
+        differs. Give each fit its own folder: clones in a search that share
+        one fail loudly.
     sampler : {"cd", "pcd", "fpcd", "pt"} or None, default=None
-        How the negative phase is sampled; when set it takes precedence
-        over ``persistent``. None means "pcd" if ``persistent`` else "cd"
-        (the drop-in behaviour). "cd": ``k`` Gibbs steps from the data
-        (Hinton 2002). "pcd": ``k`` steps of persistent chains (Tieleman
-        2008). "fpcd": persistent chains run on the parameters plus a set
-        of fast parameters that learn from the same gradient with their
-        own rate and decay, so the chains are pushed out of the modes they
-        have just visited (Tieleman & Hinton 2009); the negative hidden
-        statistics are the chains' conditional means under those summed
-        parameters. "pt": parallel tempering (Desjardins et al. 2010):
-        ``len(pt_betas)`` replicas of the persistent chains at inverse
-        temperatures ``pt_betas``, each sampling exp(-beta E(v, h)), take
-        ``k`` Gibbs steps each, then neighbours swap states with the
-        Metropolis probability min(1, exp((beta_r - beta_s)(E_r - E_s)));
-        the statistics come from the beta = 1 replica. Costs ``R`` times a
-        PCD step's negative phase; binary units only.
+        The negative phase; when set it takes precedence over
+        ``persistent`` (None: "pcd" if ``persistent`` else "cd"). "cd": ``k``
+        Gibbs steps from the data (Hinton 2002); "pcd": ``k`` steps of
+        persistent chains (Tieleman 2008); "fpcd": persistent chains run on
+        the parameters plus fast parameters that learn from the same
+        gradient with their own rate and decay, pushing the chains out of
+        the modes just visited (Tieleman & Hinton 2009); "pt": parallel
+        tempering (Desjardins et al. 2010), ``R = len(pt_betas)`` replicas at
+        inverse temperatures ``pt_betas`` take ``k`` steps each, then
+        neighbours swap with probability
+        min(1, exp((beta_r - beta_s)(E_r - E_s))); statistics come from the
+        beta = 1 replica, at R times PCD's cost; binary units only.
     fast_learning_rate : float or None, default=None
         Learning rate of FPCD's fast parameters; None means
         ``learning_rate``.
     fast_decay : float, default=0.95
-        Factor the fast parameters are multiplied by at every update
-        (Tieleman & Hinton's 19/20).
+        Factor applied to the fast parameters at every update (Tieleman &
+        Hinton's 19/20).
     pt_betas : int or array-like, default=10
         Parallel tempering's inverse temperatures: an int R for R values
-        evenly spaced from 1 down to 0, or a decreasing sequence starting
-        at 1.
+        evenly spaced from 1 down to 0, or a decreasing sequence from 1.
     reconstruction : {"sample", "mean"}, default="sample"
         The visible units of the negative phase's last Gibbs step: sampled
-        (scikit-learn's behaviour), or their conditional means, as Hinton's
-        practical guide (section 3) and his MNIST code do, which removes
-        the sampling noise of the negative statistics. "mean" needs chains
-        started at the data (``persistent=False`` or ``sampler="cd"``).
+        (scikit-learn), or their conditional means as in Hinton's guide
+        (section 3), removing the sampling noise of the negative statistics;
+        "mean" needs chains started at the data (``sampler="cd"``).
     centering : bool, default=False
         Train a centred RBM (Montavon & Mueller 2012; Melchior, Fischer &
-        Wiskott 2016): the gradient is taken with the visible states minus
-        their data mean and the hidden states minus a running mean of their
-        activations, while the fitted model stays an ordinary RBM (same
-        attributes, same energy). The visible biases start at the log-odds
-        of the data's means. It keeps training stable on dense inputs (many
-        values near 1, such as digits on a noisy background) where the
-        plain gradient's shared mean direction switches every hidden unit
-        off; DBN turns it on by default.
+        Wiskott 2016): the gradient uses the visible states minus their data
+        mean and the hidden states minus a running mean, while the fitted
+        model stays an ordinary RBM; the visible biases start at the log-odds
+        of the data's means. It keeps training stable on dense inputs, where
+        the plain gradient's shared mean direction switches every hidden
+        unit off; DBN turns it on by default.
 
     Attributes
     ----------
@@ -965,7 +861,7 @@ class BernoulliRBM(_BaseRBM):
         Hidden states of the persistent chains.
     visible_offset_, hidden_offset_ : ndarray of shape (n_features,) and (n_components,)
         With ``centering``: the data's column means and the running mean of
-        the hidden activations that the gradient is centred on.
+        the hidden activations.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -974,21 +870,19 @@ class BernoulliRBM(_BaseRBM):
         Per epoch: seconds, learning_rate, momentum, reconstruction_error,
         free_energy, pseudo_likelihood (on up to 1000 training rows), and
         with validation data the validation_* values and free_energy_gap
-        (mean validation minus mean training free energy; a growing gap
-        means over-fitting).
+        (validation minus training mean free energy; growing means
+        over-fitting).
     n_iter_ : int
         Epochs run.
 
     Notes
     -----
-    Thread counts: the matrix products run on scipy's BLAS, whose threads
-    ``threadpoolctl.threadpool_limits`` controls; the Numba kernels are
-    single-threaded, so the two never compete for cores.
-
-    Precision: a float32 model (float32 input) is trained in float32
-    throughout: the products, and the logistic function and uniforms of
-    its sampling kernels, which are within three float32 ulps of the exact
-    values; float64 input gives a float64 model computed in float64.
+    The matrix products run on scipy's BLAS (threads controlled by
+    ``threadpoolctl.threadpool_limits``); the Numba kernels are
+    single-threaded, so the two never compete for cores. A float32 model
+    (float32 input) is trained in float32 throughout, its logistic and
+    uniforms within three float32 ulps of the exact values; float64 input
+    gives a float64 model computed in float64.
 
     References
     ----------
@@ -1029,16 +923,12 @@ class GaussianBernoulliRBM(_BaseRBM):
     ``learn_variance=True`` the log-variances are learned too (Cho, Ilin &
     Raiko 2011).
 
-    The learning rate must be smaller than for binary data: the visible
-    states are unbounded, so a large step lets the weights blow up (Hinton's
-    practical guide suggests one to two orders of magnitude smaller). The
-    default is 0.01; lower it further if ``fit`` reports divergence, and
-    prefer larger batches (e.g. 100) with ``momentum``.
-
-    Every parameter of :class:`BernoulliRBM` means the same here, except:
-    ``sampler="pt"`` needs binary visible units; ``centering`` must stay
-    False (standardised data has zero means); ``score_samples`` is the
-    negative free energy (an unnormalised log-density); and early stopping
+    The visible states are unbounded, so the learning rate must be one to two
+    orders of magnitude smaller than for binary data (Hinton's guide); lower
+    it further if ``fit`` reports divergence, and prefer larger batches with
+    ``momentum``. :class:`BernoulliRBM`'s parameters mean the same here, but
+    ``sampler="pt"`` and ``centering`` need binary visible units,
+    ``score_samples`` is the negative free energy, and early stopping
     watches the validation reconstruction error.
 
     Parameters
@@ -1130,10 +1020,8 @@ class GaussianBernoulliRBM(_BaseRBM):
         return params
 
     def score_samples(self, X):
-        """Negative free energy of each sample: log p(x) + log Z.
-
-        An unnormalised log-density, comparable between samples under one
-        fitted model (``log_likelihood`` gives normalised values).
+        """Negative free energy of each sample, log p(x) + log Z (unnormalised;
+        ``log_likelihood`` gives normalised values).
 
         Parameters
         ----------
@@ -1149,11 +1037,10 @@ class GaussianBernoulliRBM(_BaseRBM):
         score = -self.free_energy(X)
         bad = int(np.count_nonzero(~np.isfinite(score)))
         if bad:
-            warnings.warn(
-                f"{type(self).__name__}.score_samples: {bad} of {score.shape[0]} scores "
-                "are not finite (the free energy overflowed); those samples lie far "
-                "outside the range of the standardised data the model was fitted on.",
-                RuntimeWarning, stacklevel=2)
+            warnings.warn(f"{type(self).__name__}.score_samples: {bad} of {score.shape[0]} "
+                          "scores are not finite (the free energy overflowed); those "
+                          "samples lie far outside the range of the standardised data the "
+                          "model was fitted on.", RuntimeWarning, stacklevel=2)
         return score
 
 

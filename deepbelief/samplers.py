@@ -13,20 +13,9 @@ buffers in the engine's workspace. ``RBMEngine.step`` calls, in order:
     Once the parameters have moved (FPCD's fast parameters learn here).
 
 ``state_arrays()`` and ``load_state(arrays)`` give and take what a
-checkpoint must hold, under the names checkpoints have always used.
-Samplers never import an estimator; the engine passes itself in.
-
-References
-----------
-Hinton, G. E. (2002). Training products of experts by minimizing
-contrastive divergence. Neural Computation 14(8).
-Tieleman, T. (2008). Training restricted Boltzmann machines using
-approximations to the likelihood gradient. ICML.
-Tieleman, T. & Hinton, G. E. (2009). Using fast weights to improve
-persistent contrastive divergence. ICML.
-Desjardins, G., Courville, A., Bengio, Y., Vincent, P. & Delalleau, O.
-(2010). Tempered Markov chain Monte Carlo for training of restricted
-Boltzmann machines. AISTATS.
+checkpoint holds, under the names checkpoints have always used. Samplers
+never import an estimator; the engine passes itself in. The papers are
+those of ``BernoulliRBM``'s ``sampler`` parameter.
 """
 
 import numpy as np
@@ -38,19 +27,10 @@ __all__ = ["Sampler", "CD", "PCD", "FastPCD", "ParallelTempering", "SAMPLERS"]
 
 
 class Sampler:
-    """Base class: ``k`` Gibbs steps per update on the chains ``chains``.
-
-    Parameters
-    ----------
-    chains : ndarray of shape (n_chains, n_hidden)
-        Hidden states of the persistent chains (an estimator's
-        ``h_samples_``: the same array, updated in place).
-    k : int, default=1
-        Gibbs steps per update.
-    reconstruction : {"sample", "mean"}, default="sample"
-        How the visible units of the last Gibbs step are set (only chains
-        started at the data may use their means).
-    """
+    """Base class: ``k`` Gibbs steps per update on ``chains`` (n_chains,
+    n_hidden), an estimator's ``h_samples_`` updated in place;
+    ``reconstruction`` ("sample" or "mean", for chains started at the data)
+    sets the visible units of the last step."""
 
     name = "sampler"
 
@@ -66,14 +46,9 @@ class Sampler:
         """Called once the parameters have taken the step; nothing here."""
 
     def gibbs_chain(self, engine, ws, n, chain, seeds, W, b, c):
-        """``k`` steps h -> v -> h of the chains ``chain`` under (W, b, c),
-        with the engine's unit types, into ``ws.SV[n:n + m]`` (rescaled
-        visible states) and ``ws.SH[n:n + m]`` (hidden means); returns m.
-
-        With ``reconstruction="mean"`` the last visible states are their
-        conditional means (for chains started at the data, under the
-        model's own parameters).
-        """
+        """``k`` steps h -> v -> h of ``chain`` under (W, b, c) into
+        ``ws.SV[n:n + m]`` (rescaled visible states) and ``ws.SH[n:n + m]``
+        (hidden statistics); returns m."""
         visible, hidden = engine.visible, engine.hidden
         last_mean = self.reconstruction == "mean"
         m = chain.shape[0]
@@ -95,8 +70,7 @@ class Sampler:
         return {"h_samples_": self.chains}
 
     def load_state(self, arrays):
-        """Take the state from ``arrays`` (as ``state_arrays`` names it); names
-        this sampler does not hold are ignored."""
+        """Take the state from ``arrays`` (names not held are ignored)."""
         if "h_samples_" in arrays and arrays["h_samples_"] is not self.chains:
             self.chains[...] = arrays["h_samples_"]
 
@@ -130,21 +104,10 @@ class PCD(Sampler):
 
 
 class FastPCD(PCD):
-    """Fast-weights PCD (Tieleman & Hinton 2009).
-
-    The persistent chains run on the parameters plus a set of fast
-    parameters, which learn from the same gradient with their own rate and
-    decay, so the chains are pushed out of the modes they have just
-    visited; the positive phase uses the regular parameters.
-
-    Parameters
-    ----------
-    chains, k : as in ``Sampler``
-    fast_learning_rate : float
-        Step size of the fast parameters.
-    fast_decay : float
-        Factor the fast parameters are multiplied by at every update.
-    """
+    """Fast-weights PCD (Tieleman & Hinton 2009): the chains run on the
+    parameters plus fast parameters that learn from the same gradient at
+    ``fast_learning_rate`` and shrink by ``fast_decay`` each update, pushing
+    the chains out of the modes just visited."""
 
     name = "fpcd"
     _STATE = ("_fast_W", "_fast_b", "_fast_c")
@@ -199,20 +162,11 @@ class FastPCD(PCD):
 
 
 class ParallelTempering(Sampler):
-    """Parallel tempering (Desjardins et al. 2010), binary units only.
-
+    """Parallel tempering (Desjardins et al. 2010), binary units only:
     ``R = len(betas)`` replicas of the ``m`` chains at inverse temperatures
-    ``betas[0] = 1 > betas[1] > ...``, each sampling ``exp(-beta E(v, h))``,
-    take ``k`` Gibbs steps each, all advanced by one product per layer;
-    the beta = 1 replica gives the statistics, then neighbours swap states
-    with the Metropolis probability
-    ``min(1, exp((beta_r - beta_s)(E_r - E_s)))``.
-
-    Parameters
-    ----------
-    chains, k : as in ``Sampler``
-    betas : ndarray of shape (R,)
-        The inverse temperatures, decreasing from 1.
+    ``1 = betas[0] > betas[1] > ...`` take ``k`` Gibbs steps each (one product
+    per layer for all), the beta = 1 replica gives the statistics, then
+    neighbours swap with probability ``min(1, exp((beta_r - beta_s)(E_r - E_s)))``.
     """
 
     name = "pt"

@@ -22,57 +22,27 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
-__all__ = [
-    "DivergenceError",
-    "DegenerateFitWarning",
-    "FitHealth",
-    "constant_units",
-    "mostly_constant",
-    "layer_warnings",
-    "make_generator",
-    "N_MONITOR",
-    "CHUNK_ROWS",
-    "row_chunks",
-    "map_row_chunks",
-    "check_batch_size",
-    "minibatch_indices",
-    "gather_rows",
-    "History",
-    "check_finite",
-    "EarlyStopping",
-    "CheckpointError",
-    "Checkpointer",
-    "TrainingTask",
-    "fit_loop",
-    "estimator_masks",
-    "resume",
-    "fingerprint",
-    "split_rows",
-    "split_validation",
-    "column_means",
-    "EpochTimer",
-    "print_epoch",
-]
+from ._param_validation import Interval, Options, check
+
+__all__ = ["DivergenceError", "DegenerateFitWarning", "FitHealth", "constant_units",
+           "mostly_constant", "layer_warnings", "make_generator", "N_MONITOR",
+           "CHUNK_ROWS", "row_chunks", "check_batch_size",
+           "minibatch_indices", "dense", "gather_rows", "History", "check_finite", "EarlyStopping",
+           "CheckpointError", "Checkpointer", "TrainingTask", "fit_loop",
+           "estimator_masks", "resume", "fingerprint", "split_rows", "split_validation",
+           "column_means", "print_epoch"]
 
 
 class DivergenceError(ArithmeticError, ValueError):
-    """Raised when training produces a non-finite loss or parameter (a
-    ValueError too, as scikit-learn raises for non-finite weights).
-
-    The estimator keeps the last finite parameters it had, so it can be
-    inspected or refitted with a smaller learning rate.
-    """
+    """Training produced a non-finite loss or parameter (a ValueError too, as
+    in scikit-learn). The estimator keeps its last finite parameters."""
 
 
 class DegenerateFitWarning(UserWarning):
-    """A fit ended in a state that is unlikely to be useful: hidden units
-    that no longer depend on the input (dead or saturated), an objective
-    that grew by orders of magnitude, exploded weights, or a classifier or
-    regressor no better than predicting the training targets' prior.
-
-    The message names the layer, what was measured, the likely cause and
-    the remedy.
-    """
+    """A fit ended unlikely to be useful: hidden units that ignore the input,
+    an objective grown by orders of magnitude, exploded weights, or a model no
+    better than the training targets' prior. The message names the layer,
+    the measurement, the likely cause and the remedy."""
 
 
 # A unit is "constant" when its activation varies across the monitoring
@@ -90,10 +60,9 @@ _WEIGHT_GROWTH = 1e3
 
 
 def constant_units(H, bounded=None):
-    """Boolean mask of the columns of ``H`` (activations, samples in rows)
-    that barely vary across the samples: a standard deviation below 0.01
-    for activations in [-1, 1] (``bounded``; None infers it from ``H``), or
-    below 1% of the mean magnitude for unbounded ones."""
+    """Mask of the columns of ``H`` (samples in rows) that barely vary: std
+    below 0.01 if ``bounded`` in [-1, 1] (None: inferred), else below 1% of
+    the mean magnitude."""
     H = np.asarray(H, dtype=np.float64)
     if bounded is None:
         bounded = bool(H.min() >= -1.0 and H.max() <= 1.0)
@@ -111,28 +80,16 @@ def mostly_constant(H, bounded=None):
 
 
 class FitHealth:
-    """The checks every trainer runs once at the end of a fit.
-
-    Each check warns (``DegenerateFitWarning``) at most once per fit, with
-    a message naming ``where`` (the estimator and layer), the measurement,
-    the likely cause and the remedy. The checks are cheap: they look at a
-    monitoring batch of activations, a loss curve and the weights.
-
-    Parameters
-    ----------
-    name : str
-        The estimator's class name, used in every message.
-    learning_rate : float or None
-        The learning rate, quoted in the remedies.
-    """
+    """The cheap checks every trainer runs at the end of a fit, on a
+    monitoring batch of activations, a loss curve and the weights. Each warns
+    (``DegenerateFitWarning``) at most once, prefixed by ``name``;
+    ``learning_rate`` (or None) is quoted in the remedies."""
 
     def __init__(self, name, learning_rate=None):
         self.name = name
         self.learning_rate = learning_rate
-        self.messages = []
 
     def _warn(self, text):
-        self.messages.append(text)
         warnings.warn(f"{self.name}: {text}", DegenerateFitWarning, stacklevel=4)
 
     def _lr(self):
@@ -141,25 +98,16 @@ class FitHealth:
 
     def units(self, layer, H, bounded=None, remedy=""):
         """Warn when most units of ``layer`` are constant across the rows of
-        ``H`` (activations of a monitoring batch, samples in rows).
-
-        ``bounded`` says whether the activations lie in [-1, 1] (logistic,
-        tanh, binary units), where "constant" is an absolute spread; None
-        infers it from ``H``. ``remedy`` ends the list of remedies (for
-        instance ", or centering=True").
-        """
+        ``H`` (see ``constant_units``); ``remedy`` ends the list of remedies
+        (for instance ", or centering=True")."""
         H = np.asarray(H, dtype=np.float64)
-        if H.ndim != 2 or H.shape[0] < 2 or H.shape[1] == 0:
+        if not mostly_constant(H, bounded):  # non-finite H: the divergence checks'
             return
-        if not np.all(np.isfinite(H)):
-            return  # non-finite values are the divergence checks' to report
         if bounded is None:
             bounded = bool(H.min() >= -1.0 and H.max() <= 1.0)
         constant = constant_units(H, bounded)
         std, mean = H.std(axis=0), H.mean(axis=0)
         fraction = float(constant.mean())
-        if fraction < _CONSTANT_FRACTION:
-            return
         if bounded:
             off = float(np.mean(constant & (mean < 0.01)))
             on = float(np.mean(constant & (mean > 0.99)))
@@ -231,9 +179,7 @@ class FitHealth:
 @contextlib.contextmanager
 def layer_warnings(prefix):
     """Re-issue the ``DegenerateFitWarning``s raised inside with ``prefix``
-    (for instance "DBN layer 1") in front, so that a warning from one layer
-    of a stack says which layer it is; other warnings pass through as
-    they are."""
+    (e.g. "DBN layer 1") in front; other warnings pass through."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
@@ -245,19 +191,12 @@ def layer_warnings(prefix):
 
 
 def make_generator(random_state):
-    """Return the numpy ``Generator`` that a fit, an augmenter or a sampler
-    draws from; every ``random_state`` of the package goes through here.
-
-    - ``None``: seeded from numpy's global ``RandomState`` (which
-      ``np.random.seed`` fixes), as scikit-learn's ``check_random_state``;
-    - an int in [0, 2**32): the same stream every time;
-    - a ``RandomState``: advanced by the four draws that seed a new Generator, so
-      that repeated fits with one differ, as in scikit-learn;
-    - a ``Generator``: returned as it is (draws advance the caller's stream);
-    - a ``SeedSequence``: seeds a new Generator.
-
-    Anything else (a bool, a float, a string) is a ``TypeError``.
-    """
+    """The numpy ``Generator`` for a ``random_state`` (every one in the
+    package goes through here). None seeds from numpy's global RandomState
+    (as ``check_random_state``); an int in [0, 2**32) gives the same stream
+    every time; a RandomState is advanced by the four draws that seed the
+    Generator, so repeated fits differ; a Generator is returned as it is; a
+    SeedSequence seeds a new one. Anything else is a ``TypeError``."""
     if isinstance(random_state, np.random.Generator):
         return random_state
     if isinstance(random_state, np.random.SeedSequence):
@@ -275,53 +214,30 @@ def make_generator(random_state):
 
 
 def check_batch_size(batch_size, n_samples):
-    """Resolve ``batch_size`` to a number of samples per mini-batch.
-
-    Parameters
-    ----------
-    batch_size : int, "full" or "auto"
-        An int >= 1 (1 is stochastic gradient descent), ``"full"`` for
-        full-batch gradient descent, or ``"auto"`` for
-        ``min(200, n_samples)`` as in scikit-learn's MLP.
-    n_samples : int
-        Number of training samples; the result never exceeds it.
-    """
-    if isinstance(batch_size, str):
-        if batch_size == "full":
-            return int(n_samples)
-        if batch_size == "auto":
-            return int(min(200, n_samples))
-        raise ValueError(
-            f'batch_size must be an int >= 1, "full" or "auto"; got {batch_size!r}.'
-        )
-    if isinstance(batch_size, bool) or not isinstance(batch_size, Integral):
-        raise TypeError(
-            f'batch_size must be an int >= 1, "full" or "auto"; got '
-            f"{type(batch_size).__name__} {batch_size!r}."
-        )
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1; got {batch_size}.")
-    return int(min(batch_size, n_samples))
+    """Samples per mini-batch, at most ``n_samples``, for an int >= 1,
+    ``"full"`` (all) or ``"auto"`` (``min(200, n_samples)``, as scikit-learn)."""
+    check("batch_size", batch_size, [Interval(Integral, 1, None),
+                                     Options(str, {"full", "auto"})])
+    if batch_size == "full":
+        return int(n_samples)
+    return int(min(200 if batch_size == "auto" else batch_size, n_samples))
 
 
 def minibatch_indices(n_samples, batch_size, rng, shuffle=True):
-    """Split ``range(n_samples)`` into mini-batches of row indices.
-
-    Returns a list of int64 index arrays covering every sample once, each
-    of ``batch_size`` rows but the last, which holds the remainder. With
-    ``shuffle`` the order is a fresh permutation drawn from ``rng``; no copy
-    of the data is made, only of the indices.
-    """
+    """``range(n_samples)`` as index arrays of ``batch_size`` rows (the last
+    holds the remainder), in a fresh permutation from ``rng`` if ``shuffle``."""
     order = rng.permutation(n_samples) if shuffle else np.arange(n_samples)
     return [order[i : i + batch_size] for i in range(0, n_samples, batch_size)]
 
 
-def gather_rows(X, idx, out):
-    """Copy rows ``idx`` of ``X`` (dense or sparse) into ``out[:len(idx)]``.
+def dense(X, dtype=None):
+    """``X`` (dense or sparse) as a dense C-contiguous array in ``dtype``."""
+    return np.ascontiguousarray(X.toarray() if sp.issparse(X) else X, dtype=dtype)
 
-    Returns the filled view. The buffer is reused across mini-batches so an
-    epoch allocates nothing the size of the data.
-    """
+
+def gather_rows(X, idx, out):
+    """Copy rows ``idx`` of ``X`` (dense or sparse) into ``out[:len(idx)]``
+    and return that view; the buffer is reused across mini-batches."""
     view = out[: len(idx)]
     if hasattr(X, "tocsr"):  # scipy sparse
         view[...] = X[idx].toarray()
@@ -331,12 +247,8 @@ def gather_rows(X, idx, out):
 
 
 class History(dict):
-    """Per-epoch records: a dict of equal-length lists.
-
-    ``history.record(loss=0.3, seconds=1.2)`` appends one value per key;
-    keys seen for the first time are back-filled with NaN so every list
-    keeps one entry per epoch.
-    """
+    """Per-epoch records, a dict of equal-length lists: ``record(loss=0.3)``
+    appends one value per key, back-filling new keys (and missing ones) with NaN."""
 
     def record(self, **values):
         n = len(next(iter(self.values()))) if self else 0
@@ -348,23 +260,14 @@ class History(dict):
             if key not in values:
                 self[key].append(float("nan"))
 
-    @property
-    def n_epochs(self):
-        return len(next(iter(self.values()))) if self else 0
-
 
 def check_finite(where, learning_rate=None, **values):
-    """Raise ``DivergenceError`` if any of ``values`` is not finite.
-
-    ``values`` maps names to scalars or arrays. The message names the
-    quantity, where it happened, and the likely cause.
-    """
+    """Raise ``DivergenceError`` naming the first of ``values`` (name -> scalar
+    or array) that is not finite."""
     for name, value in values.items():
         arr = np.asarray(value)
         if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
-            hint = (
-                f" (learning_rate={learning_rate!r})" if learning_rate is not None else ""
-            )
+            hint = "" if learning_rate is None else f" (learning_rate={learning_rate!r})"
             raise DivergenceError(
                 f"Training diverged at {where}: {name} is not finite. The learning "
                 f"rate{hint} is most likely too large; lower it (and check the "
@@ -373,23 +276,10 @@ def check_finite(where, learning_rate=None, **values):
 
 
 class EarlyStopping:
-    """Stop when a monitored record of the history has not improved for a while.
-
-    Parameters
-    ----------
-    n_iter_no_change : int or float
-        Epochs without an improvement of more than ``tol`` after which
-        ``update`` returns True (``np.inf``: never).
-    tol : float
-        Minimum improvement that counts.
-    greater_is_better : bool
-        True for scores (accuracy, log-likelihood), False for losses.
-    monitor : str, default="validation_score"
-        The history key the training loop reads the score from.
-    restore_best : bool, default=True
-        Keep copies of the best epoch's parameters in ``best_params``, which
-        the loop restores at the end of training.
-    """
+    """Stop when the record ``monitor`` has not improved by more than ``tol``
+    for ``n_iter_no_change`` epochs (``np.inf``: never); ``greater_is_better``
+    for scores, not losses. With ``restore_best`` the best epoch's parameters
+    are copied to ``best_params``, which the loop restores at the end."""
 
     def __init__(self, n_iter_no_change=10, tol=1e-4, greater_is_better=True,
                  monitor="validation_score", restore_best=True):
@@ -404,11 +294,8 @@ class EarlyStopping:
         self._bad_epochs = 0
 
     def update(self, score, epoch, params):
-        """Record ``score`` for ``epoch``; return True when training should stop.
-
-        ``params`` is a dict (or list) of arrays copied when ``score`` is
-        the best so far.
-        """
+        """Record ``score``; True when training should stop. ``params`` (dict
+        or list of arrays) is copied when ``score`` is the best so far."""
         sign = 1.0 if self.greater_is_better else -1.0
         if sign * (score - self.best_score) > 0:
             self.best_params = _copy_params(params)
@@ -439,9 +326,8 @@ def _copy_params(params):
 
 
 class CheckpointError(ValueError):
-    """A checkpoint folder cannot be resumed from: it holds another fit's
-    state, or arrays that do not fit the model. The message names the
-    folder (or file) and what differs."""
+    """A checkpoint holds another fit's state or arrays that do not fit the
+    model; the message names the folder (or file) and what differs."""
 
 
 # Bumped when the layout of a checkpoint file changes.
@@ -459,19 +345,12 @@ def _digest(arrays, meta_json):
 
 
 class Checkpointer:
-    """Write training state after every epoch, atomically; find the latest
-    good one.
-
-    Each checkpoint is one ``.npz`` file (read with ``allow_pickle=False``)
-    holding named arrays, a JSON string of plain metadata (epochs done,
-    random generator states, history, fingerprint) and a SHA-256 digest of
-    both. A file is written under a temporary name, flushed to disk and
-    renamed into place, so an interrupted write never leaves a truncated
-    checkpoint; temporary files left by a killed process are removed when
-    a fit next resumes from the folder. A file that fails its digest (truncated,
-    flipped bytes) is skipped with a warning naming it, and the previous
-    one is used. ``keep`` bounds how many per-epoch files are kept; the best
-    epoch is also copied to ``best.npz``.
+    """Training state after every epoch, one ``.npz`` per epoch (read with
+    ``allow_pickle=False``): named arrays, JSON metadata (epochs, generator
+    states, history, fingerprint) and a SHA-256 digest of both. Files are
+    written to a temporary name, fsynced and renamed, so an interrupted write
+    never leaves a truncated checkpoint; a file failing its digest is skipped
+    with a warning. The newest ``keep`` are kept, the best also as ``best.npz``.
     """
 
     _pattern = re.compile(r"^epoch_(\d+)\.npz$")
@@ -482,8 +361,7 @@ class Checkpointer:
         os.makedirs(self.directory, exist_ok=True)
 
     def remove_stale(self):
-        """Remove temporary files a killed writer left behind (called when a
-        fit opens the folder to resume; never while another fit writes)."""
+        """Remove temporary files a killed writer left (called on resume)."""
         for name in os.listdir(self.directory):
             if name.endswith(".tmp"):
                 with contextlib.suppress(OSError):
@@ -508,8 +386,7 @@ class Checkpointer:
             raise
 
     def save(self, epoch, arrays, meta=None, best=False):
-        """Save ``arrays`` (dict name -> ndarray) and ``meta`` after ``epoch``
-        epochs."""
+        """Save ``arrays`` (name -> ndarray) and ``meta`` after ``epoch`` epochs."""
         meta = dict(meta or {})
         meta["epoch"] = int(epoch)
         meta["format"] = _FORMAT
@@ -522,20 +399,13 @@ class Checkpointer:
 
     def epochs(self):
         """Sorted epoch numbers of the checkpoints present."""
-        found = []
-        for name in os.listdir(self.directory):
-            m = self._pattern.match(name)
-            if m:
-                found.append(int(m.group(1)))
-        return sorted(found)
+        return sorted(int(m.group(1)) for m in map(self._pattern.match,
+                                                    os.listdir(self.directory)) if m)
 
     @staticmethod
     def read(path):
-        """Return ``(arrays, meta)`` from a checkpoint file.
-
-        Raises ``CheckpointError`` when the file is damaged (it cannot be
-        read, or its digest does not match its contents).
-        """
+        """``(arrays, meta)`` of a checkpoint file; ``CheckpointError`` when it
+        cannot be read or fails its digest."""
         try:
             with np.load(path, allow_pickle=False) as data:
                 meta_json = str(data["__meta__"])
@@ -554,9 +424,7 @@ class Checkpointer:
         return arrays, meta
 
     def latest(self):
-        """``(arrays, meta)`` of the newest readable checkpoint, or None.
-
-        Damaged files are skipped with a warning naming them."""
+        """``(arrays, meta)`` of the newest readable checkpoint, or None."""
         for epoch in reversed(self.epochs()):
             path = os.path.join(self.directory, f"epoch_{epoch:05d}.npz")
             try:
@@ -572,15 +440,11 @@ class Checkpointer:
         return self.read(path) if os.path.exists(path) else None
 
 
-# Bit generators a checkpoint may name; nothing read from a file is looked
-# up as an attribute and called.
-_BIT_GENERATORS = {
-    "PCG64": np.random.PCG64,
-    "PCG64DXSM": np.random.PCG64DXSM,
-    "MT19937": np.random.MT19937,
-    "Philox": np.random.Philox,
-    "SFC64": np.random.SFC64,
-}
+# Bit generators a checkpoint or model file may name; nothing read from a file is
+# looked up as an attribute and called.
+BIT_GENERATORS = {cls.__name__: cls for cls in (np.random.PCG64, np.random.PCG64DXSM,
+                                                np.random.MT19937, np.random.Philox,
+                                                np.random.SFC64)}
 
 
 def generator_state_to_json(rng):
@@ -591,25 +455,14 @@ def generator_state_to_json(rng):
 
 def _checked_bit_generator(state):
     name = state.get("bit_generator") if isinstance(state, dict) else None
-    if name not in _BIT_GENERATORS:
+    if name not in BIT_GENERATORS:
         raise CheckpointError(f"random generator state names an unknown bit generator "
-                              f"{name!r}; expected one of {sorted(_BIT_GENERATORS)}.")
-    return _BIT_GENERATORS[name]
-
-
-def generator_from_json(state):
-    """Rebuild a numpy ``Generator`` from ``generator_state_to_json``'s output."""
-    bitgen = _checked_bit_generator(state)()
-    try:
-        bitgen.state = state
-    except (TypeError, ValueError, KeyError) as exc:
-        raise CheckpointError(f"random generator state is invalid: {exc}") from None
-    return np.random.Generator(bitgen)
+                              f"{name!r}; expected one of {sorted(BIT_GENERATORS)}.")
+    return BIT_GENERATORS[name]
 
 
 def set_generator_state(rng, state):
-    """Put ``state`` (from ``generator_state_to_json``) into ``rng`` in place,
-    so every holder of ``rng`` sees the restored stream."""
+    """Put ``state`` into ``rng`` in place, so every holder sees it."""
     kind = _checked_bit_generator(state)
     if not isinstance(rng.bit_generator, kind):
         raise CheckpointError(f"the checkpoint's random generator is {state['bit_generator']} "
@@ -638,14 +491,10 @@ def stable_repr(value):
 
 
 def fingerprint(estimator, data, resumable=()):
-    """What a checkpoint must match to be resumed into a fit.
-
-    Every constructor parameter but the resumable ones (``n_iter``,
-    ``max_iter``, ``verbose``, ``checkpoint_dir``, ``warm_start`` and the
-    ``augment`` callable, whose identity cannot be recorded, plus
-    ``resumable``), and for each array of ``data`` its shape, dtype and a
-    SHA-256 of up to 32 evenly spaced rows. Returns a JSON-able dict.
-    """
+    """What a checkpoint must match to be resumed into a fit (a JSON-able
+    dict): every constructor parameter but ``_RESUMABLE`` and ``resumable``
+    (``augment`` is a callable whose identity cannot be recorded), and each
+    array of ``data``'s shape, dtype and SHA-256 of up to 32 spread rows."""
     skip = _RESUMABLE | set(resumable)
     params = {k: stable_repr(v) for k, v in sorted(estimator.get_params(deep=False).items())
               if k not in skip}
@@ -655,10 +504,8 @@ def fingerprint(estimator, data, resumable=()):
         rows = np.unique(np.linspace(0, max(n - 1, 0), min(n, _N_FINGERPRINT_ROWS))
                          .astype(np.int64)) if n else np.zeros(0, np.int64)
         sample = A[rows]
-        sample = sample.toarray() if hasattr(sample, "toarray") else np.asarray(sample)
         described.append({"shape": [int(d) for d in A.shape], "dtype": str(A.dtype),
-                          "rows_sha256": hashlib.sha256(
-                              np.ascontiguousarray(sample).tobytes()).hexdigest()})
+                          "rows_sha256": hashlib.sha256(dense(sample).tobytes()).hexdigest()})
     return {"params": params, "data": described}
 
 
@@ -699,12 +546,9 @@ def check_index_array(name, a, n):
 
 
 def split_rows(n_samples, fraction, early_stopping, rng):
-    """``(train_idx, val_idx)``: a random ``fraction`` of ``n_samples`` rows
-    held out, each index array sorted (``fraction=None`` is 0.1 with early
-    stopping, 0 without). ``(None, None)`` when nothing is held out, so that
-    training reads the data as it is. Only indices are made: the training
-    rows are gathered batch by batch, never copied as a whole (a memmap
-    stays on disk)."""
+    """Sorted ``(train_idx, val_idx)`` holding out a random ``fraction`` of
+    the rows (None: 0.1 with early stopping, else 0), or ``(None, None)``.
+    Only indices: training gathers its rows per batch (a memmap stays on disk)."""
     if fraction is None:
         fraction = 0.1 if early_stopping else 0.0
     n_val = int(round(fraction * n_samples))
@@ -720,8 +564,7 @@ def split_rows(n_samples, fraction, early_stopping, rng):
 
 
 def split_validation(X, fraction, early_stopping, rng):
-    """``(X_train, X_val)`` by :func:`split_rows` (``X_val`` None when nothing
-    is held out); for models whose training data is small."""
+    """``(X_train, X_val)`` by :func:`split_rows` (``X_val`` may be None)."""
     train, val = split_rows(X.shape[0], fraction, early_stopping, rng)
     if val is None:
         return X, None
@@ -741,17 +584,10 @@ def column_means(X, rows=None, chunk=4096):
 
 
 class TrainingTask:
-    """What an estimator gives the training loop: its parameters, one
-    mini-batch step and its per-epoch record.
-
-    Subclasses set ``name`` (shown in verbose lines and messages),
-    ``learning_rate`` (quoted in divergence messages) and
-    ``verbose_keys`` (the record entries a verbose line shows; None shows
-    them all), and implement :meth:`params`, :meth:`step` and
-    :meth:`end_epoch`. Checkpoints use :meth:`state_arrays`,
-    :meth:`lazy_arrays`, :meth:`set_lazy`, :meth:`state_meta`,
-    :meth:`load_meta` and :meth:`generators`.
-    """
+    """An estimator's part in the loop: it sets ``name`` (for messages),
+    ``learning_rate`` (quoted on divergence) and ``verbose_keys`` (None: the
+    whole record), implements ``params``, ``step`` and ``end_epoch``, and for
+    checkpoints the state methods below."""
 
     name = "model"
     learning_rate = None
@@ -773,21 +609,18 @@ class TrainingTask:
         raise NotImplementedError
 
     def state_arrays(self):
-        """Every array a resumed fit needs (the parameters included), by name;
-        restored in place, so each must match in shape and dtype."""
+        """Every array a resumed fit needs, by name (restored in place)."""
         return self.params()
 
     def lazy_arrays(self):
-        """Arrays created during training that may or may not exist yet:
-        dict name -> (shape, dtype) they must have when a checkpoint holds them."""
+        """name -> (shape, dtype) of arrays that may not exist yet."""
         return {}
 
     def set_lazy(self, name, value):
         """Install a checked copy of lazy array ``name`` from a checkpoint."""
 
     def check_state(self, arrays):
-        """Further checks of restored arrays (index ranges...); raise
-        ``CheckpointError``."""
+        """Further checks of restored arrays; raise ``CheckpointError``."""
 
     def state_meta(self):
         """JSON-able extras for the checkpoint."""
@@ -801,8 +634,7 @@ class TrainingTask:
         return {}
 
     def weight_masks(self):
-        """``[(W, keep), ...]``: weights the loop holds at zero after every
-        step (``keep`` is 0 where pruned, see compression.py), or None."""
+        """``[(W, keep), ...]`` the loop multiplies in after every step, or None."""
         return None
 
 
@@ -828,9 +660,8 @@ def estimator_masks(est, weights):
 
 
 class OptimizerStateMixin:
-    """For tasks whose parameters a :mod:`deepbelief.nn.optimizers` optimizer
-    updates (``self.optimizer``): checkpoints keep its step count, rate and
-    buffers, each checked against its parameter before it is restored."""
+    """Checkpoint state of a task's ``self.optimizer`` (step count, rate,
+    buffers, each checked against its parameter)."""
 
     def optimizer_arrays(self):
         return {f"opt_{k}": v for k, v in self.optimizer.state().items()}
@@ -860,15 +691,10 @@ def _restore(live, saved):
 
 
 def resume(checkpointer, task, *, fingerprint, history, stopper=None):
-    """Load the newest good checkpoint of ``checkpointer`` into ``task``.
-
-    Returns the number of epochs it had done, or None when the folder holds
-    no checkpoint. Every array is checked against the live one (shape and
-    dtype) before anything is written, so a hand-edited or foreign file
-    cannot make a kernel read or write out of bounds; a checkpoint of
-    another fit (other parameters, other data) raises ``CheckpointError``
-    naming the folder and what differs.
-    """
+    """Load the newest good checkpoint into ``task``; return its epochs done,
+    or None. Every array is checked (shape, dtype) before anything is written,
+    so a foreign file cannot make a kernel go out of bounds; another fit's
+    checkpoint raises ``CheckpointError`` naming what differs."""
     checkpointer.remove_stale()
     latest = checkpointer.latest()
     if latest is None:
@@ -944,9 +770,8 @@ def _save(checkpointer, task, epoch, fingerprint, history, stopper, best):
 
 
 def _progress_bar(total, description, verbose):
-    """A tqdm bar over one epoch's mini-batches when ``verbose`` and a
-    terminal is attached (or ``DEEPBELIEF_PROGRESS=1``) and tqdm is
-    installed (the ``[progress]`` extra); otherwise None."""
+    """A tqdm bar over an epoch's batches, or None: needs ``verbose``, tqdm
+    and a terminal (``DEEPBELIEF_PROGRESS`` 1 or 0 forces it on or off)."""
     if not verbose:
         return None
     forced = os.environ.get("DEEPBELIEF_PROGRESS")
@@ -964,27 +789,18 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
              schedule, history, schedule_key="loss", momentum=None, shuffle=True,
              stopper=None, checkpointer=None, fingerprint=None, verbose=0,
              keep_going=None):
-    """Train ``task`` from epoch ``start`` up to ``stop`` (0-based, exclusive).
+    """Train ``task`` for epochs ``start`` to ``stop`` (exclusive); return
+    ``(n_epochs_done, stopped)``.
 
-    Each epoch: the learning rate from ``schedule(learning_rate, epoch,
-    history[schedule_key])`` and the momentum from ``momentum(epoch)`` (if
-    given); ``task.begin_epoch``; mini-batches of row indices (a fresh
-    permutation from ``rng`` when ``shuffle``) passed to ``task.step``; the
-    record from ``task.end_epoch``, with the epoch's seconds, appended to
-    ``history``; one verbose line (and, with ``verbose`` on a terminal and
-    tqdm installed, a live bar over the epoch's batches); the early-stopping
-    rule on
-    ``record[stopper.monitor]``; a checkpoint.
-
-    Divergence has one policy: a non-finite batch loss or parameter at the
-    end of an epoch restores the parameters the epoch started from (the
-    last finite ones) and raises ``DivergenceError`` naming the quantity.
-    When ``stopper`` fires, ``keep_going(learning_rate)`` (if given) may
-    ask to continue instead (scikit-learn's "adaptive" rate). The best
-    epoch's parameters are restored at the end when the stopper keeps them.
-
-    Returns ``(n_epochs_done, stopped)``, where ``stopped`` is True when the
-    stopper ended training before ``stop``.
+    Each epoch: the rate ``schedule(learning_rate, epoch,
+    history[schedule_key])`` and ``momentum(epoch)``; ``task.begin_epoch``;
+    ``task.step`` per mini-batch; ``task.end_epoch``'s record plus seconds
+    into ``history``; a verbose line; ``stopper`` on
+    ``record[stopper.monitor]``; a checkpoint. A non-finite batch loss or
+    parameter restores the epoch's starting (last finite) parameters and
+    raises ``DivergenceError``. When the stopper fires, ``keep_going(lr)``
+    may continue instead (scikit-learn's "adaptive"); its best parameters
+    are restored at the end.
     """
     live = task.params()
     snapshot = {k: np.array(v, copy=True) for k, v in live.items()}
@@ -994,43 +810,44 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
         lr = float(schedule(learning_rate, epoch, history.get(schedule_key, [])))
         mom = None if momentum is None else momentum(epoch)
         loss_sum = 0.0
-        with EpochTimer() as timer:
-            task.begin_epoch(epoch)
-            batches = minibatch_indices(n_samples, batch_size, rng, shuffle)
-            bar = _progress_bar(len(batches), f"{task.name} epoch {epoch + 1}", verbose)
-            for idx in batches:
-                loss = task.step(idx, lr, mom)
-                if masks is not None:
-                    for W, keep in masks:
-                        np.multiply(W, keep, out=W)
-                if bar is not None:
-                    bar.update()
-                if loss is not None:
-                    if not np.isfinite(loss):
-                        _restore(live, snapshot)
-                        if bar is not None:
-                            bar.close()
-                        check_finite(f"epoch {epoch + 1}", lr, loss=loss)
-                    loss_sum += loss
+        t0 = time.perf_counter()
+        task.begin_epoch(epoch)
+        batches = minibatch_indices(n_samples, batch_size, rng, shuffle)
+        bar = _progress_bar(len(batches), f"{task.name} epoch {epoch + 1}", verbose)
+        for idx in batches:
+            loss = task.step(idx, lr, mom)
+            if masks is not None:
+                for W, keep in masks:
+                    np.multiply(W, keep, out=W)
             if bar is not None:
-                bar.close()
-            try:
-                check_finite(f"epoch {epoch + 1}", lr, **live)
-            except DivergenceError:
-                _restore(live, snapshot)
-                raise
-            record = task.end_epoch(epoch, lr, mom, loss_sum)
+                bar.update()
+            if loss is not None:
+                if not np.isfinite(loss):
+                    _restore(live, snapshot)
+                    if bar is not None:
+                        bar.close()
+                    check_finite(f"epoch {epoch + 1}", lr, loss=loss)
+                loss_sum += loss
+        if bar is not None:
+            bar.close()
+        try:
+            check_finite(f"epoch {epoch + 1}", lr, **live)
+        except DivergenceError:
+            _restore(live, snapshot)
+            raise
+        record = task.end_epoch(epoch, lr, mom, loss_sum)
+        seconds = time.perf_counter() - t0
         for name, value in live.items():
             np.copyto(snapshot[name], value)
         done = epoch + 1
-        record["seconds"] = timer.seconds
+        record["seconds"] = seconds
         history.record(**record)
         if verbose:
             keys = task.verbose_keys
             shown = ({k: float(v) for k, v in record.items() if k != "seconds"}
                      if keys is None else
                      {k: float(record[k]) for k in keys if k in record})
-            print_epoch(task.name, done, **shown, time=f"{timer.seconds:.2f}s")
+            print_epoch(task.name, done, **shown, time=f"{seconds:.2f}s")
         halt = False
         if stopper is not None:
             halt = stopper.update(record[stopper.monitor], epoch,
@@ -1053,58 +870,26 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
     return done, stopped
 
 
-class EpochTimer:
-    """Wall-clock seconds of one epoch: ``with EpochTimer() as t: ...; t.seconds``."""
-
-    def __enter__(self):
-        self._t0 = time.perf_counter()
-        self.seconds = 0.0
-        return self
-
-    def __exit__(self, *exc):
-        self.seconds = time.perf_counter() - self._t0
-        return False
-
-
 def print_epoch(name, epoch, stream=None, **values):
-    """Print one summary line for an epoch, e.g.
-    ``[BernoulliRBM] Iteration 3, pseudo-likelihood = -80.21, time = 0.52s``.
-    """
+    """Print ``[BernoulliRBM] Iteration 3, pseudo-likelihood = -80.21, time = 0.52s``."""
     parts = [f"{k.replace('_', '-')} = {v:.4g}" if isinstance(v, float) else f"{k} = {v}"
              for k, v in values.items()]
     print(f"[{name}] Iteration {epoch}, " + ", ".join(parts), file=stream or sys.stdout)
     (stream or sys.stdout).flush()
 
 
-# --------------------------------------------------------------------------
-# inference in bounded memory
-
-# Rows of training data on which the per-epoch measurements (reconstruction
-# error, pseudo-likelihood, free energy) are taken: enough for a stable
-# average, few enough to cost a small fraction of an epoch.
+# Training rows the per-epoch measurements are taken on: a stable average at
+# a small fraction of an epoch's cost.
 N_MONITOR = 1000
-# Rows that transform, predict, free_energy and the like process at once, so
-# that memory stays bounded on large (or sparse) inputs.
+# Rows that inference (transform, predict...) processes at once: bounded memory.
 CHUNK_ROWS = 4096
 
 
 def row_chunks(X, chunk_rows=None, dtype=None):
-    """Yield ``(rows, block)`` over consecutive blocks of at most
-    ``chunk_rows`` rows of ``X`` (``CHUNK_ROWS`` when None): ``rows`` is the
-    slice of ``X`` the block holds, ``block`` a dense C-contiguous array in
-    ``dtype`` (``X``'s when None); a sparse block is densified, one block at
-    a time."""
+    """Yield ``(rows, block)``: consecutive slices of at most ``chunk_rows``
+    rows of ``X`` and those rows as a dense C-contiguous array in ``dtype``."""
     chunk_rows = CHUNK_ROWS if chunk_rows is None else chunk_rows
     n = X.shape[0]
     for start in range(0, n, chunk_rows):
         rows = slice(start, min(start + chunk_rows, n))
-        block = X[rows]
-        if sp.issparse(block):
-            block = block.toarray()
-        yield rows, np.ascontiguousarray(block, dtype=dtype)
-
-
-def map_row_chunks(fn, X, chunk_rows=None, dtype=None):
-    """``fn`` applied to each block of :func:`row_chunks`, the results
-    stacked along the first axis (``fn`` maps ``k`` rows to ``k`` rows)."""
-    return np.concatenate([fn(block) for _, block in row_chunks(X, chunk_rows, dtype)])
+        yield rows, dense(X[rows], dtype)

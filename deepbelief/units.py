@@ -1,44 +1,27 @@
 """RBM unit types behind one interface.
 
-An RBM is a pair of unit types joined by a weight matrix. Training, free
-energies and sampling only ever ask a unit type for four things, so they
-never test which type they hold:
+Training, free energies and sampling ask a unit type for four things only,
+with ``a = A + bias`` (``A`` the product with the other layer):
 
 ``mean(A, bias, out)``
-    The conditional expectation of the units given their total input
-    ``A + bias`` (``A`` is the product with the other layer).
+    The conditional expectation of the units.
 ``sample(A, bias, mean, sample, seed)``
-    The expectation and a sample from the conditional distribution, in one
-    pass; ``seed`` is a uint64 drawn from the model's generator.
+    The expectation and a sample in one pass (``seed``: a uint64).
 ``log_partition(A, bias, out)``
     Per row, the sum over units of ``log sum_x exp(x * a)`` over the unit's
-    states ``x``, with ``a = A + bias``: what marginalising this layer out
-    contributes to the free energy, with a minus sign.
+    states: minus this layer's contribution to the free energy.
 ``energy(V, bias, out)``
-    Per row, the energy term of this layer's own states when it is the
-    visible layer: ``-v . b`` for binary units, ``|v - b|**2 / 2`` for
-    unit-variance Gaussian units.
+    Per row, the energy of this layer's own states as the visible layer
+    (``-v . b`` binary, ``|v - b|**2 / 2`` unit-variance Gaussian).
 
-The free energy of a visible vector is then
-``F(v) = visible.energy(v, b) - hidden.log_partition(v W^T, c)``.
-
-A unit type may also own a scale, as paysage's Gaussian layer does: the
-states that multiply the weights are then ``v / sigma`` rather than ``v``.
-The operations below carry it, and are identities for unscaled units, so
-the CD step, the samplers and the likelihood never ask which they hold:
-
-``rescale(X)`` / ``rescale_in_place(V)``
-    The states as they multiply the weights (``X / sigma``).
-``bias_gradient(grad)``
-    The visible-bias gradient from the column means of rescaled states.
-``energy_bias(bias)`` and ``log_volume()``
-    The bias as it enters the energy of the rescaled states, and the log
-    of the volume factor ``prod sigma`` the rescaling adds to Z; with them
-    ``standard`` (the unit type the rescaled states follow) gives the
-    partition function.
-``update_parameters(V, H, W, bias, n_pos, lr)``
-    One gradient step on the unit type's own parameters (learned
-    variances), from the stacked rescaled states of a CD step.
+so ``F(v) = visible.energy(v, b) - hidden.log_partition(v W^T, c)``. A unit
+type may own a scale (paysage's Gaussian layer): the states meet the weights
+as ``v / sigma``. These carry it and are identities for unscaled units:
+``rescale(X)`` / ``rescale_in_place(V)`` (``X / sigma``); ``bias_gradient``
+(from column means of rescaled states); ``energy_bias(bias)`` and
+``log_volume()`` (log prod sigma), which with ``standard`` (the type the
+rescaled states follow) give Z; ``update_parameters(V, H, W, bias, n_pos,
+lr)``, a step on the type's own parameters (learned variances).
 
 References
 ----------
@@ -48,6 +31,8 @@ Nair, V. & Hinton, G. E. (2010). Rectified linear units improve restricted
 Boltzmann machines. ICML.
 """
 
+from numbers import Integral
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -55,16 +40,10 @@ from ._kernels import blas
 from ._kernels import rbm as _k
 from ._kernels._jit import jit
 from ._kernels.random import uniform
-from ._param_validation import resolve
+from ._param_validation import Interval, check, resolve
 
-__all__ = [
-    "BernoulliUnits",
-    "GaussianUnits",
-    "ReLUUnits",
-    "SoftmaxUnits",
-    "Units",
-    "get_units",
-]
+__all__ = ["BernoulliUnits", "GaussianUnits", "ReLUUnits", "SoftmaxUnits", "Units",
+           "get_units"]
 
 
 class Units:
@@ -111,12 +90,9 @@ class Units:
         return self
 
     def update_parameters(self, V, H, W, bias, n_pos, lr):
-        """One gradient step on the unit type's own parameters (none here).
-
-        ``V`` stacks the rescaled visible states of a CD step (data rows
-        first, ``n_pos`` of them, then the model's), ``H`` their hidden
-        means, ``W`` the weights and ``bias`` this layer's bias.
-        """
+        """One step on the type's own parameters (none here); ``V`` stacks a
+        CD step's rescaled visible states (``n_pos`` data rows first), ``H``
+        their hidden means."""
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -142,25 +118,11 @@ class BernoulliUnits(Units):
 
 
 class GaussianUnits(Units):
-    """Real-valued units: x | a ~ N(a, 1), or with a scale sigma,
-    v | a ~ N(b + sigma * a, sigma**2) where a is the product with the
-    other layer (paysage's Gaussian layer; Cho, Ilin & Raiko 2011).
-
-    The energy of scaled units is ``sum_i (v_i - b_i)**2 / (2 sigma_i**2)``
-    and they meet the weights as ``v / sigma``. Without a scale (the
-    default) they have unit variance and data for them should be
-    standardised (zero mean, unit variance per feature).
-
-    Parameters
-    ----------
-    sigma : ndarray of shape (n_units,) or None, default=None
-        The standard deviations, held by reference (a model that learns
-        them updates this array in place); None means unit variance.
-    log_var : ndarray of shape (n_units,) or None, default=None
-        ``log(sigma**2)`` in float64, when the variances are learned:
-        ``update_parameters`` then takes a gradient step on it and writes
-        ``sigma`` from it.
-    """
+    """Real-valued units: x | a ~ N(a, 1), or with a scale ``sigma`` (held by
+    reference), v | a ~ N(b + sigma * a, sigma**2), energy
+    ``sum_i (v_i - b_i)**2 / (2 sigma_i**2)`` (Cho, Ilin & Raiko 2011). With
+    ``log_var`` (float64 log sigma**2) the variances are learned:
+    ``update_parameters`` steps it and writes ``sigma`` from it."""
 
     name = "gaussian"
     # The learned log-variances are kept in [log 1e-4, log 1e4].
@@ -257,13 +219,10 @@ class GaussianUnits(Units):
 
 
 class ReLUUnits(Units):
-    """Noisy rectified linear units (Nair & Hinton, 2010).
-
-    They stand for an infinite set of binary units sharing weights with bias
-    offsets -1/2, -3/2, ...; the sample is ``max(0, a + N(0, sigmoid(a)))``,
-    the mean ``max(0, a)``, and the free-energy term is that of the stepped
-    sigmoid units they approximate.
-    """
+    """Noisy rectified linear units (Nair & Hinton, 2010), standing for
+    infinitely many binary units with bias offsets -1/2, -3/2, ...: sample
+    ``max(0, a + N(0, sigmoid(a)))``, mean ``max(0, a)``, the free-energy term
+    of the stepped sigmoid units."""
 
     name = "relu"
 
@@ -337,40 +296,19 @@ def _softmax_log_partition(A, bias, group_size, out):
 
 
 class SoftmaxUnits(Units):
-    """One-of-K units: the layer is cut into consecutive groups of
-    ``group_size`` units, and in each group exactly one unit is on, unit
-    ``j`` with probability ``exp(a_j) / sum_k exp(a_k)`` over its group
-    (Hinton 2010, section 13.1; the label units of Hinton, Osindero & Teh
-    2006 and of Larochelle & Bengio 2008).
-
-    The conditional mean of a group is its softmax, a sample is one-hot,
-    ``log_partition`` sums ``logsumexp(a)`` over the groups (each group has
-    ``group_size`` states, not ``2**group_size``) and, as a visible layer,
-    the energy of one-hot states is ``-v . b``. The expected sufficient
-    statistics are the means, as for binary units, so the CD step needs
-    nothing else. A state that is not one-hot per group has probability
-    zero under this unit type, so ``binary`` is False: single-bit flips
-    (pseudo-likelihood, tempered swaps of binary states) do not apply.
-
-    Parameters
-    ----------
-    group_size : int or None, default=None
-        Units per group; None makes the whole layer one group. The layer's
-        size must be a multiple of it.
-    """
+    """One-of-K units (Hinton 2010, section 13.1): consecutive groups of
+    ``group_size`` units (None: one group; the layer size must be a multiple),
+    exactly one on per group, unit ``j`` with probability softmax(a)_j.
+    ``log_partition`` sums ``logsumexp(a)`` over groups (``group_size``
+    states each), the visible energy is ``-v . b`` and the CD statistics are
+    the means, as for binary units. ``binary`` is False: states that are not
+    one-hot have probability zero, so single-bit flips do not apply."""
 
     name = "softmax"
 
     def __init__(self, group_size=None):
-        if group_size is not None:
-            if isinstance(group_size, bool) or not isinstance(group_size, (int, np.integer)):
-                raise TypeError("SoftmaxUnits: group_size must be an int or None; got "
-                                f"{type(group_size).__name__}.")
-            if group_size < 1:
-                raise ValueError("SoftmaxUnits: group_size must be at least 1; got "
-                                 f"{group_size}.")
-            group_size = int(group_size)
-        self.group_size = group_size
+        check("group_size", group_size, [None, Interval(Integral, 1, None)])
+        self.group_size = None if group_size is None else int(group_size)
 
     def _size(self, m):
         K = m if self.group_size is None else self.group_size
@@ -405,14 +343,6 @@ _REGISTRY = {cls.name: cls for cls in (BernoulliUnits, GaussianUnits, ReLUUnits,
 
 
 def get_units(units, role="hidden"):
-    """Resolve a unit type from a name or a ``Units`` instance.
-
-    Parameters
-    ----------
-    units : str or Units
-        One of ``"bernoulli"``, ``"gaussian"``, ``"relu"``, ``"softmax"`` (one
-        group over the whole layer), or an instance.
-    role : {"hidden", "visible"}
-        Used only in error messages.
-    """
+    """A unit type from a name of ``_REGISTRY`` or a ``Units`` instance;
+    ``role`` ("hidden" or "visible") names it in error messages."""
     return resolve(units, _REGISTRY, f"{role}_unit", Units)

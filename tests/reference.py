@@ -10,7 +10,69 @@ import itertools
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from deepbelief._kernels.random import fill_normal, fill_uniform
+from deepbelief._kernels._jit import jit
+from deepbelief._kernels.mathfn import exp, log, logistic, softplus
+from deepbelief._kernels.random import normal, row_uniforms, uniform
+
+# The kernels' scalar functions over whole arrays, to compare with numpy.
+
+
+@jit
+def log_array(x, out):
+    """Apply ``log`` elementwise to a 1-D array."""
+    for i in range(x.shape[0]):
+        out[i] = log(x[i])
+    return out
+
+
+@jit
+def softplus_array(x, out):
+    """Apply ``softplus`` elementwise to a 1-D array."""
+    for i in range(x.shape[0]):
+        out[i] = softplus(x[i])
+    return out
+
+
+@jit
+def logistic_array(x, out):
+    """Apply ``logistic`` elementwise to a 1-D array."""
+    for i in range(x.shape[0]):
+        out[i] = logistic(x[i])
+    return out
+
+
+@jit
+def exp_array(x, out):
+    """Apply ``exp`` elementwise to a 1-D array."""
+    for i in range(x.shape[0]):
+        out[i] = exp(x[i])
+    return out
+
+
+@jit
+def fill_row_uniforms(seed, out):
+    """Fill each row i of a 2-D ``out`` with ``row_uniforms(seed, i, .)``."""
+    for i in range(out.shape[0]):
+        row_uniforms(seed, i, out[i])
+    return out
+
+
+@jit
+def fill_uniform(seed, offset, out):
+    """Fill a 1-D array with ``uniform(seed, offset + i)``."""
+    for i in range(out.shape[0]):
+        out[i] = uniform(seed, offset + i)
+    return out
+
+
+@jit
+def fill_normal(seed, offset, out):
+    """Fill a 1-D array with ``normal(seed, offset + i)``."""
+    for i in range(out.shape[0]):
+        out[i] = normal(seed, offset + i)
+    return out
+
+
 
 
 def uniforms(seed, shape):

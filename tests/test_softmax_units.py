@@ -159,7 +159,7 @@ def test_registered_and_bad_group_sizes_are_clear_errors():
     assert not SoftmaxUnits.binary
     with pytest.raises(ValueError, match="group_size=4"):
         SoftmaxUnits(group_size=4).mean(np.zeros((1, 6)), np.zeros(6), np.zeros((1, 6)))
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="group_size must be >= 1"):
         SoftmaxUnits(group_size=0)
     with pytest.raises(TypeError, match="group_size"):
         SoftmaxUnits(group_size=2.5)

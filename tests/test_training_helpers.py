@@ -8,7 +8,7 @@ import scipy.sparse as sp
 from deepbelief import Autoencoder, BernoulliRBM, MLPClassifier
 from deepbelief import training
 from deepbelief.augmentation import GaussianNoise, RandomShift
-from deepbelief.training import CHUNK_ROWS, make_generator, map_row_chunks, row_chunks
+from deepbelief.training import CHUNK_ROWS, make_generator, row_chunks
 
 
 @pytest.mark.parametrize("chunk_rows", [1, 7, 60, 1000])
@@ -27,11 +27,8 @@ def test_row_chunks_cover_the_rows_in_order(small_data, chunk_rows, sparse):
     assert [r.stop for r in seen[:-1]] == [r.start for r in seen[1:]]
 
 
-def test_map_row_chunks_equals_the_whole_array_at_once(small_data):
+def test_row_chunks_default_to_chunk_rows(small_data):
     X, _ = small_data
-    out = map_row_chunks(lambda B: 2 * B[:, :3], X, chunk_rows=11)
-    np.testing.assert_array_equal(out, 2 * X[:, :3])
-    assert out.dtype == X.dtype
     assert next(row_chunks(X))[1].shape[0] == min(60, CHUNK_ROWS)
 
 

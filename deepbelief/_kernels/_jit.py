@@ -36,12 +36,10 @@ def _compile(func, options):
         return njit(cache=True, **options)(func)
     except RuntimeError as exc:  # no writable cache locator
         if not _warned:
-            warnings.warn(
-                f"numba cannot cache compiled kernels ({exc}); compiling without "
-                "the cache. Set NUMBA_CACHE_DIR to a writable folder to keep "
-                "compiled code between runs.",
-                RuntimeWarning,
-                stacklevel=3,
-            )
+            warnings.warn(f"numba cannot cache compiled kernels ({exc}); compiling without "
+                          "the cache. Set NUMBA_CACHE_DIR to a writable folder to keep "
+                          "compiled code between runs.",
+                          RuntimeWarning,
+                          stacklevel=3)
             _warned = True
         return njit(cache=False, **options)(func)

@@ -233,35 +233,3 @@ def softplus(x):
     """
     out = max(x, 0.0) + log1p_unit(exp(-abs(x)))
     return out if x == x else x
-
-
-@jit
-def log_array(x, out):
-    """Apply ``log`` elementwise to a 1-D array (for tests)."""
-    for i in range(x.shape[0]):
-        out[i] = log(x[i])
-    return out
-
-
-@jit
-def softplus_array(x, out):
-    """Apply ``softplus`` elementwise to a 1-D array (for tests)."""
-    for i in range(x.shape[0]):
-        out[i] = softplus(x[i])
-    return out
-
-
-@jit
-def logistic_array(x, out):
-    """Apply ``logistic`` elementwise to a 1-D array (for tests)."""
-    for i in range(x.shape[0]):
-        out[i] = logistic(x[i])
-    return out
-
-
-@jit
-def exp_array(x, out):
-    """Apply ``exp`` elementwise to a 1-D array (for tests and reference)."""
-    for i in range(x.shape[0]):
-        out[i] = exp(x[i])
-    return out

@@ -1,5 +1,5 @@
 """Kernels of the network core: activation derivatives, fused losses,
-optimizer updates, max-norm and finiteness checks.
+optimizer updates and max-norm.
 
 Every kernel works in place on the arrays it is given (C-contiguous,
 float32 or float64) and returns only scalars. Transcendental forward passes
@@ -251,15 +251,6 @@ def column_sums(D, out):
         for j in range(m):
             out[j] += D[i, j]
     return out
-
-
-@jit
-def all_finite(A):
-    a = A.ravel()
-    for i in range(a.size):
-        if not math.isfinite(a[i]):
-            return False
-    return True
 
 
 @jit

@@ -109,30 +109,6 @@ def _row_uniforms_overload(seed, row, out):
     return lambda seed, row, out: _row_uniforms_f64(seed, row, out)
 
 
-@jit
-def fill_row_uniforms(seed, out):
-    """Fill each row i of a 2-D ``out`` with ``row_uniforms(seed, i, .)`` (tests)."""
-    for i in range(out.shape[0]):
-        row_uniforms(seed, i, out[i])
-    return out
-
-
-@jit
-def fill_uniform(seed, offset, out):
-    """Fill a 1-D array with ``uniform(seed, offset + i)``."""
-    for i in range(out.shape[0]):
-        out[i] = uniform(seed, offset + i)
-    return out
-
-
-@jit
-def fill_normal(seed, offset, out):
-    """Fill a 1-D array with ``normal(seed, offset + i)``."""
-    for i in range(out.shape[0]):
-        out[i] = normal(seed, offset + i)
-    return out
-
-
 def draw_seed(rng):
     """One uint64 kernel seed drawn from a numpy Generator."""
     return np.uint64(rng.integers(0, 2**64, dtype=np.uint64))

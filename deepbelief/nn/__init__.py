@@ -9,99 +9,27 @@ kernels); each family resolves names through one registry
 callables).
 """
 
-from .activations import (
-    ACTIVATIONS,
-    ELU,
-    Activation,
-    Identity,
-    LeakyReLU,
-    ReLU,
-    Sigmoid,
-    Softmax,
-    Softplus,
-    Tanh,
-    elu,
-    get_activation,
-    identity,
-    leaky_relu,
-    relu,
-    sigmoid,
-    softmax,
-    softplus,
-    tanh,
-)
-from .initializers import (
-    INITIALIZERS,
-    GlorotNormal,
-    GlorotSigmoid,
-    GlorotUniform,
-    HeNormal,
-    HeUniform,
-    Initializer,
-    LecunNormal,
-    Normal,
-    Orthogonal,
-    TruncatedNormal,
-    Uniform,
-    Zeros,
-    get_initializer,
-    glorot_normal,
-    glorot_sigmoid,
-    glorot_uniform,
-    he_normal,
-    he_uniform,
-    lecun_normal,
-    normal,
-    orthogonal,
-    truncated_normal,
-    uniform,
-    zeros,
-)
-from .layers import (
-    ACTIVATION_LAYERS,
-    ActivationLayer,
-    Dense,
-    Dropout,
-    Maxout,
-    Network,
-    PReLU,
-    gemm,
-)
-from .losses import (
-    LOSSES,
-    BinaryCrossEntropy,
-    CrossEntropy,
-    Loss,
-    SquaredError,
-    binary_cross_entropy,
-    cross_entropy,
-    get_loss,
-    squared_error,
-)
+from .activations import (ACTIVATIONS, ELU, Activation, Identity, LeakyReLU, ReLU,
+                          Sigmoid, Softmax, Softplus, Tanh, elu, get_activation, identity,
+                          leaky_relu, relu, sigmoid, softmax, softplus, tanh)
+from .initializers import (INITIALIZERS, GlorotNormal, GlorotSigmoid, GlorotUniform,
+                           HeNormal, HeUniform, Initializer, LecunNormal, Normal,
+                           Orthogonal, TruncatedNormal, Uniform, Zeros, get_initializer,
+                           glorot_normal, glorot_sigmoid, glorot_uniform, he_normal,
+                           he_uniform, lecun_normal, normal, orthogonal, truncated_normal,
+                           uniform, zeros)
+from .layers import (ACTIVATION_LAYERS, ActivationLayer, Dense, Dropout, Maxout, Network,
+                     PReLU, gemm)
+from .losses import (LOSSES, BinaryCrossEntropy, CrossEntropy, Loss, SquaredError,
+                     binary_cross_entropy, cross_entropy, get_loss, squared_error)
 from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, Optimizer, RMSProp, get_optimizer
-from .schedules import (
-    SCHEDULES,
-    Constant,
-    Exponential,
-    InverseTime,
-    ReduceOnPlateau,
-    Schedule,
-    Step,
-    get_schedule,
-)
+from .schedules import (SCHEDULES, Constant, Exponential, InverseTime, ReduceOnPlateau,
+                        Schedule, Step, get_schedule)
 
 # Lower-case aliases so that every family is reachable by its registry name.
-prelu = PReLU
-maxout = Maxout
-sgd = SGD
-adagrad = Adagrad
-rmsprop = RMSProp
-adam = Adam
-constant = Constant
-step = Step
-exponential = Exponential
-inverse_time = InverseTime
-reduce_on_plateau = ReduceOnPlateau
+prelu, maxout, sgd, adagrad, rmsprop, adam = PReLU, Maxout, SGD, Adagrad, RMSProp, Adam
+constant, step, exponential = Constant, Step, Exponential
+inverse_time, reduce_on_plateau = InverseTime, ReduceOnPlateau
 
 __all__ = [
     # activations

@@ -12,19 +12,16 @@ Every activation is an object with
   derivative is a function of its output and a network need not keep ``z``.
 
 and a ``properties`` dict (range, monotonic, ``f(x) ~ x`` near 0, smooth).
-Forward passes use numpy's vectorised ufuncs in place; backward passes are
-fused Numba kernels. The two activations with parameters, PReLU (learned
-slopes) and maxout (k linear pieces), are layers in
+Forward passes are in-place numpy ufuncs, backward passes fused Numba
+kernels. PReLU and maxout, which have parameters, are layers in
 :mod:`deepbelief.nn.layers`.
 
 References
 ----------
 Glorot, X., Bordes, A. and Bengio, Y. (2011). Deep sparse rectifier neural
 networks. AISTATS.
-
 Maas, A., Hannun, A. and Ng, A. (2013). Rectifier nonlinearities improve
 neural network acoustic models. ICML.
-
 Clevert, D.-A., Unterthiner, T. and Hochreiter, S. (2016). Fast and
 accurate deep network learning by exponential linear units (ELUs). ICLR.
 """
@@ -34,29 +31,11 @@ from numbers import Real
 import numpy as np
 
 from .._kernels import mlp as _k
-from .._param_validation import Interval, check, resolve
+from .._param_validation import Interval, ValueObject, check, resolve
 
-__all__ = [
-    "Activation",
-    "Sigmoid",
-    "Tanh",
-    "ReLU",
-    "LeakyReLU",
-    "ELU",
-    "Softplus",
-    "Identity",
-    "Softmax",
-    "sigmoid",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "softplus",
-    "identity",
-    "softmax",
-    "ACTIVATIONS",
-    "get_activation",
-]
+__all__ = ["Activation", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus",
+           "Identity", "Softmax", "sigmoid", "tanh", "relu", "leaky_relu", "elu",
+           "softplus", "identity", "softmax", "ACTIVATIONS", "get_activation"]
 
 
 def _out(z, out):
@@ -68,7 +47,7 @@ def _out(z, out):
     return z, out
 
 
-class Activation:
+class Activation(ValueObject):
     """Base class of elementwise activations."""
 
     name = None
@@ -86,16 +65,6 @@ class Activation:
 
     def __call__(self, z, out=None):
         return self.forward(z, out=out)
-
-    def __repr__(self):
-        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
-        return f"{type(self).__name__}({params})"
-
-    def __eq__(self, other):
-        return type(self) is type(other) and vars(self) == vars(other)
-
-    def __hash__(self):
-        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
 
 
 def _as_2d_kernel(kernel, y, grad, *args):
@@ -367,17 +336,9 @@ class Softmax(Activation):
         return grad
 
 
-ACTIVATIONS = {
-    "sigmoid": Sigmoid,
-    "logistic": Sigmoid,
-    "tanh": Tanh,
-    "relu": ReLU,
-    "leaky_relu": LeakyReLU,
-    "elu": ELU,
-    "softplus": Softplus,
-    "identity": Identity,
-    "softmax": Softmax,
-}
+ACTIVATIONS = {"sigmoid": Sigmoid, "logistic": Sigmoid, "tanh": Tanh, "relu": ReLU,
+               "leaky_relu": LeakyReLU, "elu": ELU, "softplus": Softplus,
+               "identity": Identity, "softmax": Softmax}
 """Names of the elementwise activations; ``"logistic"`` is scikit-learn's
 name for the sigmoid. ``"prelu"`` and ``"maxout"`` are layers, see
 :data:`deepbelief.nn.layers.ACTIVATION_LAYERS`."""

@@ -1,34 +1,23 @@
 """Weight initialisers.
 
 An initialiser breaks the symmetry between units while keeping the
-pre-activations ``z = x W + b`` near zero, where sigmoid and tanh units are
-not saturated and gradients flow. Each one is a small class whose
-parameters are set at construction and which is called as
-
-.. code-block:: python
-
-    W = init((fan_in, fan_out), rng, dtype=np.float64)
-
-with ``rng`` a numpy ``Generator``. Values are drawn in float64 and then
-cast, so one seed gives the same weights (up to rounding) in float32 and
-float64. Every network and RBM in the library takes ``init`` as a name
-registered here, an :class:`Initializer` instance or any callable
-``f(shape, rng)``; :func:`get_initializer` resolves it.
+pre-activations near zero, where units are not saturated. Each is a small
+class called as ``W = init((fan_in, fan_out), rng, dtype=np.float64)`` with
+``rng`` a numpy Generator; values are drawn in float64 and cast, so one seed
+gives the same weights in float32 and float64. ``init`` parameters accept a
+name registered here, an :class:`Initializer` or any callable ``f(shape,
+rng)``; :func:`get_initializer` resolves it.
 
 References
 ----------
 Glorot, X. and Bengio, Y. (2010). Understanding the difficulty of training
 deep feedforward neural networks. AISTATS.
-
 He, K., Zhang, X., Ren, S. and Sun, J. (2015). Delving deep into
 rectifiers. ICCV.
-
 LeCun, Y., Bottou, L., Orr, G. and Mueller, K.-R. (1998). Efficient
 BackProp. Neural Networks: Tricks of the Trade.
-
 Saxe, A., McClelland, J. and Ganguli, S. (2014). Exact solutions to the
 nonlinear dynamics of learning in deep linear neural networks. ICLR.
-
 Hinton, G. (2010). A practical guide to training restricted Boltzmann
 machines. UTML TR 2010-003.
 """
@@ -38,45 +27,18 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from .._param_validation import Interval, check, resolve
+from .._param_validation import Interval, ValueObject, check, resolve
 
-__all__ = [
-    "Initializer",
-    "Normal",
-    "TruncatedNormal",
-    "Uniform",
-    "GlorotUniform",
-    "GlorotNormal",
-    "GlorotSigmoid",
-    "HeNormal",
-    "HeUniform",
-    "LecunNormal",
-    "Orthogonal",
-    "Zeros",
-    "normal",
-    "truncated_normal",
-    "uniform",
-    "glorot_uniform",
-    "glorot_normal",
-    "glorot_sigmoid",
-    "he_normal",
-    "he_uniform",
-    "lecun_normal",
-    "orthogonal",
-    "zeros",
-    "INITIALIZERS",
-    "get_initializer",
-]
+__all__ = ["Initializer", "Normal", "TruncatedNormal", "Uniform", "GlorotUniform",
+           "GlorotNormal", "GlorotSigmoid", "HeNormal", "HeUniform", "LecunNormal",
+           "Orthogonal", "Zeros", "normal", "truncated_normal", "uniform",
+           "glorot_uniform", "glorot_normal", "glorot_sigmoid", "he_normal", "he_uniform",
+           "lecun_normal", "orthogonal", "zeros", "INITIALIZERS", "get_initializer"]
 
 
 def _fans(shape):
-    """``(fan_in, fan_out)`` of a weight shape ``(fan_in, fan_out)``.
-
-    A 1-d shape (a bias) counts its length as both fans.
-    """
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    return shape[0], shape[1]
+    """``(fan_in, fan_out)``; a 1-d shape (a bias) counts its length as both."""
+    return (shape[0], shape[0]) if len(shape) == 1 else (shape[0], shape[1])
 
 
 def _check_shape(shape):
@@ -84,9 +46,8 @@ def _check_shape(shape):
         shape = (int(shape),)
     shape = tuple(int(s) for s in shape)
     if len(shape) not in (1, 2) or any(s < 0 for s in shape):
-        raise ValueError(
-            f"shape must be (fan_in, fan_out) or (n,) of non-negative ints; got {shape}."
-        )
+        raise ValueError(f"shape must be (fan_in, fan_out) or (n,) of non-negative ints; "
+                         f"got {shape}.")
     return shape
 
 
@@ -94,32 +55,18 @@ def _positive(name, value):
     return float(check(name, value, [Interval(Real, 0, None, closed="neither")]))
 
 
-class Initializer:
-    """Base class: ``init(shape, rng, dtype=np.float64) -> ndarray``.
-
-    Subclasses implement ``_draw(shape, rng)`` returning float64 values.
-    """
+class Initializer(ValueObject):
+    """Base class: ``init(shape, rng, dtype=np.float64) -> ndarray``; subclasses
+    implement ``_draw(shape, rng)`` returning float64 values."""
 
     def __call__(self, shape, rng, dtype=np.float64):
         shape = _check_shape(shape)
         if not isinstance(rng, np.random.Generator):
-            raise TypeError(
-                f"rng must be a numpy Generator; got {type(rng).__name__}."
-            )
+            raise TypeError(f"rng must be a numpy Generator; got {type(rng).__name__}.")
         return np.ascontiguousarray(self._draw(shape, rng), dtype=dtype)
 
     def _draw(self, shape, rng):  # pragma: no cover - abstract
         raise NotImplementedError
-
-    def __repr__(self):
-        params = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
-        return f"{type(self).__name__}({params})"
-
-    def __eq__(self, other):
-        return type(self) is type(other) and vars(self) == vars(other)
-
-    def __hash__(self):
-        return hash((type(self).__name__, tuple(sorted(vars(self).items()))))
 
 
 class Normal(Initializer):
@@ -142,22 +89,15 @@ class Normal(Initializer):
         return rng.normal(self.mean, self.std, size=shape)
 
 
-class TruncatedNormal(Initializer):
-    r"""Gaussian weights with every draw beyond two standard deviations redrawn.
-
-    Values lie in :math:`(\text{mean} - 2\,\text{std}, \text{mean} +
-    2\,\text{std})`; the truncation leaves a standard deviation of about
-    :math:`0.88\,\text{std}`.
+class TruncatedNormal(Normal):
+    r"""Gaussian weights with every draw beyond two standard deviations redrawn
+    (a standard deviation of about :math:`0.88\,\text{std}`).
 
     Parameters
     ----------
     std : float, default=0.01
     mean : float, default=0.0
     """
-
-    def __init__(self, std=0.01, mean=0.0):
-        self.std = _positive("std", std)
-        self.mean = float(mean)
 
     def _draw(self, shape, rng):
         z = rng.standard_normal(size=shape)
@@ -283,11 +223,9 @@ class LecunNormal(Initializer):
 class Orthogonal(Initializer):
     r"""A (semi-)orthogonal matrix times ``gain``.
 
-    The Q factor of the QR decomposition of a Gaussian matrix, with the
-    signs fixed by the diagonal of R so that the result is uniformly
-    distributed over orthogonal matrices (Saxe et al., 2014). For
-    ``fan_in >= fan_out`` the columns are orthonormal
-    (:math:`W^T W = \text{gain}^2 I`), otherwise the rows are.
+    The Q factor of a Gaussian matrix, signs fixed by R's diagonal so that it
+    is uniform over orthogonal matrices (Saxe et al., 2014); the columns are
+    orthonormal when ``fan_in >= fan_out``, otherwise the rows.
 
     Parameters
     ----------
@@ -330,26 +268,16 @@ class _CallableInitializer(Initializer):
         shape = _check_shape(shape)
         out = np.asarray(self.func(shape, rng))
         if out.shape != shape:
-            raise ValueError(
-                f"init {self.func!r} returned an array of shape {out.shape}; "
-                f"expected {shape}."
-            )
+            raise ValueError(f"init {self.func!r} returned an array of shape {out.shape}; "
+                             f"expected {shape}.")
         return np.ascontiguousarray(out, dtype=dtype)
 
 
-INITIALIZERS = {
-    "normal": Normal,
-    "truncated_normal": TruncatedNormal,
-    "uniform": Uniform,
-    "glorot_uniform": GlorotUniform,
-    "glorot_normal": GlorotNormal,
-    "glorot_sigmoid": GlorotSigmoid,
-    "he_normal": HeNormal,
-    "he_uniform": HeUniform,
-    "lecun_normal": LecunNormal,
-    "orthogonal": Orthogonal,
-    "zeros": Zeros,
-}
+INITIALIZERS = {"normal": Normal, "truncated_normal": TruncatedNormal, "uniform": Uniform,
+                "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
+                "glorot_sigmoid": GlorotSigmoid, "he_normal": HeNormal,
+                "he_uniform": HeUniform, "lecun_normal": LecunNormal,
+                "orthogonal": Orthogonal, "zeros": Zeros}
 
 normal = Normal()
 truncated_normal = TruncatedNormal()
@@ -365,18 +293,8 @@ zeros = Zeros()
 
 
 def get_initializer(init):
-    """Resolve ``init`` to a callable ``f(shape, rng, dtype=np.float64)``.
-
-    Parameters
-    ----------
-    init : str, Initializer or callable
-        A name in :data:`INITIALIZERS` (default parameters), an
-        :class:`Initializer` instance (returned as is), or any callable
-        ``f(shape, rng)`` returning an array of ``shape``.
-
-    Returns
-    -------
-    init : Initializer
+    """Resolve ``init`` (a name in :data:`INITIALIZERS`, an :class:`Initializer`,
+    returned as it is, or a callable ``f(shape, rng)``) to an Initializer.
 
     Examples
     --------

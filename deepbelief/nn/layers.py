@@ -19,7 +19,6 @@ References
 ----------
 He, K., Zhang, X., Ren, S. and Sun, J. (2015). Delving deep into
 rectifiers (PReLU). ICCV.
-
 Goodfellow, I., Warde-Farley, D., Mirza, M., Courville, A. and Bengio, Y.
 (2013). Maxout networks. ICML.
 """
@@ -279,10 +278,8 @@ def make_activation_layer(spec):
         return ActivationLayer(spec)
     if isinstance(spec, (PReLU, Maxout)):
         return copy.deepcopy(spec)
-    raise TypeError(
-        "activation must be a str, an Activation, PReLU or Maxout; got "
-        f"{type(spec).__name__}."
-    )
+    raise TypeError("activation must be a str, an Activation, PReLU or Maxout; got "
+                    f"{type(spec).__name__}.")
 
 
 class Network:

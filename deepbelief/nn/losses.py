@@ -22,18 +22,8 @@ from .._kernels import mlp as _k
 from .._param_validation import resolve
 from .activations import Identity, Sigmoid, Softmax
 
-__all__ = [
-    "Loss",
-    "SquaredError",
-    "CrossEntropy",
-    "BinaryCrossEntropy",
-    "Poisson",
-    "squared_error",
-    "cross_entropy",
-    "binary_cross_entropy",
-    "LOSSES",
-    "get_loss",
-]
+__all__ = ["Loss", "SquaredError", "CrossEntropy", "BinaryCrossEntropy", "Poisson",
+           "squared_error", "cross_entropy", "binary_cross_entropy", "LOSSES", "get_loss"]
 
 
 def _pair(y, z):

@@ -13,13 +13,10 @@ References
 ----------
 Sutskever, I., Martens, J., Dahl, G. and Hinton, G. (2013). On the
 importance of initialization and momentum in deep learning. ICML.
-
 Duchi, J., Hazan, E. and Singer, Y. (2011). Adaptive subgradient methods
 for online learning and stochastic optimization. JMLR 12.
-
 Tieleman, T. and Hinton, G. (2012). Lecture 6.5, RMSProp. Coursera:
 Neural Networks for Machine Learning.
-
 Kingma, D. and Ba, J. (2015). Adam: a method for stochastic optimization.
 ICLR.
 """

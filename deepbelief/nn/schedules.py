@@ -1,14 +1,9 @@
 """Learning-rate schedules.
 
-A schedule is a pure function of the initial rate, the epoch (0-based) and
-the losses monitored so far:
-
-.. code-block:: python
-
-    lr = schedule(learning_rate_init, epoch, losses)
-
-so a run resumed from a checkpoint (which keeps the loss curve) gets the
-same rates as an uninterrupted one.
+A schedule is a pure function ``lr = schedule(learning_rate_init, epoch,
+losses)`` of the initial rate, the 0-based epoch and the losses so far, so a
+run resumed from a checkpoint (which keeps the loss curve) gets the same
+rates as an uninterrupted one.
 """
 
 import math
@@ -163,18 +158,11 @@ class LinearRamp:
     def __call__(self, epoch):
         return self.start + (self.stop - self.start) * min(epoch / self.epochs, 1.0)
 
-    def __repr__(self):
-        return (f"{type(self).__name__}(start={self.start!r}, stop={self.stop!r}, "
-                f"epochs={self.epochs!r})")
+    __repr__ = Schedule.__repr__
 
 
-SCHEDULES = {
-    "constant": Constant,
-    "step": Step,
-    "exponential": Exponential,
-    "inverse_time": InverseTime,
-    "reduce_on_plateau": ReduceOnPlateau,
-}
+SCHEDULES = {"constant": Constant, "step": Step, "exponential": Exponential,
+             "inverse_time": InverseTime, "reduce_on_plateau": ReduceOnPlateau}
 
 
 def get_schedule(schedule):
@@ -196,9 +184,7 @@ class ClassicMomentum:
     def __call__(self, epoch):
         return self.initial if epoch < self.switch else self.final
 
-    def __repr__(self):
-        return (f"{type(self).__name__}(initial={self.initial!r}, final={self.final!r}, "
-                f"switch={self.switch!r})")
+    __repr__ = Schedule.__repr__
 
 
 def get_momentum_schedule(momentum):
