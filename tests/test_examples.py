@@ -1,6 +1,7 @@
 """Every example runs with --quick, prints what its docstring promises and
 writes its figures."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -29,12 +30,18 @@ EXPECTED = {
     "08_rbm_likelihood.py": (["rbm_filters.png", "rbm_samples.png", "rbm_likelihood.png"],
                              "exact"),
     "09_checkpoints.py": (["checkpoints.png"], "parameters equal to an uninterrupted fit: True"),
+    "10_compression.py": (["compression.png"],
+                          "the model read back predicts the same: True"),
 }
+# The distributed search needs dask.distributed; without it, it only says so.
+if importlib.util.find_spec("distributed") is not None:
+    EXPECTED["11_distributed_search.py"] = (
+        ["distributed_search.png"], "the same cross-validated scores in both runs: True")
 
 
 def test_every_example_is_listed():
     scripts = sorted(p.name for p in EXAMPLES.glob("[0-9]*.py"))
-    assert scripts == sorted(EXPECTED)
+    assert scripts == sorted(set(EXPECTED) | {"11_distributed_search.py"})
     gallery = (EXAMPLES / "README.md").read_text()
     for name in scripts:
         assert name in gallery
@@ -93,3 +100,20 @@ def test_example_runs_quick(name, runs):
         path = folder / figure
         assert path.exists() and path.stat().st_size > 2000, figure
         assert f"wrote {path}" in stdout
+
+
+def test_distributed_example_says_what_it_needs_without_dask(tmp_path):
+    # distributed made unimportable: the example explains and writes nothing
+    code = ("import runpy, sys; sys.modules['distributed'] = None; "
+            f"sys.path.insert(0, {str(EXAMPLES)!r}); "
+            "sys.argv = ['11_distributed_search.py', '--quick', '--out', 'figures']; "
+            f"runpy.run_path({str(EXAMPLES / '11_distributed_search.py')!r}, "
+            "run_name='__main__')")
+    package_parent = os.path.dirname(os.path.dirname(deepbelief.__file__))
+    env = dict(os.environ, PYTHONPATH=package_parent + os.pathsep
+               + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "needs dask.distributed: pip install 'deepbelief[distributed]'" in result.stdout
+    assert not (tmp_path / "figures").exists()
