@@ -50,8 +50,8 @@ def main(argv=None):
               "; nothing was run.")
         return None
     if args.mnist:
-        n_train = 3000 if args.quick else 20000
-        sizes = (256, 128)
+        n_train = 2000 if args.quick else 20000
+        sizes = (128, 64) if args.quick else (256, 128)
     else:
         n_train = None
         sizes = (64, 32) if args.quick else (128, 64)
@@ -74,7 +74,7 @@ def main(argv=None):
             results["one process"] = _summary(search.fit(X_train, y_train))
 
         with LocalCluster(n_workers=2, threads_per_worker=1, env=worker_env(1),
-                          dashboard_address=None) as cluster, Client(cluster) as client:
+                          dashboard_address=":0") as cluster, Client(cluster) as client:
             client.register_plugin(ThreadLimits(1))
             print("threads on each worker:")
             for address, counts in sorted(client.run(thread_counts).items()):

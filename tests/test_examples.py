@@ -117,3 +117,63 @@ def test_distributed_example_says_what_it_needs_without_dask(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "needs dask.distributed: pip install 'deepbelief[distributed]'" in result.stdout
     assert not (tmp_path / "figures").exists()
+
+
+README = EXAMPLES.parent / "README.md"
+
+# Runs the README's ```python blocks in order in one namespace, as a reader
+# pasting them into one script would, and records what each printed as a
+# warning. A file, not -c: the LocalCluster block's workers re-import it.
+README_DRIVER = '''
+import json, re, sys, warnings
+
+def main():
+    text = open(sys.argv[1], encoding="utf-8").read()
+    blocks = re.findall(r"^( *)```python\\n(.*?)^\\1```", text, flags=re.S | re.M)
+    namespace = {"__name__": "__main__"}
+    report = []
+    def show(message, category, filename, lineno, file=None, line=None):
+        report[-1]["warnings"].append(f"{category.__name__}: {message}")
+    warnings.showwarning = show
+    for indent, body in blocks:
+        source = "\\n".join(line[len(indent):] for line in body.splitlines())
+        report.append({"first_line": source.splitlines()[0], "warnings": [],
+                       "outcome": "ok"})
+        if "path/to/" in source:
+            report[-1]["outcome"] = "skipped: needs the reader's files"
+            continue
+        try:
+            exec(compile(source, "<README block>", "exec"), namespace)
+        except ModuleNotFoundError as exc:
+            report[-1]["outcome"] = f"missing module {exc.name}"
+        except Exception as exc:
+            report[-1]["outcome"] = f"{type(exc).__name__}: {exc}"
+    with open("report.json", "w") as f:
+        json.dump(report, f)
+
+if __name__ == "__main__":
+    main()
+'''
+
+# Optional extras a README block may import; without them the block is skipped.
+OPTIONAL = {"skops", "onnxruntime", "skl2onnx", "onnx", "distributed", "dask"}
+
+
+def test_readme_python_blocks_run_clean(tmp_path):
+    import json
+
+    (tmp_path / "driver.py").write_text(README_DRIVER)
+    package_parent = os.path.dirname(os.path.dirname(deepbelief.__file__))
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=package_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, "driver.py", str(README)], capture_output=True,
+                            text=True, timeout=300, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert len(report) >= 10
+    for block in report:
+        outcome = block["outcome"]
+        assert (outcome == "ok" or outcome.startswith("skipped")
+                or outcome.split()[-1].split(".")[0] in OPTIONAL), block
+        assert block["warnings"] == [], block
+    assert sum(b["outcome"] == "ok" for b in report) >= len(report) - 4
