@@ -1,8 +1,8 @@
 """The ``deepbelief`` command (also ``python -m deepbelief``).
 
 ``demo`` measures what the library adds to scikit-learn on its bundled
-digits (about 25 s on two cores; 35 s on a machine's first run, which
-compiles the kernels; ``--quick`` a few seconds); ``train``,
+digits (about 20 s on two busy cores; 30 s on a machine's first run,
+which compiles the kernels; ``--quick`` a few seconds); ``train``,
 ``evaluate``, ``sample`` and ``info`` fit, measure, draw from and describe
 model files written by :func:`deepbelief.persistence.save`. A bad argument,
 a missing file or bad data is reported in one line, with exit status 2.
@@ -20,7 +20,8 @@ import zlib
 # ----------------------------------------------------------------- demo
 
 # The demo's settings: (full run, --quick). Measured on two busy cores: the
-# full run 25 s with the kernels cached, 35 s on the first run (compiling).
+# full run 13 to 25 s with the kernels cached, 26 to 35 s on the first run
+# (compiling them); --quick about 3 s.
 _DEMO_SETTINGS = {
     "repeats": (3, 1),            # fits per library in the speed comparison
     "rbm_epochs": (10, 3),        # scikit-learn's default n_iter
@@ -814,7 +815,7 @@ def build_parser():
                     "against scikit-learn's, a pretrained DBN against random "
                     "initialisation when labels are scarce, then sampling, AIS "
                     "log-likelihood, early stopping with checkpoints and compression. "
-                    "About 25 s on two cores (35 s on a machine's first run, which "
+                    "About 20 s on two cores (30 s on a machine's first run, which "
                     "compiles the kernels).")
     demo.add_argument("--quick", action="store_true",
                       help="fewer epochs, fits and draws (a few seconds)")
