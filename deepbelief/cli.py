@@ -79,9 +79,8 @@ def _demo_pyplot():
     try:
         import matplotlib
     except ImportError:
-        print("deepbelief demo: --out needs matplotlib, so no figures will be written: "
-              "pip install 'deepbelief[plot]'", file=sys.stderr)
-        return None
+        raise CommandError("--out: the figures need matplotlib: pip install "
+                           "'deepbelief[plot]' (or leave out --out).") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 

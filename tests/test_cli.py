@@ -307,6 +307,16 @@ def test_demo_quick_prints_its_tables_and_writes_figures(tmp_path):
         assert f"figures/{name}" in text
 
 
+def test_demo_out_without_matplotlib_says_so_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
+    status, out, err = _in_process("demo", "--quick", "--out", str(tmp_path / "figures"))
+    assert status == 2
+    assert err == ("deepbelief demo: error: --out: the figures need matplotlib: pip install "
+                   "'deepbelief[plot]' (or leave out --out).\n")
+    assert out == ""
+    assert not (tmp_path / "figures").exists()
+
+
 @pytest.mark.slow
 def test_demo_runs_in_under_a_minute(tmp_path):
     out = _run("demo", cwd=tmp_path)
