@@ -40,7 +40,6 @@ def _demo(args):
     finishes: the drop-in speed-up, pretraining against random
     initialisation when labels are scarce, and four things scikit-learn
     has no counterpart for. ``--out DIR`` adds PNG figures."""
-    import numpy as np
     from sklearn.model_selection import train_test_split
 
     from .datasets import load_digits
@@ -236,7 +235,6 @@ def _verdict(pretrained, random, n_test):
 def _demo_extras(args, settings, rbm, runs, X_train, X_test, y_train, y_test):
     import tempfile
 
-    import numpy as np
     from sklearn.linear_model import LogisticRegression
 
     from . import BernoulliRBM, compress
