@@ -210,7 +210,7 @@ def test_help_on_every_command(command):
     assert out.startswith(f"usage: deepbelief {command}")
     for option in {"train": ["--data", "--param", "--out", "--label-column", "--scale"],
                    "evaluate": ["--data", "--ais"], "sample": ["--n", "--out", "--n-gibbs"],
-                   "info": ["FILE"], "demo": ["--n-iter"]}[command]:
+                   "info": ["FILE"], "demo": ["--quick", "--out", "--random-state"]}[command]:
         assert option in out
 
 
@@ -262,9 +262,65 @@ def test_parser_lists_every_command():
         assert command in help_text
 
 
+def _demo_table(text, title):
+    """``{(labels, model): [test errors...]}`` from the pretraining table."""
+    lines = text.split(title, 1)[1].splitlines()
+    rows = {}
+    for line in lines[1:]:
+        parts = line.split()
+        if not parts or not parts[0].isdigit():
+            break
+        numbers = [float(p) for p in parts if p.replace(".", "", 1).isdigit()][1:]
+        rows[int(parts[0]), " ".join(p for p in parts[1:] if not p[0].isdigit())] = numbers
+    return rows
+
+
+def test_demo_quick_prints_its_tables_and_writes_figures(tmp_path):
+    pytest.importorskip("matplotlib")
+    out = _run("demo", "--quick", "--out", "figures", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    # 1: both libraries timed in this run, and the ratio printed is theirs
+    table = text.split("fit seconds", 1)[1].splitlines()[1:3]
+    seconds = {line.split()[0]: float(line.split()[1]) for line in table}
+    assert sorted(seconds) == ["deepbelief", "scikit-learn"]
+    ratio = float(text.split("deepbelief fits ", 1)[1].split("x")[0])
+    assert ratio == pytest.approx(seconds["scikit-learn"] / seconds["deepbelief"], abs=0.15)
+    # 2: every model with few and with all labels; the verdict follows the numbers
+    rows = _demo_table(text, "labels  model")
+    models = ("pretrained DBN", "random initialisation", "logistic regression")
+    assert sorted(rows) == sorted((n, m) for n in (100, 1437) for m in models)
+    for values in rows.values():
+        assert len(values) == 2 and values[1] == pytest.approx(values[0], abs=1e-3)
+        assert 0 <= values[0] < 0.5
+    few_pre, few_rand = rows[100, models[0]][1], rows[100, models[1]][1]
+    verb = "lowers" if few_pre < few_rand else "raises" if few_pre > few_rand else "leaves"
+    assert f"With 100 labels, pretraining {verb} the mean test error" in " ".join(text.split())
+    # 3: what scikit-learn lacks
+    for topic in ("Sampling:", "Log-likelihood:", "Early stopping with checkpoints:",
+                  "Compression:"):
+        assert topic in text
+    assert "total wall time:" in text
+    for name in ("demo_filters.png", "demo_learning_curves.png", "demo_samples.png"):
+        path = tmp_path / "figures" / name
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 2000
+        assert f"figures/{name}" in text
+
+
+def test_demo_out_without_matplotlib_says_so_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import fails
+    status, out, err = _in_process("demo", "--quick", "--out", str(tmp_path / "figures"))
+    assert status == 2
+    assert err == ("deepbelief demo: error: --out: the figures need matplotlib: pip install "
+                   "'deepbelief[plot]' (or leave out --out).\n")
+    assert out == ""
+    assert not (tmp_path / "figures").exists()
+
+
 @pytest.mark.slow
 def test_demo_runs_in_under_a_minute(tmp_path):
     out = _run("demo", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     seconds = float(out.stdout.rsplit("total wall time:", 1)[1].split()[0])
     assert seconds < 60
+    assert "lower in" in out.stdout and "misclassified of 360 test images" in out.stdout

@@ -1,6 +1,7 @@
 """Every example runs with --quick, prints what its docstring promises and
 writes its figures."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -29,12 +30,18 @@ EXPECTED = {
     "08_rbm_likelihood.py": (["rbm_filters.png", "rbm_samples.png", "rbm_likelihood.png"],
                              "exact"),
     "09_checkpoints.py": (["checkpoints.png"], "parameters equal to an uninterrupted fit: True"),
+    "10_compression.py": (["compression.png"],
+                          "the model read back predicts the same: True"),
 }
+# The distributed search needs dask.distributed; without it, it only says so.
+if importlib.util.find_spec("distributed") is not None:
+    EXPECTED["11_distributed_search.py"] = (
+        ["distributed_search.png"], "the same cross-validated scores in both runs: True")
 
 
 def test_every_example_is_listed():
     scripts = sorted(p.name for p in EXAMPLES.glob("[0-9]*.py"))
-    assert scripts == sorted(EXPECTED)
+    assert scripts == sorted(set(EXPECTED) | {"11_distributed_search.py"})
     gallery = (EXAMPLES / "README.md").read_text()
     for name in scripts:
         assert name in gallery
@@ -93,3 +100,80 @@ def test_example_runs_quick(name, runs):
         path = folder / figure
         assert path.exists() and path.stat().st_size > 2000, figure
         assert f"wrote {path}" in stdout
+
+
+def test_distributed_example_says_what_it_needs_without_dask(tmp_path):
+    # distributed made unimportable: the example explains and writes nothing
+    code = ("import runpy, sys; sys.modules['distributed'] = None; "
+            f"sys.path.insert(0, {str(EXAMPLES)!r}); "
+            "sys.argv = ['11_distributed_search.py', '--quick', '--out', 'figures']; "
+            f"runpy.run_path({str(EXAMPLES / '11_distributed_search.py')!r}, "
+            "run_name='__main__')")
+    package_parent = os.path.dirname(os.path.dirname(deepbelief.__file__))
+    env = dict(os.environ, PYTHONPATH=package_parent + os.pathsep
+               + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "needs dask.distributed: pip install 'deepbelief[distributed]'" in result.stdout
+    assert not (tmp_path / "figures").exists()
+
+
+README = EXAMPLES.parent / "README.md"
+
+# Runs the README's ```python blocks in order in one namespace, as a reader
+# pasting them into one script would, and records what each printed as a
+# warning. A file, not -c: the LocalCluster block's workers re-import it.
+README_DRIVER = '''
+import json, re, sys, warnings
+
+def main():
+    text = open(sys.argv[1], encoding="utf-8").read()
+    blocks = re.findall(r"^( *)```python\\n(.*?)^\\1```", text, flags=re.S | re.M)
+    namespace = {"__name__": "__main__"}
+    report = []
+    def show(message, category, filename, lineno, file=None, line=None):
+        report[-1]["warnings"].append(f"{category.__name__}: {message}")
+    warnings.showwarning = show
+    for indent, body in blocks:
+        source = "\\n".join(line[len(indent):] for line in body.splitlines())
+        report.append({"first_line": source.splitlines()[0], "warnings": [],
+                       "outcome": "ok"})
+        if "path/to/" in source:
+            report[-1]["outcome"] = "skipped: needs the reader's files"
+            continue
+        try:
+            exec(compile(source, "<README block>", "exec"), namespace)
+        except ModuleNotFoundError as exc:
+            report[-1]["outcome"] = f"missing module {exc.name}"
+        except Exception as exc:
+            report[-1]["outcome"] = f"{type(exc).__name__}: {exc}"
+    with open("report.json", "w") as f:
+        json.dump(report, f)
+
+if __name__ == "__main__":
+    main()
+'''
+
+# Optional extras a README block may import; without them the block is skipped.
+OPTIONAL = {"skops", "onnxruntime", "skl2onnx", "onnx", "distributed", "dask"}
+
+
+def test_readme_python_blocks_run_clean(tmp_path):
+    import json
+
+    (tmp_path / "driver.py").write_text(README_DRIVER)
+    package_parent = os.path.dirname(os.path.dirname(deepbelief.__file__))
+    env = dict(os.environ, MPLBACKEND="Agg",
+               PYTHONPATH=package_parent + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, "driver.py", str(README)], capture_output=True,
+                            text=True, timeout=300, env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert len(report) >= 10
+    for block in report:
+        outcome = block["outcome"]
+        assert (outcome == "ok" or outcome.startswith("skipped")
+                or outcome.split()[-1].split(".")[0] in OPTIONAL), block
+        assert block["warnings"] == [], block
+    assert sum(b["outcome"] == "ok" for b in report) >= len(report) - 4
