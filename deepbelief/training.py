@@ -806,6 +806,17 @@ def fit_loop(task, *, n_samples, batch_size, rng, start, stop, learning_rate,
     snapshot = {k: np.array(v, copy=True) for k, v in live.items()}
     masks = task.weight_masks()
     done, stopped = start, False
+    if (stopper is not None and start > 0
+            and stopper._bad_epochs >= stopper.n_iter_no_change):
+        # Resumed from the checkpoint of the epoch at which the stopper fired:
+        # take the decision that run took there instead of training on.
+        lr = float(schedule(learning_rate, start - 1,
+                            history.get(schedule_key, [])[:start - 1]))
+        if keep_going is not None and keep_going(lr):
+            stopper._bad_epochs = 0
+        else:
+            start = stop
+            stopped = True
     for epoch in range(start, stop):
         lr = float(schedule(learning_rate, epoch, history.get(schedule_key, [])))
         mom = None if momentum is None else momentum(epoch)

@@ -275,6 +275,24 @@ def test_every_estimator_resumes_exactly(name, digits, tmp_path):
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_refitting_an_early_stopped_run_from_its_checkpoints_trains_nothing(name, digits,
+                                                                             tmp_path):
+    # The newest checkpoint is the epoch at which the stopper fired: a fit
+    # resumed from it takes the same decision instead of training on.
+    X, y = digits
+    y = _target(name, y)
+    epochs = ESTIMATORS[name][1]
+    kw = dict(early_stopping=True, n_iter_no_change=2,
+              tol=1e-4 if name.endswith("RBM") else np.inf, **{epochs: 40})
+    first = _fit(name, X, y, checkpoint_dir=tmp_path, **kw)
+    assert first.n_iter_ < 40
+    again = _fit(name, X, y, checkpoint_dir=tmp_path, **kw)
+    assert again.n_iter_ == first.n_iter_
+    assert again.history_["validation_score"] == first.history_["validation_score"]
+    _assert_same(first, again)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
 def test_every_estimator_restores_finite_parameters_on_divergence(name, digits):
     X, y = digits
     X = X.astype(np.float32)
