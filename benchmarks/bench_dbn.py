@@ -321,7 +321,8 @@ def report(rows, X, X_test, args, pretrain_threads=None):
     body = (
         f"MNIST, {len(X)} training and {len(X_test)} {split} images, network "
         "784-500-500-2000-10 with logistic units, float32, batches of 100. "
-        f"Pretraining: greedy CD-1 per layer, {args.pretrain_epochs} epochs per layer, "
+        f"Pretraining: greedy CD-1 per layer (uncentred, sampled reconstructions), "
+        f"{args.pretrain_epochs} epochs per layer, "
         "learning rate 0.1, momentum 0.5 then 0.9, weight decay 0.0002, initial weights "
         f"N(0, {args.pretrain_init_std:g}^2); one pretrained "
         "DBN serves every pretrained row (sklearn.frozen.FrozenEstimator). Fine-tuning: "
