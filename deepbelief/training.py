@@ -108,20 +108,28 @@ class FitHealth:
         constant = constant_units(H, bounded)
         std, mean = H.std(axis=0), H.mean(axis=0)
         fraction = float(constant.mean())
+        saturated = 0.0
         if bounded:
             off = float(np.mean(constant & (mean < 0.01)))
             on = float(np.mean(constant & (mean > 0.99)))
+            saturated = off + on
             ways = (f"{off:.0%} switched off (mean activation below 0.01), "
                     f"{on:.0%} saturated on (above 0.99), "
                     f"{fraction - off - on:.0%} stuck at another value")
         else:
             zero = float(np.mean(constant & (np.abs(mean) < 1e-6)))
             ways = f"{zero:.0%} stuck at zero, {fraction - zero:.0%} at another value"
+        # Units stuck between the bounds carry nothing about the input but
+        # still pass gradients: backpropagation can train them again.
+        effect = ("Layers above and any network it initialises learn from a constant"
+                  if not bounded or saturated >= 0.5 * fraction else
+                  "They carry nothing about the input to the layers above; a network "
+                  "it initialises can still train them (they are not saturated), but "
+                  "gets little from their pretraining")
         self._warn(
             f"{layer}: {fraction:.0%} of its {H.shape[1]} units are constant across "
             f"{H.shape[0]} training samples ({ways}); median activation std "
-            f"{float(np.median(std)):.2g}. Layers above and any network it "
-            "initialises learn from a constant. Likely causes: a learning rate too "
+            f"{float(np.median(std)):.2g}. {effect}. Likely causes: a learning rate too "
             f"large for the input{self._lr()}, unscaled or dense input, or too few "
             "updates for the data size. Remedies: lower the learning rate, scale the "
             "data (MinMaxScaler for binary units, StandardScaler for Gaussian ones), "

@@ -49,6 +49,20 @@ def test_units_reports_which_way_the_units_are_stuck():
     assert "60% switched off" in text and "20% saturated on" in text
 
 
+def test_units_stuck_between_the_bounds_are_said_to_remain_trainable():
+    # Saturated units pass no gradient; units stuck near 0.5 still do, so the
+    # message says what each kind costs a network they initialise.
+    rng = np.random.default_rng(0)
+    saturated = np.hstack([np.full((50, 8), 1e-4), rng.random((50, 2))])
+    middle = np.hstack([0.5 + 1e-4 * rng.standard_normal((50, 8)), rng.random((50, 2))])
+    with pytest.warns(DegenerateFitWarning) as record:
+        FitHealth("M").units("layer", saturated)
+        FitHealth("M").units("layer", middle)
+    first, second = (str(r.message) for r in record)
+    assert "learn from a constant" in first and "can still train them" not in first
+    assert "80% stuck at another value" in second and "can still train them" in second
+
+
 def test_units_is_quiet_on_varied_activations_and_on_a_minority_of_dead_units():
     rng = np.random.default_rng(0)
     H = rng.random((100, 20))
