@@ -135,9 +135,9 @@ def test_more_runs_per_sample_raise_the_bound(digits_model):
 
 @pytest.mark.parametrize("n_betas", [3, 10, 30])
 def test_short_schedules_bracket_the_exact_value(digits_model, n_betas):
-    # Reverse below the exact mean log p by more than 3 standard errors of
-    # its per-sample errors (it errs by 0.8 to 5 nats here, 10 to 30
-    # standard errors). Forward AIS errs high only in expectation, by less
+    # One reverse run per sample: below the exact mean log p by more than 3
+    # standard errors of its per-sample errors (it errs by 0.8 to 5 nats
+    # here, 10 to 30 standard errors). Forward AIS errs high only in expectation, by less
     # than one estimate's noise at these lengths: the mean of 20
     # independent forward values must not be below the exact value by more
     # than 3 standard errors of that mean, and must lie above the reverse
@@ -147,7 +147,7 @@ def test_short_schedules_bracket_the_exact_value(digits_model, n_betas):
     rng = np.random.default_rng(0)
     betas = np.linspace(0, 1, n_betas)
     bounds = log_likelihood_bounds(rbm, X, n_runs=100, betas=betas, random_state=rng,
-                                   X_base=D)
+                                   n_reverse_runs=1, X_base=D)
     assert isinstance(bounds, LikelihoodBounds)
     error = bounds.reverse.per_sample - log_p
     assert bounds.lower < exact - 3 * error.std() / np.sqrt(len(error))
@@ -170,7 +170,7 @@ def test_both_converge_as_the_schedule_grows(digits_model):
     for n_betas in (20, 200, 2000):
         bounds = log_likelihood_bounds(rbm, X, n_runs=100,
                                        betas=np.linspace(0, 1, n_betas), random_state=0,
-                                       X_base=D)
+                                       n_reverse_runs=1, X_base=D)
         gaps.append(exact - bounds.lower)
     assert gaps[0] > gaps[1] > gaps[2] > -0.05, gaps
     assert gaps[2] < 0.1
