@@ -30,9 +30,20 @@ from .autoencoder import Autoencoder, DeepAutoencoder, StackedAutoencoder  # noq
 
 __all__ += ["Autoencoder", "DeepAutoencoder", "StackedAutoencoder"]
 
-from .likelihood import AISEstimate, ais_log_partition, exact_log_partition, log_likelihood  # noqa: E402,E501
+from .likelihood import (  # noqa: E402
+    AISEstimate,
+    LikelihoodBounds,
+    RAISEEstimate,
+    ais_log_partition,
+    exact_log_partition,
+    log_likelihood,
+    log_likelihood_bounds,
+    raise_log_likelihood,
+)
 
-__all__ += ["AISEstimate", "ais_log_partition", "exact_log_partition", "log_likelihood"]
+__all__ += ["AISEstimate", "LikelihoodBounds", "RAISEEstimate", "ais_log_partition",
+            "exact_log_partition", "log_likelihood", "log_likelihood_bounds",
+            "raise_log_likelihood"]
 
 from .classification_rbm import ClassificationRBM  # noqa: E402
 
