@@ -31,7 +31,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._kernels import blas
 from ._kernels import likelihood as _k
 from ._param_validation import Interval, check
-from .training import make_generator
+from .training import _progress_bar, make_generator
 from .units import BernoulliUnits, GaussianUnits
 
 __all__ = ["AISEstimate", "ais_log_partition", "exact_log_partition", "log_likelihood",
@@ -212,7 +212,7 @@ def _check_betas(betas):
 
 
 def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
-                      base_rate=None, dtype=np.float32):
+                      base_rate=None, dtype=np.float32, verbose=False):
     """Estimate log Z of an RBM by annealed importance sampling.
 
     The intermediate models interpolate the energies of a base model A
@@ -251,6 +251,9 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     dtype : {np.float32, np.float64}, default=np.float32
         Precision of the products and states; weights and energies are
         accumulated in float64 either way.
+    verbose : bool, default=False
+        A live progress bar over the temperatures on a terminal, when tqdm
+        is installed (``DEEPBELIEF_PROGRESS``: see the training loop).
 
     Returns
     -------
@@ -318,7 +321,10 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     WT = np.ascontiguousarray(W.T) if binary_visible else None
     sparse_limit = _SPARSE_BELOW * V.size
     visible_step(HW, 0.0, b_base, b, V, gap, work_v, seeds[0, 1])  # v ~ p_A
+    bar = _progress_bar(n_steps, "AIS", verbose, unit="temperature")
     for k in range(1, n_steps + 1):
+        if bar is not None:
+            bar.update()
         beta_old, beta_new = betas[k - 1], betas[k]
         if binary_visible and np.count_nonzero(V) < sparse_limit:
             _k.binary_rows_times(V, WT, A)
@@ -332,6 +338,8 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
         else:
             blas.dot_nn(H, W, HW)
         visible_step(HW, beta_new, b_base, b, V, gap, work_v, seeds[k, 1])
+    if bar is not None:
+        bar.close()
     if not np.all(np.isfinite(log_w)):
         raise FloatingPointError("AIS produced non-finite importance weights; the model's "
                                  "parameters may have diverged.")
@@ -493,7 +501,7 @@ def _base_model(engine, visible, hidden, b, X_base, base_rate, rbm):
 
 
 def raise_log_likelihood(rbm, X, n_runs=10, betas=None, random_state=None, *, X_base=None,
-                         base_rate=None, batch_size=None, dtype=np.float32):
+                         base_rate=None, batch_size=None, dtype=np.float32, verbose=False):
     """Conservative estimate of the mean log-probability of X by reverse AIS.
 
     RAISE (Burda, Grosse & Salakhutdinov 2015) runs annealed importance
@@ -561,6 +569,9 @@ def raise_log_likelihood(rbm, X, n_runs=10, betas=None, random_state=None, *, X_
     dtype : {np.float32, np.float64}, default=np.float32
         Precision of the products and states; weights are accumulated in
         float64.
+    verbose : bool, default=False
+        A live progress bar over the batches of samples (see
+        ``ais_log_partition``).
 
     Returns
     -------
@@ -613,7 +624,10 @@ def raise_log_likelihood(rbm, X, n_runs=10, betas=None, random_state=None, *, X_
     WT = np.ascontiguousarray(W.T) if type(visible) is BernoulliUnits else None
     Xs = engine.visible.rescale(engine.dense(X))
     log_w = np.empty((n_samples, n_runs))
+    bar = _progress_bar(-(-n_samples // batch_size), "reverse AIS", verbose, unit="batch")
     for start in range(0, n_samples, batch_size):
+        if bar is not None:
+            bar.update()
         rows = Xs[start:start + batch_size]
         # The chains start at the data as the states hold it.
         V0 = np.ascontiguousarray(np.repeat(np.asarray(rows, dtype=dtype), n_runs, axis=0))
@@ -621,6 +635,8 @@ def raise_log_likelihood(rbm, X, n_runs=10, betas=None, random_state=None, *, X_
         log_w[start:start + rows.shape[0]] = _reverse_runs(
             V0, W, WT, W64, b, c, b_base, betas, visible, hidden, seeds
         ).reshape(-1, n_runs)
+    if bar is not None:
+        bar.close()
     if not np.all(np.isfinite(log_w)):
         raise FloatingPointError("Reverse AIS produced non-finite importance weights; the "
                                  "model's parameters may have diverged.")
@@ -690,7 +706,7 @@ def _reverse_runs(V, W, WT, W64, b, c, b_base, betas, visible, hidden, seeds):
 
 def log_likelihood_bounds(rbm, X, n_runs=100, betas=None, random_state=None, *,
                           n_reverse_runs=10, X_base=None, base_rate=None, batch_size=None,
-                          dtype=np.float32):
+                          dtype=np.float32, verbose=False):
     """A bracket on the mean log-probability of X: reverse AIS below,
     forward AIS above.
 
@@ -722,6 +738,8 @@ def log_likelihood_bounds(rbm, X, n_runs=100, betas=None, random_state=None, *,
     batch_size : int or None, default=None
         Samples whose reverse runs advance together.
     dtype : {np.float32, np.float64}, default=np.float32
+    verbose : bool, default=False
+        Progress bars for both estimates (see ``ais_log_partition``).
 
     Returns
     -------
@@ -746,9 +764,10 @@ def log_likelihood_bounds(rbm, X, n_runs=100, betas=None, random_state=None, *,
         X_base = X
     rng = make_generator(random_state)
     forward = ais_log_partition(rbm, n_runs, betas, rng, X=X_base, base_rate=base_rate,
-                                dtype=dtype)
+                                dtype=dtype, verbose=verbose)
     reverse = raise_log_likelihood(rbm, X, n_reverse_runs, betas, rng, X_base=X_base,
-                                   base_rate=base_rate, batch_size=batch_size, dtype=dtype)
+                                   base_rate=base_rate, batch_size=batch_size, dtype=dtype,
+                                   verbose=verbose)
     upper = log_likelihood(rbm, X, log_z=forward)
     return LikelihoodBounds(lower=reverse.log_likelihood, upper=upper, reverse=reverse,
                             forward=forward)

@@ -777,9 +777,10 @@ def _save(checkpointer, task, epoch, fingerprint, history, stopper, best):
     checkpointer.save(epoch, arrays, meta, best=best)
 
 
-def _progress_bar(total, description, verbose):
-    """A tqdm bar over an epoch's batches, or None: needs ``verbose``, tqdm
-    and a terminal (``DEEPBELIEF_PROGRESS`` 1 or 0 forces it on or off)."""
+def _progress_bar(total, description, verbose, unit="batch"):
+    """A tqdm bar of ``total`` steps (an epoch's batches, AIS's
+    temperatures), or None: needs ``verbose``, tqdm and a terminal
+    (``DEEPBELIEF_PROGRESS`` 1 or 0 forces it on or off)."""
     if not verbose:
         return None
     forced = os.environ.get("DEEPBELIEF_PROGRESS")
@@ -789,7 +790,7 @@ def _progress_bar(total, description, verbose):
         from tqdm.auto import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc=description, unit="batch", leave=False,
+    return tqdm(total=total, desc=description, unit=unit, leave=False,
                 file=sys.stderr, dynamic_ncols=True)
 
 

@@ -255,3 +255,20 @@ def test_bad_arguments_raise_clear_errors(digits_model):
     relu = BernoulliRBM(4, hidden_unit="relu", n_iter=0).fit(D)
     with pytest.raises(ValueError, match="bernoulli"):
         raise_log_likelihood(relu, D)
+
+
+def test_verbose_estimates_show_a_progress_bar_and_the_same_numbers(monkeypatch, capsys):
+    pytest.importorskip("tqdm")
+    from deepbelief import BernoulliRBM, ais_log_partition, raise_log_likelihood
+    X = (np.random.default_rng(0).random((40, 12)) < 0.3).astype(float)
+    rbm = BernoulliRBM(4, n_iter=2, random_state=0).fit(X)
+    kw = dict(betas=np.linspace(0, 1, 30), random_state=0)
+    monkeypatch.setenv("DEEPBELIEF_PROGRESS", "1")
+    loud = ais_log_partition(rbm, 5, verbose=True, **kw)
+    loud_reverse = raise_log_likelihood(rbm, X[:6], 2, verbose=True, **kw)
+    err = capsys.readouterr().err
+    assert "AIS" in err and "temperature" in err and "reverse AIS" in err
+    quiet = ais_log_partition(rbm, 5, **kw)
+    assert capsys.readouterr().err == ""
+    np.testing.assert_array_equal(loud.log_weights, quiet.log_weights)
+    assert loud_reverse.log_likelihood == raise_log_likelihood(rbm, X[:6], 2, **kw).log_likelihood
