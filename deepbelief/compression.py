@@ -70,7 +70,7 @@ from .nn.activations import get_activation
 from .nn.layers import ActivationLayer, Dense, Network
 from .nn.losses import BinaryCrossEntropy, CrossEntropy, SquaredError
 from .nn.optimizers import get_optimizer
-from .training import gather_rows, make_generator, minibatch_indices
+from .training import _progress_bar, gather_rows, make_generator, minibatch_indices, print_epoch
 
 __all__ = ["CompressedModel", "canonical_codes", "centroid_gradients", "compress",
            "decode_positions", "encode_positions", "huffman_code",
@@ -178,9 +178,10 @@ def _training_network(model, X, y):
 
 
 def _run_epochs(net, X, Y, epochs, learning_rate, batch_size, rng, after_step,
-                solver="adam"):
+                solver="adam", verbose=False, name="retraining"):
     """Mini-batch training of ``net``; ``after_step()`` runs after each step
-    (masks, centroid updates). Returns the mean loss of the last epoch."""
+    (masks, centroid updates). Returns the mean loss of the last epoch;
+    ``verbose`` prints the training loop's epoch line and bar."""
     batch_size = min(batch_size, X.shape[0])
     net.allocate(batch_size, X.dtype)
     xb_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
@@ -188,9 +189,11 @@ def _run_epochs(net, X, Y, epochs, learning_rate, batch_size, rng, after_step,
     optimizer = get_optimizer(solver, learning_rate=learning_rate)
     loss_mean = float("nan")
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(epochs):
-            total = 0.0
-            for idx in minibatch_indices(X.shape[0], batch_size, rng, True):
+        for epoch in range(epochs):
+            total, t0 = 0.0, time.perf_counter()
+            batches = minibatch_indices(X.shape[0], batch_size, rng, True)
+            bar = _progress_bar(len(batches), f"{name} epoch {epoch + 1}", verbose)
+            for idx in batches:
                 xb = gather_rows(X, idx, xb_buf)
                 yb = gather_rows(Y, idx, yb_buf)
                 loss, _ = net.train_batch(xb, yb)
@@ -199,7 +202,14 @@ def _run_epochs(net, X, Y, epochs, learning_rate, batch_size, rng, after_step,
                                              "retraining; lower learning_rate.")
                 after_step(optimizer)
                 total += loss
+                if bar is not None:
+                    bar.update()
+            if bar is not None:
+                bar.close()
             loss_mean = total / X.shape[0]
+            if verbose:
+                print_epoch(name, epoch + 1, loss=float(loss_mean),
+                            time=f"{time.perf_counter() - t0:.2f}s")
     return loss_mean
 
 
@@ -240,7 +250,7 @@ def magnitude_masks(coefs, sparsities, masks=None):
 
 def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
           retrain_epochs=5, learning_rate=None, rescale_dropout=True, batch_size=None,
-          random_state=None):
+          random_state=None, verbose=False):
     """Magnitude pruning with retraining, on a copy of ``model``.
 
     Parameters
@@ -267,6 +277,8 @@ def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
         Used for the autoencoder's retraining (None: its own batch_size).
     random_state : int, Generator or None
         Seeds the autoencoder's retraining (the MLPs use their own stream).
+    verbose : bool, default=False
+        A line per round, and the retraining's epoch lines and progress bar.
 
     Returns
     -------
@@ -289,14 +301,18 @@ def prune(model, X, y=None, *, sparsity=None, quality=None, n_rounds=1,
                                 masks)
         for W, keep in zip(est.coefs_, masks):
             W *= keep
+        if verbose:
+            kept = sum(int(m.sum()) for m in masks) / sum(m.size for m in masks)
+            print(f"[prune] round {r} of {n_rounds}: {kept:.1%} of the weights kept",
+                  flush=True)
         if retrain_epochs:
             _retrain(est, X, y, masks, retrain_epochs, learning_rate, batch_size,
-                     random_state, rescale_dropout)
+                     random_state, rescale_dropout, verbose)
     return est, masks
 
 
 def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state,
-             rescale_dropout=True):
+             rescale_dropout=True, verbose=False):
     if isinstance(est, DeepAutoencoder):
         lr = est.learning_rate_init / 10 if learning_rate is None else learning_rate
         net, Xc, Y, _ = _training_network(est, X, None)
@@ -308,7 +324,8 @@ def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state,
                 np.multiply(W, keep, out=W)
 
         _run_epochs(net, Xc, Y, epochs, lr, batch_size or est.batch_size,
-                    make_generator(random_state), step, solver=est.solver)
+                    make_generator(random_state), step, solver=est.solver,
+                    verbose=verbose)
         return
     saved = est.get_params(deep=False)
     n_hidden = len(est.coefs_) - 1
@@ -323,7 +340,7 @@ def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state,
         learning_rate_init=(est.learning_rate_init if learning_rate is None
                             else learning_rate),
         dropout=new_drop, input_dropout=est.input_dropout * math.sqrt(kept[0]),
-        checkpoint_dir=None, verbose=False)
+        checkpoint_dir=None, verbose=bool(verbose))
     if hasattr(est, "_optimizer"):
         del est._optimizer  # a fresh optimizer: no momentum from before pruning
     est._weight_masks = list(masks) + [None] * (len(est.coefs_) - len(masks))
@@ -400,7 +417,7 @@ class _Layer:
 
 def share_weights(model, X=None, y=None, *, bits=5, masks=None, index_bits=5,
                   finetune_epochs=0, learning_rate=1e-4, batch_size=100,
-                  random_state=None):
+                  random_state=None, verbose=False):
     """k-means weight sharing of each compressed layer's surviving weights.
 
     Parameters
@@ -420,6 +437,8 @@ def share_weights(model, X=None, y=None, *, bits=5, masks=None, index_bits=5,
     learning_rate : float, default=1e-4
     batch_size : int, default=100
     random_state : int, Generator or None
+    verbose : bool, default=False
+        The centroid fine-tuning's epoch lines and progress bar.
 
     Returns
     -------
@@ -452,11 +471,12 @@ def share_weights(model, X=None, y=None, *, bits=5, masks=None, index_bits=5,
         if X is None:
             raise ValueError("X must be given when finetune_epochs > 0; got None.")
         _finetune(model, layers, X, y, finetune_epochs, learning_rate, batch_size,
-                  random_state)
+                  random_state, verbose)
     return CompressedModel._from_spec(spec, layers, coding="fixed")
 
 
-def _finetune(model, layers, X, y, epochs, learning_rate, batch_size, random_state):
+def _finetune(model, layers, X, y, epochs, learning_rate, batch_size, random_state,
+              verbose=False):
     est = copy.deepcopy(model)
     net, Xc, Y, dense_idx = _training_network(est, X, y)
     dtype = Xc.dtype
@@ -476,7 +496,8 @@ def _finetune(model, layers, X, y, epochs, learning_rate, batch_size, random_sta
             dense.W.ravel()[layer.positions] = c[layer.labels]
 
     _run_epochs(net, Xc, Y, epochs, learning_rate, batch_size,
-                make_generator(random_state), step)
+                make_generator(random_state), step, verbose=verbose,
+                name="centroid fine-tuning")
     for layer, c in zip(layers, codebooks):
         layer.codebook = c.astype(np.float32)
 
@@ -940,7 +961,7 @@ def _dense_nbytes(model):
 
 def compress(model, X, y=None, *, sparsity=None, quality=None, bits=5, index_bits=5,
              n_rounds=1, retrain_epochs=5, learning_rate=None, finetune_epochs=2,
-             finetune_learning_rate=1e-4, random_state=None):
+             finetune_learning_rate=1e-4, random_state=None, verbose=False):
     """Prune, share weights and Huffman-code ``model``.
 
     Parameters as in :func:`prune` and :func:`share_weights` (``sparsity``
@@ -968,14 +989,15 @@ def compress(model, X, y=None, *, sparsity=None, quality=None, bits=5, index_bit
     t0 = time.perf_counter()
     pruned, masks = prune(model, X, y, sparsity=sparsity, quality=quality,
                           n_rounds=n_rounds, retrain_epochs=retrain_epochs,
-                          learning_rate=learning_rate, random_state=random_state)
+                          learning_rate=learning_rate, random_state=random_state,
+                          verbose=verbose)
     t1 = time.perf_counter()
     kept = sum(int(m.sum()) for m in masks)
     p_bytes = sparse_nbytes(pruned, masks, index_bits)
     shared = share_weights(pruned, X, y, bits=bits, masks=masks, index_bits=index_bits,
                            finetune_epochs=finetune_epochs,
                            learning_rate=finetune_learning_rate,
-                           random_state=random_state)
+                           random_state=random_state, verbose=verbose)
     t2 = time.perf_counter()
     coded = huffman_code(shared)
     t3 = time.perf_counter()

@@ -473,3 +473,17 @@ def test_retraining_rescales_dropout(monkeypatch, rescale):
         assert drop == [0.5, 0.4] and inp == 0.2
     assert lr == "constant"
     assert pruned.dropout == [0.5, 0.4] and pruned.input_dropout == 0.2
+
+
+def test_verbose_compression_reports_each_stage_and_changes_nothing(clf, digits, capsys):
+    from deepbelief import compress
+    X, y = digits
+    kw = dict(sparsity=0.5, bits=3, n_rounds=2, retrain_epochs=1, finetune_epochs=1,
+              random_state=0)
+    quiet = compress(clf, X, y, **kw)
+    assert capsys.readouterr().out == ""
+    loud = compress(clf, X, y, verbose=True, **kw)
+    out = capsys.readouterr().out
+    assert "[prune] round 1 of 2" in out and "[prune] round 2 of 2" in out
+    assert "Iteration 1, loss" in out and "[centroid fine-tuning] Iteration 1" in out
+    np.testing.assert_array_equal(quiet.predict_proba(X), loud.predict_proba(X))
