@@ -103,6 +103,19 @@ def auto_layer_sizes(n_samples, n_features=0):
     return tuple(max(_MIN_WIDTH, int(round(size * scale))) for size in _LITERATURE_SIZES)
 
 
+def resolve_auto(params, n_samples):
+    """Resolve the "auto" ``init``, ``batch_size`` and ``n_iter`` of one
+    layer's settings ``params``, in place, for ``n_samples`` rows."""
+    if isinstance(params["init"], str) and params["init"] == "auto":
+        params["init"] = Normal(_AUTO_INIT_STD)
+    if isinstance(params["batch_size"], str) and params["batch_size"] == "auto":
+        params["batch_size"] = auto_batch_size(n_samples)
+    if isinstance(params["n_iter"], str) and params["n_iter"] == "auto":
+        batch = params["batch_size"]
+        params["n_iter"] = auto_epochs(n_samples, n_samples if batch == "full" else batch)
+    return params
+
+
 class DBN(_LayerwiseStack):
     """Deep Belief Network: a stack of RBMs trained greedily, without labels.
 
@@ -241,32 +254,13 @@ class DBN(_LayerwiseStack):
     (3, 64)
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(500, 500, 2000),
-        *,
-        first_layer="bernoulli",
-        learning_rate=0.1,
-        batch_size="auto",
-        n_iter="auto",
-        k=1,
-        persistent=False,
-        momentum="classic",
-        weight_decay=0.0002,
-        l1=0.0,
-        sparsity_target=0.1,
-        sparsity_cost=0.0,
-        init="auto",
-        learning_rate_schedule="constant",
-        hidden_unit="bernoulli",
-        reconstruction="mean",
-        centering=True,
-        learn_variance=False,
-        checkpoint_dir=None,
-        feature_dir=None,
-        verbose=0,
-        random_state=None,
-    ):
+    def __init__(self, hidden_layer_sizes=(500, 500, 2000), *, first_layer="bernoulli",
+                 learning_rate=0.1, batch_size="auto", n_iter="auto", k=1, persistent=False,
+                 momentum="classic", weight_decay=0.0002, l1=0.0, sparsity_target=0.1,
+                 sparsity_cost=0.0, init="auto", learning_rate_schedule="constant",
+                 hidden_unit="bernoulli", reconstruction="mean", centering=True,
+                 learn_variance=False, checkpoint_dir=None, feature_dir=None, verbose=0,
+                 random_state=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.first_layer = first_layer
         self.learning_rate = learning_rate
@@ -315,13 +309,7 @@ class DBN(_LayerwiseStack):
     def _make_layer(self, i, n_hidden, params, below, n_samples):
         """Layer ``i``'s unfitted RBM, its "auto" batch size and epochs
         resolved for ``n_samples``."""
-        if isinstance(params["init"], str) and params["init"] == "auto":
-            params["init"] = Normal(_AUTO_INIT_STD)
-        if isinstance(params["batch_size"], str) and params["batch_size"] == "auto":
-            params["batch_size"] = auto_batch_size(n_samples)
-        if isinstance(params["n_iter"], str) and params["n_iter"] == "auto":
-            batch = params["batch_size"]
-            params["n_iter"] = auto_epochs(n_samples, n_samples if batch == "full" else batch)
+        resolve_auto(params, n_samples)
         cls = _FIRST_LAYERS[self.first_layer] if i == 0 else BernoulliRBM
         if cls is GaussianBernoulliRBM:
             # Standardised data has zero means already: nothing to centre.
@@ -446,6 +434,23 @@ class DBN(_LayerwiseStack):
 # ---------------------------------------------------------------------------
 # the classic supervised model
 
+def _with_defaults(init, **defaults):
+    """A copy of the function ``init`` with some defaults changed, so that a
+    subclass gets its own defaults in its signature (which scikit-learn
+    reads) without restating every parameter."""
+    code, positional = init.__code__, init.__defaults__ or ()
+    names = code.co_varnames[code.co_argcount - len(positional):code.co_argcount]
+    unknown = set(defaults) - set(names) - set(init.__kwdefaults__)
+    if unknown:
+        raise TypeError(f"{init.__qualname__} has no parameters {sorted(unknown)}.")
+    copy = types.FunctionType(code, init.__globals__, init.__name__,
+                              tuple(defaults.pop(n, v) for n, v in zip(names, positional)),
+                              init.__closure__)
+    copy.__kwdefaults__ = {**init.__kwdefaults__, **defaults}
+    copy.__qualname__, copy.__doc__ = init.__qualname__, init.__doc__
+    return copy
+
+
 class _DBNDefaults:
     """The MLP's parameters with defaults from the DBN literature."""
 
@@ -458,57 +463,10 @@ class _DBNDefaults:
                        None],
     }
 
-    def __init__(
-        self,
-        hidden_layer_sizes="auto",
-        *,
-        activation="sigmoid",
-        solver="sgd",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.1,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=False,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        rho=0.9,
-        init="auto",
-        l1=0.0,
-        dropout=0.0,
-        input_dropout=0.0,
-        max_norm=None,
-        augment=None,
-        pretrainer="auto",
-        checkpoint_dir=None,
-        dtype="float32",
-    ):
-        # _BaseMLP's, not MLPRegressor's: its loss parameter is not offered here
-        _BaseMLP.__init__(
-            self, hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
-            batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, rho=rho,
-            init=init,
-            l1=l1, dropout=dropout, input_dropout=input_dropout, max_norm=max_norm,
-            augment=augment, pretrainer=pretrainer, checkpoint_dir=checkpoint_dir,
-            dtype=dtype)
+    # _BaseMLP's, not MLPRegressor's: its loss parameter is not offered here
+    __init__ = _with_defaults(_BaseMLP.__init__, hidden_layer_sizes="auto",
+                              activation="sigmoid", solver="sgd", learning_rate_init=0.1,
+                              nesterovs_momentum=False, pretrainer="auto")
 
     def _fit(self, X, y, incremental=False, classes=None, sample_weight=None):
         if not (incremental or self.warm_start) or not hasattr(self, "coefs_"):
@@ -650,17 +608,6 @@ _REGRESSOR_DOC = dict(
         0.01 of scikit-learn's R² on diabetes and 0.05 above it on
         make_friedman1, in 3.7 to 4.6 times its time.
 """)
-
-
-def _with_defaults(init, **defaults):
-    """A copy of the function ``init`` with some keyword defaults changed,
-    so that a subclass gets its own defaults in its signature (which
-    scikit-learn reads) without restating every parameter."""
-    copy = types.FunctionType(init.__code__, init.__globals__, init.__name__,
-                              init.__defaults__, init.__closure__)
-    copy.__kwdefaults__ = {**init.__kwdefaults__, **defaults}
-    copy.__qualname__, copy.__doc__ = init.__qualname__, init.__doc__
-    return copy
 
 
 class DBNClassifier(_DBNDefaults, MLPClassifier):

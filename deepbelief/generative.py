@@ -56,8 +56,8 @@ from ._kernels.random import SeedStream
 from ._param_validation import (BOOL, RANDOM_STATE, Interval, LayerSizes, Options, PerLayer,
                                 check, nested_validation, per_layer, validate_params)
 from .classification_rbm import ClassificationRBM, _generative_terms, class_scores
-from .dbn import DBN, _AUTO_INIT_STD, auto_batch_size, auto_epochs, auto_layer_sizes
-from .nn.initializers import INITIALIZERS, Normal
+from .dbn import _DOWNWARD, DBN, auto_layer_sizes, resolve_auto
+from .nn.initializers import INITIALIZERS
 from .nn.schedules import get_schedule
 from .rbm import BernoulliRBM
 from .training import (History, TrainingTask, fit_loop, layer_warnings, make_generator,
@@ -70,7 +70,6 @@ __all__ = ["GenerativeDBNClassifier"]
 # top RBM last).
 _PER_LAYER = ("learning_rate", "batch_size", "n_iter", "k", "momentum", "weight_decay",
               "init")
-_DOWNWARD = ("mean", "sample")
 _BINARY = BernoulliUnits()
 
 
@@ -307,14 +306,8 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
                   for name in _PER_LAYER}
         layers = []
         for i in range(n_layers):
-            params = {name: values[name][i] for name in _PER_LAYER}
-            if isinstance(params["init"], str) and params["init"] == "auto":
-                params["init"] = Normal(_AUTO_INIT_STD)
-            if isinstance(params["batch_size"], str):  # "auto"
-                params["batch_size"] = auto_batch_size(n_samples)
+            params = resolve_auto({name: values[name][i] for name in _PER_LAYER}, n_samples)
             params["batch_size"] = min(params["batch_size"], n_samples)
-            if isinstance(params["n_iter"], str):  # "auto"
-                params["n_iter"] = auto_epochs(n_samples, params["batch_size"])
             layers.append(params)
         return layers
 
