@@ -986,13 +986,12 @@ class DeepAutoencoder(_BaseAutoencoder):
         self : DeepAutoencoder
         """
         validate_params(self)
-        sizes = check_layer_sizes(self.hidden_layer_sizes)
         X = self._validate_X(X, reset=True)
         rng = make_generator(self.random_state)
-        coefs, intercepts = _initial_weights(self.init, [X.shape[1]] + sizes, X.dtype, rng)
+        coefs, intercepts = self._initial_weights(X, rng)
         pre = self.pretrainer
         if isinstance(pre, str):
-            pre = self._auto_pretrainer(sizes)
+            pre = self._auto_pretrainer(check_layer_sizes(self.hidden_layer_sizes))
         elif pre is not None:
             pre = clone(pre)
         if pre is not None:
@@ -1002,7 +1001,6 @@ class DeepAutoencoder(_BaseAutoencoder):
                 pre.set_params(checkpoint_dir=os.path.join(os.fspath(self.checkpoint_dir),
                                                            "pretrainer"))
             pre.fit(X)
-            self._unroll(pre, coefs, intercepts)
         self._set_weights(pre, coefs, intercepts, X.dtype)
         X_train, X_val = (split_validation(X, self.validation_fraction, True, rng)
                           if self.early_stopping else (X, None))
@@ -1045,13 +1043,10 @@ class DeepAutoencoder(_BaseAutoencoder):
         return self._partial_fit(X)
 
     def _start_stream(self, X):
-        sizes = check_layer_sizes(self.hidden_layer_sizes)
-        coefs, intercepts = _initial_weights(self.init, [X.shape[1]] + sizes, X.dtype,
-                                             self._rng)
+        coefs, intercepts = self._initial_weights(X, self._rng)
         pre = self.pretrainer
         if isinstance(pre, FrozenEstimator):
             pre.fit(X, None)
-            self._unroll(pre, coefs, intercepts)
         elif pre is not None:
             warnings.warn(
                 f"{type(self).__name__}.partial_fit does not pretrain: fitted to the "
@@ -1064,7 +1059,15 @@ class DeepAutoencoder(_BaseAutoencoder):
             pre = None
         self._set_weights(pre, coefs, intercepts, X.dtype)
 
+    def _initial_weights(self, X, rng):
+        widths = [X.shape[1]] + check_layer_sizes(self.hidden_layer_sizes)
+        return _initial_weights(self.init, widths, X.dtype, rng)
+
     def _set_weights(self, pre, coefs, intercepts, dtype):
+        """The fitted arrays: ``coefs`` and ``intercepts`` with the layers of
+        the fitted pretrainer ``pre`` (if any) unrolled into them."""
+        if pre is not None:
+            self._unroll(pre, coefs, intercepts)
         self.pretrainer_ = pre
         self.coefs_ = [np.ascontiguousarray(W, dtype=dtype) for W in coefs]
         self.intercepts_ = [np.ascontiguousarray(b, dtype=dtype) for b in intercepts]
@@ -1085,15 +1088,13 @@ class DeepAutoencoder(_BaseAutoencoder):
                 raise ValueError(f"pretrainer layer {i} has weights of shape {W.shape} "
                                  f"and bias of shape {b.shape}; the encoder needs "
                                  f"{coefs[i].shape} and {intercepts[i].shape}.")
-            coefs[i] = W
-            intercepts[i] = b
-            j = 2 * n - 1 - i
+            coefs[i], intercepts[i] = W, b
+            j = 2 * n - 1 - i  # the mirror-image decoder layer
             if decoders is not None:
-                coefs[j] = np.asarray(decoders[i][0])
-                intercepts[j] = np.asarray(decoders[i][1]).reshape(-1)
+                W_dec, b_dec = decoders[i]
+                coefs[j], intercepts[j] = np.asarray(W_dec), np.asarray(b_dec).reshape(-1)
             else:
-                coefs[j] = W.T
-                intercepts[j] = np.zeros(W.shape[0])
+                coefs[j], intercepts[j] = W.T, np.zeros(W.shape[0])
 
     def _build_network(self):
         """The unrolled network around the fitted arrays (updated in place)."""
