@@ -191,17 +191,52 @@ class _ReconstructionScoreMixin:
 
 class _BaseAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
                        TransformerMixin, BaseEstimator):
-    """What both autoencoders share: ``coefs_`` and ``intercepts_`` hold the
-    encoder then the mirror-image decoder, ``_activations(n_layers)`` gives
-    the activation after each layer but the output, and ``_loop_params``
-    names the initial learning rate, epochs and schedule parameters."""
+    """What both autoencoders share. ``coefs_`` and ``intercepts_`` hold the
+    encoder then the mirror-image decoder; a subclass gives
+    ``_activations(n_layers)`` (the activation after each layer but the
+    output), ``_start_stream(X)`` (the weights of a first ``partial_fit``)
+    and ``_train``, and ``_loop_params`` names its initial learning rate,
+    epochs and schedule parameters."""
 
     _loop_params = ()
     _weight_names = None  # for the health warnings; "layer i" by default
 
-    def _partial_fit(self, X):
-        """One epoch over the chunk X; the first call (on an unfitted model)
-        creates the weights (``_start_stream``) and seeds the generator."""
+    def partial_fit(self, X, y=None):
+        """Train for one epoch of mini-batches over the chunk ``X``.
+
+        The first call (on an unfitted model) creates the network for X's
+        features and seeds the generator from ``random_state``; every call
+        then makes one epoch over X, in shuffled mini-batches of
+        ``batch_size`` rows, continuing the optimizer's state (momentum,
+        Adam's moments) from the call before. ``n_iter_`` counts the calls
+        (epochs) done, and the learning-rate schedule and ``history_`` (one
+        record per call, its reconstruction error measured on the chunk)
+        advance with it. The number of epochs, early stopping, held-out
+        rows and checkpoints do not apply: the caller chooses how many
+        passes to make over which chunks. After ``fit``, calls continue the
+        fitted model; X must keep the features of the first call.
+
+        Pretraining needs the whole data, so the first call of a
+        :class:`DeepAutoencoder` uses its pretrainer only when it is already
+        fitted and wrapped in ``sklearn.frozen.FrozenEstimator``; any other
+        pretrainer (the default "auto" included) would see the first chunk
+        alone, so it is skipped with a warning and the network starts from
+        random weights. To stream the whole model, train
+        ``DBN(...).partial_fit`` over the chunks first, then
+        ``DeepAutoencoder(pretrainer=FrozenEstimator(dbn))``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The updated model.
+        """
         validate_params(self)
         first = not hasattr(self, "coefs_")
         X = self._validate_X(X, reset=first)
@@ -555,35 +590,6 @@ class Autoencoder(_BaseAutoencoder):
         self._train(X, None if val is None else X[val], X, rng, rows=train)
         self._rng = rng
         return self
-
-    def partial_fit(self, X, y=None):
-        """Train for one epoch of mini-batches over the chunk ``X``.
-
-        The first call (on an unfitted model) creates the weights for X's
-        features and seeds the generator from ``random_state``; every call
-        then makes one epoch over X, in shuffled mini-batches of
-        ``batch_size`` rows, continuing the optimizer's state (momentum,
-        Adam's moments) from the call before. ``n_iter_`` counts the calls
-        (epochs) done, and the learning-rate schedule and ``history_`` (one
-        record per call, its reconstruction error measured on the chunk)
-        advance with it. ``n_iter``, ``early_stopping``,
-        ``validation_fraction`` and ``checkpoint_dir`` do not apply: the
-        caller chooses how many passes to make over which chunks. After
-        ``fit``, calls continue the fitted model; X must keep the features
-        of the first call.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk of training data.
-        y : Ignored
-            Not used, present for API consistency by convention.
-
-        Returns
-        -------
-        self : Autoencoder
-        """
-        return self._partial_fit(X)
 
     def _start_stream(self, X):
         self._initialize(X.shape[1], X.dtype, self._rng)
@@ -1009,39 +1015,6 @@ class DeepAutoencoder(_BaseAutoencoder):
         self._rng = rng
         return self
 
-    def partial_fit(self, X, y=None):
-        """Fine-tune for one epoch of mini-batches over the chunk ``X``.
-
-        The first call (on an unfitted model) builds the unrolled network
-        for X's features; every call then makes one epoch of
-        backpropagation over X, in shuffled mini-batches of ``batch_size``
-        rows, continuing the optimizer's state from the call before.
-        ``n_iter_`` counts the calls (epochs) done; the learning-rate
-        schedule and ``history_`` (one record per call, its reconstruction
-        error measured on the chunk) advance with it. ``max_iter``,
-        ``early_stopping`` and ``checkpoint_dir`` do not apply.
-
-        Pretraining needs the whole data, so the first call uses a
-        pretrainer only when it is already fitted and wrapped in
-        ``sklearn.frozen.FrozenEstimator``; any other pretrainer (the
-        default "auto" included) would see the first chunk alone, so it is
-        skipped with a warning and the network starts from random weights.
-        To stream the whole model, train ``DBN(...).partial_fit`` over the
-        chunks first, then ``DeepAutoencoder(pretrainer=FrozenEstimator(dbn))``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk of training data.
-        y : Ignored
-            Not used, present for API consistency by convention.
-
-        Returns
-        -------
-        self : DeepAutoencoder
-        """
-        return self._partial_fit(X)
-
     def _start_stream(self, X):
         coefs, intercepts = self._initial_weights(X, self._rng)
         pre = self.pretrainer
@@ -1055,7 +1028,7 @@ class DeepAutoencoder(_BaseAutoencoder):
                 "arrives in chunks, train a DBN with DBN.partial_fit over every chunk "
                 "and pass pretrainer=FrozenEstimator(dbn); or call fit on the whole "
                 "data. pretrainer=None starts from random weights without this "
-                "warning.", UserWarning, stacklevel=4)
+                "warning.", UserWarning, stacklevel=3)
             pre = None
         self._set_weights(pre, coefs, intercepts, X.dtype)
 
