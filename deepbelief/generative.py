@@ -73,6 +73,18 @@ _PER_LAYER = ("learning_rate", "batch_size", "n_iter", "k", "momentum", "weight_
 _BINARY = BernoulliUnits()
 
 
+def _propagate(H, W, b, seeds=None):
+    """``sigmoid(H @ W + b)``, or binary states sampled from it with the next
+    of ``seeds``."""
+    A = H @ W
+    if seeds is None:
+        _BINARY.mean(A, b, A)
+        return A
+    S = np.empty_like(A)
+    _BINARY.sample(A, b, A, S, seeds())
+    return S
+
+
 def _one_hot(labels, n_classes, dtype):
     Y = np.zeros((len(labels), n_classes), dtype=dtype)
     Y[np.arange(len(labels)), labels] = 1.0
@@ -415,10 +427,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         # wake: sampled states up through the recognition weights
         wake = [X]
         for R, r in self.recognition_weights_:
-            A = wake[-1] @ R
-            S = np.empty_like(A)
-            _BINARY.sample(A, r, A, S, seeds())
-            wake.append(S)
+            wake.append(_propagate(wake[-1], R, r, seeds))
         # the top RBM: CD-k from the wake features and the label
         top = self.top_rbm_
         W, U = top.components_, top.class_components_
@@ -428,35 +437,22 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         # sleep: from the chains' pen states down through the generative weights
         sleep = [Xn]
         for i in range(len(self.generative_weights_) - 1, -1, -1):
-            G, g = self.generative_weights_[i]
-            A = sleep[-1] @ G
-            if i == 0:  # the pixels' probabilities
-                _BINARY.mean(A, g, A)
-                sleep.append(A)
-            else:
-                S = np.empty_like(A)
-                _BINARY.sample(A, g, A, S, seeds())
-                sleep.append(S)
+            G, g = self.generative_weights_[i]  # the pixels' probabilities at i = 0
+            sleep.append(_propagate(sleep[-1], G, g, seeds if i else None))
         sleep.reverse()  # sleep[i] is layer i, as wake[i]
         if not self.generative_weights_:  # the top RBM's own prediction of the pixels
-            P = H0 @ W
-            _BINARY.mean(P, b, P)
-            E = X - P
+            E = X - _propagate(H0, W, b)
             loss = float(np.einsum("ij,ij->", E, E))
         # generative weights predict each wake layer from the one above
         for i, (G, g) in enumerate(self.generative_weights_):
-            P = wake[i + 1] @ G
-            _BINARY.mean(P, g, P)
-            E = wake[i] - P
+            E = wake[i] - _propagate(wake[i + 1], G, g)
             if i == 0:
                 loss = float(np.einsum("ij,ij->", E, E))
             G += scale * (wake[i + 1].T @ E)
             g += lr * E.mean(axis=0)
         # recognition weights predict each sleep layer from the one below
         for i, (R, r) in enumerate(self.recognition_weights_):
-            P = sleep[i] @ R
-            _BINARY.mean(P, r, P)
-            E = sleep[i + 1] - P
+            E = sleep[i + 1] - _propagate(sleep[i], R, r)
             R += scale * (sleep[i].T @ E)
             r += lr * E.mean(axis=0)
         W += scale * (H0.T @ wake[-1] - Hn.T @ Xn)
@@ -482,8 +478,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
                        dtype=self.top_rbm_.components_.dtype)
         for rows, H in row_chunks(X, dtype=out.dtype):
             for R, r in self.recognition_weights_:
-                H = H @ R
-                _BINARY.mean(H, r, H)
+                H = _propagate(H, R, r)
             out[rows] = H
         return out
 
@@ -620,13 +615,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
             _BINARY.sample(mean, b, mean, pen, seeds())
         H = mean if downward == "mean" else pen
         for G, g in reversed(self.generative_weights_):
-            A = H @ G
-            if downward == "mean":
-                _BINARY.mean(A, g, A)
-                H = A
-            else:
-                H = np.empty_like(A)
-                _BINARY.sample(A, g, A, H, seeds())
+            H = _propagate(H, G, g, None if downward == "mean" else seeds)
         return H
 
     def __sklearn_tags__(self):
