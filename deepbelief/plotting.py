@@ -447,7 +447,6 @@ class SamplesDisplay:
 
 # ------------------------------------------------------------- learning curves
 
-
 # panel name -> (title, ((history key, legend label), ...))
 _PANELS = {
     "loss": ("loss", (("loss", "training"), ("val_loss", "validation"))),
@@ -571,20 +570,14 @@ class HistoryDisplay:
         return cls(sections, estimator_name=type(est).__name__).plot(ax=ax, panels=panels)
 
     def _layout(self, panels):
-        if panels is None:
-            panels = list(_PANELS)
-        else:
-            panels = list(panels)
-            for name in panels:
-                if name not in _PANELS:
-                    raise ValueError(f"panels must be names from {list(_PANELS)}; "
-                                     f"got {name!r}.")
-        rows = []
-        for label, history in self.sections:
-            present = [p for p in panels
-                       if any(_has_values(history, key) for key, _ in _PANELS[p][1])]
-            if present:
-                rows.append((label, history, present))
+        panels = list(_PANELS) if panels is None else list(panels)
+        for name in panels:
+            if name not in _PANELS:
+                raise ValueError(f"panels must be names from {list(_PANELS)}; got {name!r}.")
+        rows = [(label, history, [p for p in panels if any(
+                    _has_values(history, key) for key, _ in _PANELS[p][1])])
+                for label, history in self.sections]
+        rows = [row for row in rows if row[2]]  # sections with a panel to draw
         if not rows:
             raise ValueError(f"the history holds none of the panels {panels}.")
         return rows
@@ -618,10 +611,8 @@ class HistoryDisplay:
             if len(flat) < n_panels:
                 raise ValueError(f"ax must hold at least {n_panels} axes for these "
                                  f"panels; got {len(flat)}.")
-            cells, start = [], 0
-            for _, _, present in rows:
-                cells.append(flat[start : start + len(present)])
-                start += len(present)
+            ends = np.cumsum([len(present) for _, _, present in rows])
+            cells = [flat[end - len(present):end] for end, (_, _, present) in zip(ends, rows)]
         from matplotlib.ticker import MaxNLocator
 
         self.lines_ = {}
