@@ -28,22 +28,14 @@ def parameter_entries(doc):
     match = _SECTION.search(doc or "")
     if not match:
         return {}
-    indent = match.group(1)
-    entries, names, lines = {}, None, []
+    blocks = []  # (names, lines) per header
     for line in match.group(2).splitlines():
         head = _HEADER.match(line)
-        if head and head.group(1) == indent:
-            if names:
-                for name in names:
-                    entries[name] = "\n".join(lines)
-            names = [n.strip() for n in head.group(2).split(",")]
-            lines = [line]
-        elif names is not None:
-            lines.append(line)
-    if names:
-        for name in names:
-            entries[name] = "\n".join(lines)
-    return {k: v.rstrip("\n") for k, v in entries.items()}
+        if head and head.group(1) == match.group(1):
+            blocks.append(([n.strip() for n in head.group(2).split(",")], [line]))
+        elif blocks:
+            blocks[-1][1].append(line)
+    return {name: "\n".join(lines).rstrip("\n") for names, lines in blocks for name in names}
 
 
 def _with_default(block, name, default):

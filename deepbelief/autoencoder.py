@@ -41,6 +41,7 @@ from ._kernels.blas import gemm
 from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
                                 Interval, LayerSizes, Options, PerLayer, validate_params)
 from .dbn import DBN
+from .mlp import MLPClassifier
 from .nn.activations import ACTIVATIONS, Activation, get_activation
 from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import ActivationLayer, Dense, Network
@@ -442,15 +443,7 @@ class Autoencoder(_BaseAutoencoder):
         ``tol`` for ``n_iter_no_change`` epochs, and restore the best epoch.
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
-    checkpoint_dir : str, path or None, default=None
-        Where to save the training state after every epoch (atomically, with
-        a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
-        resumes from the latest good checkpoint found there, after checking
-        that it belongs to this fit: the same parameters (all but the
-        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
-        the same data (shape, dtype and a sample of rows); otherwise it
-        raises ``CheckpointError`` naming what differs. Give each fit its
-        own folder: clones in a search that share one fail loudly.
+    <inherited parameters>
     verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
 
@@ -1101,5 +1094,6 @@ class DeepAutoencoder(_BaseAutoencoder):
             self._check_health(monitor)
 
 
+inherit_parameters(Autoencoder, MLPClassifier)
 inherit_parameters(StackedAutoencoder, Autoencoder, DBN, per_layer=_AE_PER_LAYER)
 inherit_parameters(DeepAutoencoder, Autoencoder)
