@@ -801,15 +801,6 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         """What ``ae.transform(X)`` gives, without validating ``X`` again."""
         return ae._encode(X).astype(X.dtype, copy=False)
 
-    def _block_features(self, ae, block):
-        return ae._encode(block)
-
-    def _encoder_weights(self, ae):
-        return ae.layer_weights_[0]
-
-    def _decoder_weights(self, ae):
-        return ae.decoder_weights_[0]
-
     def inverse_transform(self, X):
         """Reconstructions from top-layer codes, decoded layer by layer.
 

@@ -62,9 +62,9 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     Subclasses set ``_PER_LAYER`` (the settings given once or per layer),
     ``_layers_attr`` (the fitted attribute holding the layers),
     ``_layer_class`` (the layers' base class: the stack has ``partial_fit``
-    when it does) and ``_accept_sparse``, and implement ``_make_layer``,
-    ``_layer_features``, ``_encoder_weights`` and ``_decoder_weights``.
-    They have the parameters ``hidden_layer_sizes``, ``verbose`` and
+    when it does) and ``_accept_sparse``, and implement ``_make_layer`` and
+    ``_layer_features``; the other hooks have defaults for layers with
+    their own ``layer_weights_`` and ``decoder_weights_``. They have the parameters ``hidden_layer_sizes``, ``verbose`` and
     ``random_state``.
     """
 
@@ -89,15 +89,15 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _block_features(self, layer, block):
         """The fitted ``layer``'s features of one dense block of rows."""
-        raise NotImplementedError
+        return self._layer_features(layer, block)
 
     def _encoder_weights(self, layer):
         """``(W, b)`` of shape ``(n_in, n_out)`` and ``(n_out,)``."""
-        raise NotImplementedError
+        return layer.layer_weights_[0]
 
     def _decoder_weights(self, layer):
         """``(W, b)`` of shape ``(n_out, n_in)`` and ``(n_in,)``."""
-        raise NotImplementedError
+        return layer.decoder_weights_[0]
 
     # ------------------------------------------------------------ fitting
 
