@@ -50,7 +50,8 @@ def _with_default(block, name, default):
         written = inspect.Parameter.empty
     if type(written) is type(default) and written == default:
         return block
-    header = re.sub(r"default=.*$", f"default={default!r}", header)
+    text = f'"{default}"' if isinstance(default, str) else repr(default)
+    header = re.sub(r"default=.*$", f"default={text}", header)
     return header + ("\n" + rest if rest else "")
 
 

@@ -143,7 +143,7 @@ class DBN(_LayerwiseStack):
         Visible units of the first RBM: binary (data in [0, 1]) or Gaussian
         (standardised real-valued data; give that layer a smaller learning
         rate, e.g. ``learning_rate=[0.001, 0.1, 0.1]``).
-    learning_rate : float or list of float, default=0.1
+    <inherited parameters>
     batch_size : int, "auto" or list of them, default="auto"
         "auto" is 100 from 10,000 samples on and ``n_samples // 100`` (at
         least 10) below that: on 1,000 samples, batches of 100 give ten
@@ -154,17 +154,6 @@ class DBN(_LayerwiseStack):
         layer of a DBN gives every sample the same features (measured on
         scikit-learn's wine data: per-unit standard deviation 0.0002-0.001),
         and the network it initialises learns nothing.
-    k : int or list of int, default=1
-        Gibbs steps of CD-k.
-    persistent : bool or list of bool, default=False
-        Persistent chains (PCD) instead of chains started at the data.
-    momentum : float, "classic" or list of them, default="classic"
-        "classic" is 0.5 for five epochs, then 0.9.
-    weight_decay : float or list of float, default=0.0002
-        L2 penalty on the weights.
-    l1 : float or list of float, default=0.0
-    sparsity_target : float or list of float, default=0.1
-    sparsity_cost : float or list of float, default=0.0
     init : "auto", str, callable or list of them, default="auto"
         Weight initialiser of each RBM (``deepbelief.nn.initializers``).
         "auto" is N(0, 0.1), the scale of the code behind Hinton &
@@ -173,7 +162,6 @@ class DBN(_LayerwiseStack):
         across samples, which a data set of a few hundred rows does not
         give: on scikit-learn's wine data its features stay constant and the
         network fine-tuned from them predicts one class.
-    learning_rate_schedule : str, Schedule, callable or list, default="constant"
     hidden_unit : {"bernoulli", "relu", "gaussian"} or list, default="bernoulli"
         Hidden unit type of each RBM; "gaussian" (linear units with unit
         variance) suits a real-valued code layer at the top, as in the deep
@@ -429,6 +417,9 @@ class DBN(_LayerwiseStack):
             else:
                 H = engine.visible_sample(H, draw_seed(rng))
         return H
+
+
+inherit_parameters(DBN, BernoulliRBM, per_layer=_PER_LAYER)
 
 
 # ---------------------------------------------------------------------------

@@ -52,6 +52,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docs import inherit_parameters
 from ._kernels.random import SeedStream
 from ._param_validation import (BOOL, RANDOM_STATE, Interval, LayerSizes, Options, PerLayer,
                                 check, nested_validation, per_layer, validate_params)
@@ -177,13 +178,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         of the samples (200 Gibbs steps) after the 10 "auto" epochs a layer,
         92% with ``n_iter=[30, 100]``, and 89% and 96% after ten up-down
         epochs; the paper trained each layer for 30 epochs on MNIST.
-    k : int or list of int, default=1
-        Gibbs steps of the greedy CD-k of each RBM.
-    momentum : float, "classic" or list of them, default="classic"
-        Momentum of the greedy training; "classic" is 0.5 for five epochs,
-        then 0.9.
-    weight_decay : float or list of float, default=0.0002
-        L2 penalty on the weights during greedy training.
+    <inherited parameters>
     init : "auto", str, callable or list of them, default="auto"
         Weight initialiser of each RBM (``deepbelief.nn.initializers``);
         "auto" is N(0, 0.1), as in :class:`DBN`.
@@ -622,3 +617,6 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+inherit_parameters(GenerativeDBNClassifier, DBN)
