@@ -268,11 +268,11 @@ class _BaseAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixi
 
     def _run(self, X, X_val, data, rng, params, step, batch_size, incremental, rows=None,
              monitor=None):
-        """Run the shared loop with early stopping and checkpoints; returns
-        the monitoring rows. ``incremental`` (partial_fit) runs one more
+        """Run the shared loop with early stopping and checkpoints, then
+        check the fit's health. ``incremental`` (partial_fit) runs one more
         epoch after the ``n_iter_`` done, appended to ``history_``, without
-        early stopping or checkpoints. Training reads the ``rows`` of X (all
-        when None), gathered batch by batch."""
+        early stopping, checkpoints or health check. Training reads the
+        ``rows`` of X (all when None), gathered batch by batch."""
         learning_rate, epochs, schedule = (getattr(self, p) for p in self._loop_params)
         if monitor is None:
             monitor = _monitor_rows(X, rng, rows)
@@ -286,7 +286,7 @@ class _BaseAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixi
             start = self.n_iter_
             self.n_iter_, _ = fit_loop(task, start=start, stop=start + 1,
                                        history=self.history_, **loop)
-            return monitor
+            return
         self.history_ = History()
         self.n_iter_ = start = 0
         stopper = checkpointer = fp = None
@@ -304,7 +304,8 @@ class _BaseAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixi
                                    fingerprint=fp, **loop)
         if stopper is not None and stopper.best_params is not None:
             self.best_epoch_ = stopper.best_epoch + 1
-        return monitor
+        if self.n_iter_:
+            self._check_health(monitor)
 
     def _check_health(self, monitor):
         """Warn when the codes ended constant, the loss grew by orders of
@@ -315,8 +316,8 @@ class _BaseAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixi
         health.units("the code layer", H)
         health.objective("The training loss", self.history_["loss"])
         names = self._weight_names or [f"layer {i}" for i in range(len(self.coefs_))]
-        for name, W in zip(names, self.coefs_):
-            health.weights(name, W)
+        for name, W in zip(names, self.coefs_):  # a tied decoder is still a view here
+            health.weights(name, np.ascontiguousarray(W))
 
     def _encode(self, X):
         n = len(self.coefs_) // 2
@@ -652,13 +653,10 @@ class Autoencoder(_BaseAutoencoder):
             return batch_loss
 
         try:
-            monitor = self._run(X, X_val, data, rng, params, step, batch_size, incremental,
-                                rows=rows)
+            self._run(X, X_val, data, rng, params, step, batch_size, incremental, rows=rows)
         finally:
             if self.tied_weights:
                 self.coefs_[1] = np.ascontiguousarray(W1.T)
-        if self.n_iter_ and not incremental:
-            self._check_health(monitor)
 
     def _corrupt(self, X, out, rng):
         level = float(self.corruption_level)
@@ -1081,8 +1079,6 @@ class DeepAutoencoder(_BaseAutoencoder):
         if not (incremental and self.n_iter_):
             self.pretrained_reconstruction_error_ = self._reconstruction_error(monitor)
         self._run(X, X_val, data, rng, params, step, batch_size, incremental, monitor=monitor)
-        if self.n_iter_ and not incremental:
-            self._check_health(monitor)
 
 
 inherit_parameters(Autoencoder, MLPClassifier)

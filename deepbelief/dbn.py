@@ -542,14 +542,9 @@ _DBN_DOC = """
         data. For data in chunks, train ``DBN(...).partial_fit`` on every
         chunk, then fine-tune ``DBNClassifier(pretrainer=FrozenEstimator(dbn))``
         by ``partial_fit``.
-    activation : str or list, default="sigmoid"
-    solver : str, default="{solver}"
     batch_size : "auto", int or "full", default="auto"
 {batch_note}    learning_rate_init : float, default={lr}
-{lr_note}    momentum : float or callable, default=0.9
-        A float in [0, 1) or a schedule ``momentum(epoch)``, as in the MLP.
-    nesterovs_momentum : bool, default=False
-    <inherited parameters>
+{lr_note}    <inherited parameters>
 
     Attributes
     ----------
@@ -569,7 +564,7 @@ _DBN_DOC = """
 
 
 _CLASSIFIER_DOC = dict(
-    base="MLPClassifier", lr=0.1, solver="sgd", lr_note="",
+    base="MLPClassifier", lr=0.1, lr_note="",
     finetune="mini-batch gradient descent with classical momentum 0.9 and "
     "learning rate 0.1",
     batch_note="""\
@@ -580,7 +575,7 @@ _CLASSIFIER_DOC = dict(
 """)
 
 _REGRESSOR_DOC = dict(
-    base="MLPRegressor", lr=0.01, solver="adam",
+    base="MLPRegressor", lr=0.01,
     finetune="Adam (learning rate 0.01, batches of 200 as in scikit-learn's "
     "MLPRegressor, at most 500 epochs with a patience of 50)",
     batch_note="""\
