@@ -761,13 +761,10 @@ class ReconstructionDisplay:
         n_cols = min(n_images, 10) if n_cols is None else _check_int(n_cols, "n_cols", 1)
         n_cols = min(n_cols, n_images)
         n_chunks = math.ceil(n_images / n_cols)
-        blank = np.full(n_features, np.nan)
-        rows = []
-        for c in range(n_chunks):
-            for source in (X, R):
-                chunk = list(source[c * n_cols : (c + 1) * n_cols])
-                rows.extend(chunk + [blank] * (n_cols - len(chunk)))
-        stacked = np.array(rows)
+        # rows of n_cols inputs, then their reconstructions; NaN fills the last
+        blank = np.full((n_chunks * n_cols - n_images, n_features), np.nan)
+        stacked = np.stack([np.vstack([A, blank]).reshape(n_chunks, n_cols, n_features)
+                            for A in (X, R)], axis=1).reshape(-1, n_features)
         low, high = np.nanmin(stacked), np.nanmax(stacked)
         stacked = np.where(np.isnan(stacked), high, stacked)
         grid = tile_images(stacked, self.image_shape, n_cols=n_cols, scale=False)
