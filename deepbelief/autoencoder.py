@@ -36,10 +36,12 @@ from sklearn.base import (BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transf
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
+from ._docs import inherit_parameters
 from ._kernels.blas import gemm
 from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, HasMethods, InstanceOf,
                                 Interval, LayerSizes, Options, PerLayer, validate_params)
 from .dbn import DBN
+from .mlp import MLPClassifier
 from .nn.activations import ACTIVATIONS, Activation, get_activation
 from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.layers import ActivationLayer, Dense, Network
@@ -56,15 +58,6 @@ __all__ = ["Autoencoder", "StackedAutoencoder", "DeepAutoencoder"]
 
 # Output activation -> the loss it is trained with.
 _OUTPUT_LOSSES = {"sigmoid": BinaryCrossEntropy, "identity": SquaredError}
-_CORRUPTIONS = (None, "masking", "gaussian")
-
-
-def _check_codes(X):
-    """Codes given to inverse_transform: a finite, non-empty 2-D float array
-    (NaN, inf, None and empty input are refused, naming the problem)."""
-    return check_array(X, dtype=(np.float64, np.float32), ensure_all_finite=True,
-                       input_name="X")
-
 
 _ACTIVATION = [Options(str, set(ACTIVATIONS)), InstanceOf(Activation)]
 _INIT = [Options(str, set(INITIALIZERS)), Callable()]
@@ -80,11 +73,11 @@ _LOOP = {
 }
 
 
-def _make_optimizer(solver, learning_rate, momentum):
-    kwargs = {"learning_rate": learning_rate}
-    if solver == "sgd":
-        kwargs.update(momentum=momentum, nesterov=False)
-    return get_optimizer(solver, **kwargs)
+def _check_codes(X):
+    """Codes given to inverse_transform: a finite, non-empty 2-D float array
+    (NaN, inf, None and empty input are refused, naming the problem)."""
+    return check_array(X, dtype=(np.float64, np.float32), ensure_all_finite=True,
+                       input_name="X")
 
 
 def _apply(X, W, b, activation):
@@ -98,21 +91,39 @@ def _apply(X, W, b, activation):
     return out
 
 
+def _initial_weights(init, widths, dtype, rng, tied=False):
+    """Weights from ``init`` for the encoder of layer ``widths`` and its
+    mirror-image decoder (the encoder's transposes when ``tied``), and zero
+    biases."""
+    init = get_initializer(init)
+    coefs = [init((n_in, n_out), rng, dtype=dtype) for n_in, n_out in zip(widths, widths[1:])]
+    coefs += [np.ascontiguousarray(W.T) if tied else init(W.shape[::-1], rng, dtype=dtype)
+              for W in coefs[::-1]]
+    return coefs, [np.zeros(W.shape[1], dtype=dtype) for W in coefs]
+
+
+def _monitor_rows(X, rng, rows=None):
+    """Up to N_MONITOR training rows (of ``rows`` when given), in order, for
+    the per-epoch error."""
+    n = X.shape[0] if rows is None else len(rows)
+    idx = np.sort(rng.choice(n, min(n, N_MONITOR), replace=False))
+    return X[idx if rows is None else rows[idx]]
+
+
 class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
-    """An autoencoder's part in the shared training loop. ``step_fn(xb, rng)``
-    trains on one gathered batch and returns its summed loss; ``error(X)``
-    is the mean squared reconstruction error per row."""
+    """An autoencoder's part in the shared training loop: ``step_fn(xb, rng)``
+    trains on one batch gathered from the ``rows`` of X (all when None) and
+    returns its summed loss."""
 
     verbose_keys = ("loss", "reconstruction_error", "validation_reconstruction_error")
 
-    def __init__(self, est, X, batch_size, params, optimizer, step_fn, error, monitor,
-                 X_val, rng, learning_rate, rows=None):
-        self.est, self.X, self.optimizer, self.rng = est, X, optimizer, rng
-        self.rows = rows
+    def __init__(self, est, X, rows, batch_size, params, step_fn, monitor, X_val, rng):
+        self.est, self.X, self.rows, self.rng = est, X, rows, rng
         self.n_samples = X.shape[0] if rows is None else len(rows)
-        self.step_fn, self.error, self.monitor, self.X_val = step_fn, error, monitor, X_val
+        self.step_fn, self.monitor, self.X_val = step_fn, monitor, X_val
+        self.optimizer = est._optimizer
         self.name = getattr(est, "_log_name", type(est).__name__)
-        self.learning_rate = learning_rate
+        self.learning_rate = getattr(est, est._loop_params[0])
         self.x_buf = np.empty((batch_size, X.shape[1]), dtype=X.dtype)
         self.param_list = params
         names = {}
@@ -134,10 +145,10 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
     def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
         self.est.n_iter_ = epoch + 1
         record = {"loss": loss_sum / self.n_samples,
-                  "reconstruction_error": self.error(self.monitor),
+                  "reconstruction_error": self.est._reconstruction_error(self.monitor),
                   "learning_rate": learning_rate}
         if self.X_val is not None:
-            err = self.error(self.X_val)
+            err = self.est._reconstruction_error(self.X_val)
             record["validation_reconstruction_error"] = err
             record["validation_score"] = -err
         return record
@@ -156,62 +167,6 @@ class _ReconstructionTask(OptimizerStateMixin, TrainingTask):
 
     def weight_masks(self):
         return estimator_masks(self.est, self.est.coefs_)
-
-
-def _monitor_rows(X, rng, rows=None):
-    """Up to N_MONITOR training rows (of ``rows`` when given), in order, for
-    the per-epoch error."""
-    n = X.shape[0] if rows is None else len(rows)
-    idx = np.sort(rng.choice(n, min(n, N_MONITOR), replace=False))
-    return X[idx if rows is None else rows[idx]]
-
-
-def _train_reconstruction(est, X, data, rng, task_args, *, epochs, learning_rate,
-                          schedule, momentum, monitor=None, incremental=False,
-                          rows=None):
-    """Run the shared loop for an autoencoder, with early stopping and
-    checkpoints; returns the monitoring rows. ``incremental`` (partial_fit)
-    runs one more epoch after the ``n_iter_`` done, appended to
-    ``history_``, without early stopping or checkpoints. Training reads
-    the ``rows`` of X (all when None), gathered batch by batch."""
-    n_samples = X.shape[0] if rows is None else len(rows)
-    if monitor is None:
-        monitor = _monitor_rows(X, rng, rows)
-    batch_size, params, optimizer, step_fn, error, X_val = task_args
-    task = _ReconstructionTask(est, X, batch_size, params, optimizer, step_fn, error,
-                               monitor, X_val, rng, learning_rate, rows)
-    if incremental:
-        start = est.n_iter_
-        est.n_iter_, _ = fit_loop(
-            task, n_samples=n_samples, batch_size=batch_size, rng=rng, start=start,
-            stop=start + 1, learning_rate=learning_rate, schedule=get_schedule(schedule),
-            history=est.history_, schedule_key="loss",
-            momentum=(lambda epoch: float(momentum)) if momentum is not None else None,
-            verbose=est.verbose)
-        return monitor
-    est.history_ = History()
-    est.n_iter_ = 0
-    stopper = None
-    if est.early_stopping:
-        stopper = EarlyStopping(est.n_iter_no_change, est.tol, greater_is_better=True)
-    checkpointer = fp = None
-    start = 0
-    if est.checkpoint_dir is not None:
-        checkpointer = Checkpointer(est.checkpoint_dir)
-        fp = fingerprint(est, [data])
-        resumed = resume(checkpointer, task, fingerprint=fp, history=est.history_,
-                         stopper=stopper)
-        if resumed is not None:
-            start = est.n_iter_ = resumed
-    est.n_iter_, _ = fit_loop(
-        task, n_samples=n_samples, batch_size=batch_size, rng=rng, start=start,
-        stop=epochs, learning_rate=learning_rate, schedule=get_schedule(schedule),
-        history=est.history_, schedule_key="loss",
-        momentum=(lambda epoch: float(momentum)) if momentum is not None else None,
-        stopper=stopper, checkpointer=checkpointer, fingerprint=fp, verbose=est.verbose)
-    if stopper is not None and stopper.best_params is not None:
-        est.best_epoch_ = stopper.best_epoch + 1
-    return monitor
 
 
 class _ReconstructionScoreMixin:
@@ -235,8 +190,201 @@ class _ReconstructionScoreMixin:
         return -float(np.mean(np.sum((R - X) ** 2, axis=1)))
 
 
-class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
-        TransformerMixin, BaseEstimator):
+class _BaseAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
+                       TransformerMixin, BaseEstimator):
+    """What both autoencoders share. ``coefs_`` and ``intercepts_`` hold the
+    encoder then the mirror-image decoder; a subclass gives
+    ``_activations(n_layers)`` (the activation after each layer but the
+    output), ``_start_stream(X)`` (the weights of a first ``partial_fit``)
+    and ``_train``, and ``_loop_params`` names its initial learning rate,
+    epochs and schedule parameters."""
+
+    _loop_params = ()
+    _weight_names = None  # for the health warnings; "layer i" by default
+
+    def partial_fit(self, X, y=None):
+        """Train for one epoch of mini-batches over the chunk ``X``.
+
+        The first call (on an unfitted model) creates the network for X's
+        features and seeds the generator from ``random_state``; every call
+        then makes one epoch over X, in shuffled mini-batches of
+        ``batch_size`` rows, continuing the optimizer's state (momentum,
+        Adam's moments) from the call before. ``n_iter_`` counts the calls
+        (epochs) done, and the learning-rate schedule and ``history_`` (one
+        record per call, its reconstruction error measured on the chunk)
+        advance with it. The number of epochs, early stopping, held-out
+        rows and checkpoints do not apply: the caller chooses how many
+        passes to make over which chunks. After ``fit``, calls continue the
+        fitted model; X must keep the features of the first call.
+
+        Pretraining needs the whole data, so the first call of a
+        :class:`DeepAutoencoder` uses its pretrainer only when it is already
+        fitted and wrapped in ``sklearn.frozen.FrozenEstimator``; any other
+        pretrainer (the default "auto" included) would see the first chunk
+        alone, so it is skipped with a warning and the network starts from
+        random weights. To stream the whole model, train
+        ``DBN(...).partial_fit`` over the chunks first, then
+        ``DeepAutoencoder(pretrainer=FrozenEstimator(dbn))``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One chunk of training data.
+        y : Ignored
+            Not used, present for API consistency by convention.
+
+        Returns
+        -------
+        self : object
+            The updated model.
+        """
+        validate_params(self)
+        first = not hasattr(self, "coefs_")
+        X = self._validate_X(X, reset=first)
+        if first:
+            self._rng = make_generator(self.random_state)
+            self._start_stream(X)
+            self.history_ = History()
+            self.n_iter_ = 0
+        elif X.dtype != self.coefs_[0].dtype:
+            X = X.astype(self.coefs_[0].dtype)
+        if getattr(self, "_optimizer", None) is None:  # a model fitted with no epochs
+            self._optimizer = self._new_optimizer()
+        self._train(X, None, X, self._rng, incremental=True)
+        return self
+
+    def _new_optimizer(self):
+        kwargs = {"learning_rate": getattr(self, self._loop_params[0])}
+        if self.solver == "sgd":
+            kwargs.update(momentum=self.momentum, nesterov=False)
+        return get_optimizer(self.solver, **kwargs)
+
+    def _validate_X(self, X, reset):
+        X = validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
+        X = np.ascontiguousarray(X)
+        if X.shape[0] == 0:
+            raise ValueError("X has 0 samples; at least one is needed to fit.")
+        return X
+
+    def _run(self, X, X_val, data, rng, params, step, batch_size, incremental, rows=None,
+             monitor=None):
+        """Run the shared loop with early stopping and checkpoints, then
+        check the fit's health. ``incremental`` (partial_fit) runs one more
+        epoch after the ``n_iter_`` done, appended to ``history_``, without
+        early stopping, checkpoints or health check. Training reads the
+        ``rows`` of X (all when None), gathered batch by batch."""
+        learning_rate, epochs, schedule = (getattr(self, p) for p in self._loop_params)
+        if monitor is None:
+            monitor = _monitor_rows(X, rng, rows)
+        task = _ReconstructionTask(self, X, rows, batch_size, params, step, monitor, X_val, rng)
+        momentum = self.momentum if self.solver == "sgd" else None
+        loop = dict(n_samples=task.n_samples, batch_size=batch_size, rng=rng,
+                    learning_rate=learning_rate, schedule=get_schedule(schedule),
+                    schedule_key="loss", verbose=self.verbose,
+                    momentum=None if momentum is None else (lambda epoch: float(momentum)))
+        if incremental:
+            start = self.n_iter_
+            self.n_iter_, _ = fit_loop(task, start=start, stop=start + 1,
+                                       history=self.history_, **loop)
+            return
+        self.history_ = History()
+        self.n_iter_ = start = 0
+        stopper = checkpointer = fp = None
+        if self.early_stopping:
+            stopper = EarlyStopping(self.n_iter_no_change, self.tol, greater_is_better=True)
+        if self.checkpoint_dir is not None:
+            checkpointer = Checkpointer(self.checkpoint_dir)
+            fp = fingerprint(self, [data])
+            resumed = resume(checkpointer, task, fingerprint=fp, history=self.history_,
+                             stopper=stopper)
+            if resumed is not None:
+                start = self.n_iter_ = resumed
+        self.n_iter_, _ = fit_loop(task, start=start, stop=epochs, history=self.history_,
+                                   stopper=stopper, checkpointer=checkpointer,
+                                   fingerprint=fp, **loop)
+        if stopper is not None and stopper.best_params is not None:
+            self.best_epoch_ = stopper.best_epoch + 1
+        if self.n_iter_:
+            self._check_health(monitor)
+
+    def _check_health(self, monitor):
+        """Warn when the codes ended constant, the loss grew by orders of
+        magnitude or the weights exploded (see FitHealth)."""
+        health = FitHealth(type(self).__name__, getattr(self, self._loop_params[0]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            H = self._encode(monitor)
+        health.units("the code layer", H)
+        health.objective("The training loss", self.history_["loss"])
+        names = self._weight_names or [f"layer {i}" for i in range(len(self.coefs_))]
+        for name, W in zip(names, self.coefs_):  # a tied decoder is still a view here
+            health.weights(name, np.ascontiguousarray(W))
+
+    def _encode(self, X):
+        n = len(self.coefs_) // 2
+        acts = self._activations(n)
+        for i in range(n):
+            X = _apply(X, self.coefs_[i], self.intercepts_[i], acts[i])
+        return X
+
+    def _decode(self, H):
+        n = len(self.coefs_) // 2
+        acts = self._activations(n) + [self.output_activation]
+        for i in range(n, 2 * n):
+            H = _apply(H, self.coefs_[i], self.intercepts_[i], acts[i])
+        return H
+
+    def _reconstruction_error(self, X):
+        """Mean squared reconstruction error per row of the clean X."""
+        R = self._decode(self._encode(X))
+        return float(np.mean(np.sum((R - X) ** 2, axis=1)))
+
+    def transform(self, X):
+        """Codes of X: the code layer's activations (without corruption).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_codes)
+            ``n_codes`` is ``n_components`` of an Autoencoder and
+            ``hidden_layer_sizes[-1]`` of a DeepAutoencoder.
+        """
+        check_is_fitted(self, "coefs_")
+        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+        return self._encode(X).astype(X.dtype, copy=False)
+
+    def inverse_transform(self, X):
+        """Reconstructions decoded from codes.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_codes)
+            Codes, as ``transform`` gives them.
+
+        Returns
+        -------
+        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self, "coefs_")
+        H = _check_codes(X)
+        n_code = self.coefs_[len(self.coefs_) // 2].shape[0]
+        if H.ndim != 2 or H.shape[1] != n_code:
+            raise ValueError(f"X must have {n_code} columns (codes); got shape {H.shape}.")
+        return self._decode(H)
+
+    @property
+    def _n_features_out(self):
+        return self.coefs_[len(self.coefs_) // 2].shape[0]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+class Autoencoder(_BaseAutoencoder):
     r"""One-hidden-layer autoencoder: denoising, sparse, tied or untied.
 
     The code of a sample is :math:`h = f(\tilde x W_1 + b_1)` for a
@@ -296,15 +444,7 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         ``tol`` for ``n_iter_no_change`` epochs, and restore the best epoch.
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
-    checkpoint_dir : str, path or None, default=None
-        Where to save the training state after every epoch (atomically, with
-        a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
-        resumes from the latest good checkpoint found there, after checking
-        that it belongs to this fit: the same parameters (all but the
-        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
-        the same data (shape, dtype and a sample of rows); otherwise it
-        raises ``CheckpointError`` naming what differs. Give each fit its
-        own folder: clones in a search that share one fail loudly.
+    <inherited parameters>
     verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
 
@@ -347,56 +487,14 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
     (1797, 32)
     """
 
-    def __init__(
-        self,
-        n_components=256,
-        *,
-        activation="sigmoid",
-        output_activation="sigmoid",
-        tied_weights=True,
-        corruption="masking",
-        corruption_level=0.0,
-        sparsity_target=0.05,
-        sparsity_cost=0.0,
-        alpha=0.0,
-        solver="sgd",
-        learning_rate=0.1,
-        momentum=0.9,
-        batch_size=20,
-        n_iter=10,
-        init="glorot_sigmoid",
-        learning_rate_schedule="constant",
-        validation_fraction=None,
-        early_stopping=False,
-        n_iter_no_change=5,
-        tol=1e-4,
-        checkpoint_dir=None,
-        verbose=0,
-        random_state=None,
-    ):
-        self.n_components = n_components
-        self.activation = activation
-        self.output_activation = output_activation
-        self.tied_weights = tied_weights
-        self.corruption = corruption
-        self.corruption_level = corruption_level
-        self.sparsity_target = sparsity_target
-        self.sparsity_cost = sparsity_cost
-        self.alpha = alpha
-        self.solver = solver
-        self.learning_rate = learning_rate
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.n_iter = n_iter
-        self.init = init
-        self.learning_rate_schedule = learning_rate_schedule
-        self.validation_fraction = validation_fraction
-        self.early_stopping = early_stopping
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.checkpoint_dir = checkpoint_dir
-        self.verbose = verbose
-        self.random_state = random_state
+    def __init__(self, n_components=256, *, activation="sigmoid", output_activation="sigmoid",
+                 tied_weights=True, corruption="masking", corruption_level=0.0,
+                 sparsity_target=0.05, sparsity_cost=0.0, alpha=0.0, solver="sgd",
+                 learning_rate=0.1, momentum=0.9, batch_size=20, n_iter=10,
+                 init="glorot_sigmoid", learning_rate_schedule="constant",
+                 validation_fraction=None, early_stopping=False, n_iter_no_change=5, tol=1e-4,
+                 checkpoint_dir=None, verbose=0, random_state=None):
+        vars(self).update((k, v) for k, v in locals().items() if k != "self")
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None)],
@@ -420,11 +518,16 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         "verbose": _VERBOSE,
         "random_state": RANDOM_STATE,
     }
+    _loop_params = ("learning_rate", "n_iter", "learning_rate_schedule")
+    _weight_names = ("the encoder weights", "the decoder weights")
 
     def _check_param_combinations(self):
         if self.corruption == "masking" and self.corruption_level >= 1:
             raise ValueError("corruption_level must be < 1 with corruption='masking' (the "
                              f"fraction of inputs set to 0); got {self.corruption_level}.")
+
+    def _activations(self, n_layers):
+        return [self.activation]
 
     # ------------------------------------------------------------ fitting
 
@@ -449,83 +552,24 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         validate_params(self)
         X = self._validate_X(X, reset=True)
         rng = make_generator(self.random_state)
-        params = self._initialize(X.shape[1], X.dtype, rng)
+        self._initialize(X.shape[1], X.dtype, rng)
         train, val = split_rows(X.shape[0] if rows is None else len(rows),
                                 self.validation_fraction, self.early_stopping, rng)
         if rows is not None:
             val = None if val is None else rows[val]
             train = rows if train is None else rows[train]
-        X_val = None if val is None else X[val]
-        self._optimizer = _make_optimizer(self.solver, self.learning_rate, self.momentum)
-        self._train(X, X_val, X, params, rng, rows=train)
+        self._optimizer = self._new_optimizer()
+        self._train(X, None if val is None else X[val], X, rng, rows=train)
         self._rng = rng
         return self
 
-    def partial_fit(self, X, y=None):
-        """Train for one epoch of mini-batches over the chunk ``X``.
-
-        The first call (on an unfitted model) creates the weights for X's
-        features and seeds the generator from ``random_state``; every call
-        then makes one epoch over X, in shuffled mini-batches of
-        ``batch_size`` rows, continuing the optimizer's state (momentum,
-        Adam's moments) from the call before. ``n_iter_`` counts the calls
-        (epochs) done, and the learning-rate schedule and ``history_`` (one
-        record per call, its reconstruction error measured on the chunk)
-        advance with it. ``n_iter``, ``early_stopping``,
-        ``validation_fraction`` and ``checkpoint_dir`` do not apply: the
-        caller chooses how many passes to make over which chunks. After
-        ``fit``, calls continue the fitted model; X must keep the features
-        of the first call.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk of training data.
-        y : Ignored
-            Not used, present for API consistency by convention.
-
-        Returns
-        -------
-        self : Autoencoder
-        """
-        validate_params(self)
-        first = not hasattr(self, "coefs_")
-        X = self._validate_X(X, reset=first)
-        if first:
-            rng = make_generator(self.random_state)
-            self._initialize(X.shape[1], X.dtype, rng)
-            self._rng = rng
-            self.history_ = History()
-            self.n_iter_ = 0
-        elif X.dtype != self.coefs_[0].dtype:
-            X = X.astype(self.coefs_[0].dtype)
-        if getattr(self, "_optimizer", None) is None:  # a model fitted with n_iter=0
-            self._optimizer = _make_optimizer(self.solver, self.learning_rate,
-                                              self.momentum)
-        self._train(X, None, X, self._params(), self._rng, incremental=True)
-        return self
-
-    def _validate_X(self, X, reset):
-        X = validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
-        X = np.ascontiguousarray(X)
-        if X.shape[0] == 0:
-            raise ValueError("X has 0 samples; at least one is needed to fit.")
-        return X
+    def _start_stream(self, X):
+        self._initialize(X.shape[1], X.dtype, self._rng)
 
     def _initialize(self, n_features, dtype, rng):
-        """Fresh weights for ``n_features`` inputs; returns the trained arrays."""
-        init = get_initializer(self.init)
-        W1 = np.ascontiguousarray(init((n_features, self.n_components), rng, dtype=dtype))
-        b1 = np.zeros(self.n_components, dtype=dtype)
-        b2 = np.zeros(n_features, dtype=dtype)
-        if self.tied_weights:
-            W2 = np.ascontiguousarray(W1.T)
-        else:
-            W2 = np.ascontiguousarray(init((self.n_components, n_features), rng,
-                                           dtype=dtype))
-        self.coefs_ = [W1, W2]
-        self.intercepts_ = [b1, b2]
-        return self._params()
+        coefs, self.intercepts_ = _initial_weights(self.init, [n_features, self.n_components],
+                                                   dtype, rng, tied=self.tied_weights)
+        self.coefs_ = [np.ascontiguousarray(W) for W in coefs]
 
     def _params(self):
         """The arrays the optimizer updates, in a fixed order (its state is
@@ -533,10 +577,10 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         (W1, W2), (b1, b2) = self.coefs_, self.intercepts_
         return [W1, b1, b2] if self.tied_weights else [W1, b1, W2, b2]
 
-    def _train(self, X, X_val, data, params, rng, incremental=False, rows=None):
+    def _train(self, X, X_val, data, rng, incremental=False, rows=None):
+        params = self._params()
         n_samples = X.shape[0] if rows is None else len(rows)
-        n_features = X.shape[1]
-        dtype = X.dtype
+        n_features, dtype = X.shape[1], X.dtype
         W1, W2 = self.coefs_
         b1, b2 = self.intercepts_
         if self.tied_weights:  # decode with the encoder's weights as they train
@@ -586,33 +630,11 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
             optimizer.update(params, grads, l2=l2)
             return batch_loss
 
-        def error(V):
-            R = self.inverse_transform(self.transform(V))
-            return float(np.mean(np.sum((R - V) ** 2, axis=1)))
-
         try:
-            monitor = _train_reconstruction(
-                self, X, data, rng, (batch_size, params, optimizer, step, error, X_val),
-                epochs=self.n_iter, learning_rate=self.learning_rate,
-                schedule=self.learning_rate_schedule,
-                momentum=self.momentum if self.solver == "sgd" else None,
-                incremental=incremental, rows=rows)
+            self._run(X, X_val, data, rng, params, step, batch_size, incremental, rows=rows)
         finally:
             if self.tied_weights:
                 self.coefs_[1] = np.ascontiguousarray(W1.T)
-        if self.n_iter_ and not incremental:
-            self._check_health(monitor, [W1, self.coefs_[1]])
-
-    def _check_health(self, monitor, weights):
-        """Warn when the codes ended constant, the loss grew by orders of
-        magnitude or the weights exploded (see FitHealth)."""
-        health = FitHealth(type(self).__name__, self.learning_rate)
-        with np.errstate(over="ignore", invalid="ignore"):
-            H = self.transform(monitor)
-        health.units("the code layer", H)
-        health.objective("The training loss", self.history_["loss"])
-        for name, W in zip(("encoder", "decoder"), weights):
-            health.weights(f"the {name} weights", W)
 
     def _corrupt(self, X, out, rng):
         level = float(self.corruption_level)
@@ -639,49 +661,9 @@ class Autoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
         check_is_fitted(self, "coefs_")
         return [(self.coefs_[1], self.intercepts_[1])]
 
-    def transform(self, X):
-        """Codes of X (the hidden activations, without corruption).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        H : ndarray of shape (n_samples, n_components)
-        """
-        check_is_fitted(self, "coefs_")
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return _apply(X, self.coefs_[0], self.intercepts_[0],
-                      self.activation).astype(X.dtype, copy=False)
-
-    def inverse_transform(self, X):
-        """Reconstructions from codes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_components)
-
-        Returns
-        -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
-        """
-        check_is_fitted(self, "coefs_")
-        H = _check_codes(X)
-        if H.ndim != 2 or H.shape[1] != self.n_components:
-            raise ValueError(f"X must have {self.n_components} columns (codes); got "
-                             f"shape {H.shape}.")
-        return _apply(H, self.coefs_[1], self.intercepts_[1], self.output_activation)
-
-
     @property
     def _n_features_out(self):
         return self.n_components
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
 
 
 # Autoencoder settings that StackedAutoencoder takes per layer.
@@ -705,31 +687,14 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
     Parameters
     ----------
     hidden_layer_sizes : int or tuple of int, default=(1000, 1000, 1000)
-    activation : str or list, default="sigmoid"
+    <inherited parameters>
     output_activation : {"sigmoid", "identity"}, default="sigmoid"
         Output of the first layer's decoder (the data's range).
-    tied_weights : bool or list, default=True
-    corruption : {"masking", "gaussian"}, None or list, default="masking"
-    corruption_level : float or list, default=0.1
-    sparsity_target : float or list, default=0.05
-    sparsity_cost : float or list, default=0.0
-    alpha : float or list, default=0.0
-    learning_rate : float or list, default=0.1
-    batch_size : int or list, default=20
-    n_iter : int or list, default=10
-    init : str, callable or list, default="glorot_sigmoid"
-    solver : {"sgd", "adam", "adagrad", "rmsprop"}, default="sgd"
-    momentum : float, default=0.0
     checkpoint_dir : str, path or None, default=None
         Checkpoint every layer's training, layer ``i`` in the subfolder
         ``layer_<i>``: an interrupted fit resumes in the layer it had reached
         (finished layers reload their last checkpoint instead of training
         again). See ``BernoulliRBM``'s ``checkpoint_dir`` for the rules.
-    feature_dir : str, path or None, default=None
-        A folder for the codes the upper layers are trained on, written
-        block by block to a file there and read back as an ``np.memmap``
-        instead of kept in memory (see :class:`~deepbelief.DBN`); the fitted
-        model is the same either way.
     verbose : int or bool, default=0
     random_state : int, RandomState instance, Generator or None, default=None
         Layer ``i`` gets the ``i``-th integer drawn from it, recorded as
@@ -760,48 +725,13 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
     (1797, 16)
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(1000, 1000, 1000),
-        *,
-        activation="sigmoid",
-        output_activation="sigmoid",
-        tied_weights=True,
-        corruption="masking",
-        corruption_level=0.1,
-        sparsity_target=0.05,
-        sparsity_cost=0.0,
-        alpha=0.0,
-        learning_rate=0.1,
-        batch_size=20,
-        n_iter=10,
-        init="glorot_sigmoid",
-        solver="sgd",
-        momentum=0.0,
-        checkpoint_dir=None,
-        feature_dir=None,
-        verbose=0,
-        random_state=None,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.output_activation = output_activation
-        self.tied_weights = tied_weights
-        self.corruption = corruption
-        self.corruption_level = corruption_level
-        self.sparsity_target = sparsity_target
-        self.sparsity_cost = sparsity_cost
-        self.alpha = alpha
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.n_iter = n_iter
-        self.init = init
-        self.solver = solver
-        self.momentum = momentum
-        self.checkpoint_dir = checkpoint_dir
-        self.feature_dir = feature_dir
-        self.verbose = verbose
-        self.random_state = random_state
+    def __init__(self, hidden_layer_sizes=(1000, 1000, 1000), *, activation="sigmoid",
+                 output_activation="sigmoid", tied_weights=True, corruption="masking",
+                 corruption_level=0.1, sparsity_target=0.05, sparsity_cost=0.0, alpha=0.0,
+                 learning_rate=0.1, batch_size=20, n_iter=10, init="glorot_sigmoid",
+                 solver="sgd", momentum=0.0, checkpoint_dir=None, feature_dir=None, verbose=0,
+                 random_state=None):
+        vars(self).update((k, v) for k, v in locals().items() if k != "self")
 
     _PER_LAYER = _AE_PER_LAYER
     _layers_attr = "autoencoders_"
@@ -827,17 +757,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
 
     def _layer_features(self, ae, X):
         """What ``ae.transform(X)`` gives, without validating ``X`` again."""
-        return _apply(X, ae.coefs_[0], ae.intercepts_[0],
-                      ae.activation).astype(X.dtype, copy=False)
-
-    def _block_features(self, ae, block):
-        return _apply(block, ae.coefs_[0], ae.intercepts_[0], ae.activation)
-
-    def _encoder_weights(self, ae):
-        return ae.layer_weights_[0]
-
-    def _decoder_weights(self, ae):
-        return ae.decoder_weights_[0]
+        return ae._encode(X).astype(X.dtype, copy=False)
 
     def inverse_transform(self, X):
         """Reconstructions from top-layer codes, decoded layer by layer.
@@ -857,8 +777,7 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
         return H
 
 
-class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin,
-        TransformerMixin, BaseEstimator):
+class DeepAutoencoder(_BaseAutoencoder):
     """Deep autoencoder unrolled from a pretrained stack, then fine-tuned.
 
     A stack of layers (a :class:`~deepbelief.DBN` by default) is pretrained
@@ -884,17 +803,9 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
     activation : str, default="sigmoid"
         Activation of every hidden layer but the code.
     code_activation : str, default="identity"
-    output_activation : {"sigmoid", "identity"}, default="sigmoid"
-        "sigmoid" with cross-entropy (data in [0, 1]), or "identity" with
-        squared error (real-valued data).
-    solver : {"sgd", "adam", "adagrad", "rmsprop"}, default="sgd"
     learning_rate_init : float, default=0.01
-    momentum : float, default=0.9
-    batch_size : int, default=100
     max_iter : int, default=10
         Epochs of fine-tuning.
-    alpha : float, default=0.0
-        L2 penalty on the weights.
     init : str or callable, default="glorot_sigmoid"
         Initialiser of the layers the pretrainer does not provide.
     learning_rate : str, Schedule or callable, default="constant"
@@ -905,19 +816,7 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         reconstruction error has not improved by ``tol`` for
         ``n_iter_no_change`` epochs, restoring the best epoch.
     validation_fraction : float in (0, 1), default=0.1
-    n_iter_no_change : int, default=10
-    tol : float, default=1e-4
-    checkpoint_dir : str, path or None, default=None
-        Where to save the training state after every epoch (atomically, with
-        a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
-        resumes from the latest good checkpoint found there, after checking
-        that it belongs to this fit: the same parameters (all but the
-        number of epochs, ``verbose``, ``warm_start`` and ``augment``) and
-        the same data (shape, dtype and a sample of rows); otherwise it
-        raises ``CheckpointError`` naming what differs. Give each fit its
-        own folder: clones in a search that share one fail loudly.
-    verbose : int or bool, default=0
-    random_state : int, RandomState instance, Generator or None, default=None
+    <inherited parameters>
 
     Attributes
     ----------
@@ -955,50 +854,13 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
     (1797, 64)
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(1000, 500, 250, 30),
-        *,
-        pretrainer="auto",
-        activation="sigmoid",
-        code_activation="identity",
-        output_activation="sigmoid",
-        solver="sgd",
-        learning_rate_init=0.01,
-        momentum=0.9,
-        batch_size=100,
-        max_iter=10,
-        alpha=0.0,
-        init="glorot_sigmoid",
-        learning_rate="constant",
-        early_stopping=False,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        checkpoint_dir=None,
-        verbose=0,
-        random_state=None,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.pretrainer = pretrainer
-        self.activation = activation
-        self.code_activation = code_activation
-        self.output_activation = output_activation
-        self.solver = solver
-        self.learning_rate_init = learning_rate_init
-        self.momentum = momentum
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.alpha = alpha
-        self.init = init
-        self.learning_rate = learning_rate
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.checkpoint_dir = checkpoint_dir
-        self.verbose = verbose
-        self.random_state = random_state
+    def __init__(self, hidden_layer_sizes=(1000, 500, 250, 30), *, pretrainer="auto",
+                 activation="sigmoid", code_activation="identity", output_activation="sigmoid",
+                 solver="sgd", learning_rate_init=0.01, momentum=0.9, batch_size=100,
+                 max_iter=10, alpha=0.0, init="glorot_sigmoid", learning_rate="constant",
+                 early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
+                 checkpoint_dir=None, verbose=0, random_state=None):
+        vars(self).update((k, v) for k, v in locals().items() if k != "self")
 
     _parameter_constraints = {
         "hidden_layer_sizes": [LayerSizes()],
@@ -1020,6 +882,7 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         "verbose": _VERBOSE,
         "random_state": RANDOM_STATE,
     }
+    _loop_params = ("learning_rate_init", "max_iter", "learning_rate")
 
     def _auto_pretrainer(self, sizes):
         linear_code = self.code_activation == "identity"
@@ -1035,9 +898,8 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
     def _activations(self, n_layers):
         """Activation after each Dense layer of the unrolled network (the last
         is the loss's)."""
-        enc = [self.activation] * (n_layers - 1) + [self.code_activation]
-        dec = [self.activation] * (n_layers - 1)
-        return enc + dec
+        hidden = [self.activation] * (n_layers - 1)
+        return hidden + [self.code_activation] + hidden
 
     def fit(self, X, y=None):
         """Pretrain, unroll and fine-tune on reconstruction.
@@ -1053,13 +915,12 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         self : DeepAutoencoder
         """
         validate_params(self)
-        sizes = check_layer_sizes(self.hidden_layer_sizes)
         X = self._validate_X(X, reset=True)
         rng = make_generator(self.random_state)
-        coefs, intercepts = self._initial_weights(sizes, X.shape[1], X.dtype, rng)
+        coefs, intercepts = self._initial_weights(X, rng)
         pre = self.pretrainer
         if isinstance(pre, str):
-            pre = self._auto_pretrainer(sizes)
+            pre = self._auto_pretrainer(check_layer_sizes(self.hidden_layer_sizes))
         elif pre is not None:
             pre = clone(pre)
         if pre is not None:
@@ -1069,102 +930,40 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
                 pre.set_params(checkpoint_dir=os.path.join(os.fspath(self.checkpoint_dir),
                                                            "pretrainer"))
             pre.fit(X)
-            self._unroll(pre, coefs, intercepts)
         self._set_weights(pre, coefs, intercepts, X.dtype)
         X_train, X_val = (split_validation(X, self.validation_fraction, True, rng)
                           if self.early_stopping else (X, None))
-        self._optimizer = _make_optimizer(self.solver, self.learning_rate_init,
-                                          self.momentum)
+        self._optimizer = self._new_optimizer()
         self._train(X_train, X_val, X, rng)
         self._rng = rng
         return self
 
-    def partial_fit(self, X, y=None):
-        """Fine-tune for one epoch of mini-batches over the chunk ``X``.
+    def _start_stream(self, X):
+        coefs, intercepts = self._initial_weights(X, self._rng)
+        pre = self.pretrainer
+        if isinstance(pre, FrozenEstimator):
+            pre.fit(X, None)
+        elif pre is not None:
+            warnings.warn(
+                f"{type(self).__name__}.partial_fit does not pretrain: fitted to the "
+                "first chunk alone, the pretrainer would see a fraction of the data, "
+                "so the network starts from random weights. To pretrain on data that "
+                "arrives in chunks, train a DBN with DBN.partial_fit over every chunk "
+                "and pass pretrainer=FrozenEstimator(dbn); or call fit on the whole "
+                "data. pretrainer=None starts from random weights without this "
+                "warning.", UserWarning, stacklevel=3)
+            pre = None
+        self._set_weights(pre, coefs, intercepts, X.dtype)
 
-        The first call (on an unfitted model) builds the unrolled network
-        for X's features; every call then makes one epoch of
-        backpropagation over X, in shuffled mini-batches of ``batch_size``
-        rows, continuing the optimizer's state from the call before.
-        ``n_iter_`` counts the calls (epochs) done; the learning-rate
-        schedule and ``history_`` (one record per call, its reconstruction
-        error measured on the chunk) advance with it. ``max_iter``,
-        ``early_stopping`` and ``checkpoint_dir`` do not apply.
-
-        Pretraining needs the whole data, so the first call uses a
-        pretrainer only when it is already fitted and wrapped in
-        ``sklearn.frozen.FrozenEstimator``; any other pretrainer (the
-        default "auto" included) would see the first chunk alone, so it is
-        skipped with a warning and the network starts from random weights.
-        To stream the whole model, train ``DBN(...).partial_fit`` over the
-        chunks first, then ``DeepAutoencoder(pretrainer=FrozenEstimator(dbn))``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            One chunk of training data.
-        y : Ignored
-            Not used, present for API consistency by convention.
-
-        Returns
-        -------
-        self : DeepAutoencoder
-        """
-        validate_params(self)
-        first = not hasattr(self, "coefs_")
-        X = self._validate_X(X, reset=first)
-        if first:
-            sizes = check_layer_sizes(self.hidden_layer_sizes)
-            rng = make_generator(self.random_state)
-            coefs, intercepts = self._initial_weights(sizes, X.shape[1], X.dtype, rng)
-            pre = self.pretrainer
-            if isinstance(pre, FrozenEstimator):
-                pre.fit(X, None)
-                self._unroll(pre, coefs, intercepts)
-            elif pre is not None:
-                warnings.warn(
-                    f"{type(self).__name__}.partial_fit does not pretrain: fitted to the "
-                    "first chunk alone, the pretrainer would see a fraction of the data, "
-                    "so the network starts from random weights. To pretrain on data that "
-                    "arrives in chunks, train a DBN with DBN.partial_fit over every chunk "
-                    "and pass pretrainer=FrozenEstimator(dbn); or call fit on the whole "
-                    "data. pretrainer=None starts from random weights without this "
-                    "warning.", UserWarning, stacklevel=2)
-                pre = None
-            self._set_weights(pre, coefs, intercepts, X.dtype)
-            self._rng = rng
-            self.history_ = History()
-            self.n_iter_ = 0
-        elif X.dtype != self.coefs_[0].dtype:
-            X = X.astype(self.coefs_[0].dtype)
-        if getattr(self, "_optimizer", None) is None:
-            self._optimizer = _make_optimizer(self.solver, self.learning_rate_init,
-                                              self.momentum)
-        self._train(X, None, X, self._rng, incremental=True)
-        return self
-
-    def _validate_X(self, X, reset):
-        X = validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
-        X = np.ascontiguousarray(X)
-        if X.shape[0] == 0:
-            raise ValueError("X has 0 samples; at least one is needed to fit.")
-        return X
-
-    def _initial_weights(self, sizes, n_features, dtype, rng):
-        """Encoder then mirror-image decoder weights from ``init``."""
-        widths = [n_features] + sizes
-        n = len(sizes)
-        init = get_initializer(self.init)
-        coefs, intercepts = [], []
-        for i in range(n):
-            coefs.append(init((widths[i], widths[i + 1]), rng, dtype=dtype))
-            intercepts.append(np.zeros(widths[i + 1], dtype=dtype))
-        for i in reversed(range(n)):
-            coefs.append(init((widths[i + 1], widths[i]), rng, dtype=dtype))
-            intercepts.append(np.zeros(widths[i], dtype=dtype))
-        return coefs, intercepts
+    def _initial_weights(self, X, rng):
+        widths = [X.shape[1]] + check_layer_sizes(self.hidden_layer_sizes)
+        return _initial_weights(self.init, widths, X.dtype, rng)
 
     def _set_weights(self, pre, coefs, intercepts, dtype):
+        """The fitted arrays: ``coefs`` and ``intercepts`` with the layers of
+        the fitted pretrainer ``pre`` (if any) unrolled into them."""
+        if pre is not None:
+            self._unroll(pre, coefs, intercepts)
         self.pretrainer_ = pre
         self.coefs_ = [np.ascontiguousarray(W, dtype=dtype) for W in coefs]
         self.intercepts_ = [np.ascontiguousarray(b, dtype=dtype) for b in intercepts]
@@ -1185,15 +984,13 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
                 raise ValueError(f"pretrainer layer {i} has weights of shape {W.shape} "
                                  f"and bias of shape {b.shape}; the encoder needs "
                                  f"{coefs[i].shape} and {intercepts[i].shape}.")
-            coefs[i] = W
-            intercepts[i] = b
-            j = 2 * n - 1 - i
+            coefs[i], intercepts[i] = W, b
+            j = 2 * n - 1 - i  # the mirror-image decoder layer
             if decoders is not None:
-                coefs[j] = np.asarray(decoders[i][0])
-                intercepts[j] = np.asarray(decoders[i][1]).reshape(-1)
+                W_dec, b_dec = decoders[i]
+                coefs[j], intercepts[j] = np.asarray(W_dec), np.asarray(b_dec).reshape(-1)
             else:
-                coefs[j] = W.T
-                intercepts[j] = np.zeros(W.shape[0])
+                coefs[j], intercepts[j] = W.T, np.zeros(W.shape[0])
 
     def _build_network(self):
         """The unrolled network around the fitted arrays (updated in place)."""
@@ -1205,13 +1002,8 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
                 layers.append(ActivationLayer(acts[i]))
         return Network(layers, _OUTPUT_LOSSES[self.output_activation]())
 
-    def _reconstruction_error(self, X):
-        R = self._decode(self._encode(X))
-        return float(np.mean(np.sum((R - X) ** 2, axis=1)))
-
     def _train(self, X, X_val, data, rng, incremental=False):
-        n_samples, n_features = X.shape
-        batch_size = check_batch_size(self.batch_size, n_samples)
+        batch_size = check_batch_size(self.batch_size, X.shape[0])
         net = self._build_network()
         net.allocate(batch_size, X.dtype)
         params, grads = net.params, net.grads
@@ -1227,77 +1019,9 @@ class DeepAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixin
         monitor = _monitor_rows(X, rng)
         if not (incremental and self.n_iter_):
             self.pretrained_reconstruction_error_ = self._reconstruction_error(monitor)
-        _train_reconstruction(
-            self, X, data, rng, (batch_size, params, optimizer, step,
-                                 self._reconstruction_error, X_val),
-            epochs=self.max_iter, learning_rate=self.learning_rate_init,
-            schedule=self.learning_rate,
-            momentum=self.momentum if self.solver == "sgd" else None, monitor=monitor,
-            incremental=incremental)
-        if self.n_iter_ and not incremental:
-            health = FitHealth(type(self).__name__, self.learning_rate_init)
-            with np.errstate(over="ignore", invalid="ignore"):
-                H = self._encode(monitor)
-            health.units("the code layer", H)
-            health.objective("The training loss", self.history_["loss"])
-            for i, W in enumerate(self.coefs_):
-                health.weights(f"layer {i}", W)
-
-    def _encode(self, X):
-        n = len(self.coefs_) // 2
-        acts = self._activations(n)
-        H = X
-        for i in range(n):
-            H = _apply(H, self.coefs_[i], self.intercepts_[i], acts[i])
-        return H
-
-    def _decode(self, H):
-        n = len(self.coefs_) // 2
-        acts = self._activations(n) + [self.output_activation]
-        for i in range(n, 2 * n):
-            H = _apply(H, self.coefs_[i], self.intercepts_[i], acts[i])
-        return H
-
-    def transform(self, X):
-        """Codes of X (the code layer's activations).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        codes : ndarray of shape (n_samples, hidden_layer_sizes[-1])
-        """
-        check_is_fitted(self, "coefs_")
-        X = validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
-        return self._encode(X).astype(X.dtype, copy=False)
-
-    def inverse_transform(self, X):
-        """Reconstructions decoded from codes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, hidden_layer_sizes[-1])
-
-        Returns
-        -------
-        X_reconstructed : ndarray of shape (n_samples, n_features_in_)
-        """
-        check_is_fitted(self, "coefs_")
-        H = _check_codes(X)
-        n_code = self.coefs_[len(self.coefs_) // 2].shape[0]
-        if H.ndim != 2 or H.shape[1] != n_code:
-            raise ValueError(f"X must have {n_code} columns (codes); got shape "
-                             f"{H.shape}.")
-        return self._decode(H)
+        self._run(X, X_val, data, rng, params, step, batch_size, incremental, monitor=monitor)
 
 
-    @property
-    def _n_features_out(self):
-        return self.coefs_[len(self.coefs_) // 2].shape[0]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
+inherit_parameters(Autoencoder, MLPClassifier)
+inherit_parameters(StackedAutoencoder, Autoencoder, DBN, per_layer=_AE_PER_LAYER)
+inherit_parameters(DeepAutoencoder, Autoencoder)

@@ -103,6 +103,19 @@ def auto_layer_sizes(n_samples, n_features=0):
     return tuple(max(_MIN_WIDTH, int(round(size * scale))) for size in _LITERATURE_SIZES)
 
 
+def resolve_auto(params, n_samples):
+    """Resolve the "auto" ``init``, ``batch_size`` and ``n_iter`` of one
+    layer's settings ``params``, in place, for ``n_samples`` rows."""
+    if isinstance(params["init"], str) and params["init"] == "auto":
+        params["init"] = Normal(_AUTO_INIT_STD)
+    if isinstance(params["batch_size"], str) and params["batch_size"] == "auto":
+        params["batch_size"] = auto_batch_size(n_samples)
+    if isinstance(params["n_iter"], str) and params["n_iter"] == "auto":
+        batch = params["batch_size"]
+        params["n_iter"] = auto_epochs(n_samples, n_samples if batch == "full" else batch)
+    return params
+
+
 class DBN(_LayerwiseStack):
     """Deep Belief Network: a stack of RBMs trained greedily, without labels.
 
@@ -130,7 +143,7 @@ class DBN(_LayerwiseStack):
         Visible units of the first RBM: binary (data in [0, 1]) or Gaussian
         (standardised real-valued data; give that layer a smaller learning
         rate, e.g. ``learning_rate=[0.001, 0.1, 0.1]``).
-    learning_rate : float or list of float, default=0.1
+    <inherited parameters>
     batch_size : int, "auto" or list of them, default="auto"
         "auto" is 100 from 10,000 samples on and ``n_samples // 100`` (at
         least 10) below that: on 1,000 samples, batches of 100 give ten
@@ -141,17 +154,6 @@ class DBN(_LayerwiseStack):
         layer of a DBN gives every sample the same features (measured on
         scikit-learn's wine data: per-unit standard deviation 0.0002-0.001),
         and the network it initialises learns nothing.
-    k : int or list of int, default=1
-        Gibbs steps of CD-k.
-    persistent : bool or list of bool, default=False
-        Persistent chains (PCD) instead of chains started at the data.
-    momentum : float, "classic" or list of them, default="classic"
-        "classic" is 0.5 for five epochs, then 0.9.
-    weight_decay : float or list of float, default=0.0002
-        L2 penalty on the weights.
-    l1 : float or list of float, default=0.0
-    sparsity_target : float or list of float, default=0.1
-    sparsity_cost : float or list of float, default=0.0
     init : "auto", str, callable or list of them, default="auto"
         Weight initialiser of each RBM (``deepbelief.nn.initializers``).
         "auto" is N(0, 0.1), the scale of the code behind Hinton &
@@ -160,7 +162,6 @@ class DBN(_LayerwiseStack):
         across samples, which a data set of a few hundred rows does not
         give: on scikit-learn's wine data its features stay constant and the
         network fine-tuned from them predicts one class.
-    learning_rate_schedule : str, Schedule, callable or list, default="constant"
     hidden_unit : {"bernoulli", "relu", "gaussian"} or list, default="bernoulli"
         Hidden unit type of each RBM; "gaussian" (linear units with unit
         variance) suits a real-valued code layer at the top, as in the deep
@@ -241,54 +242,14 @@ class DBN(_LayerwiseStack):
     (3, 64)
     """
 
-    def __init__(
-        self,
-        hidden_layer_sizes=(500, 500, 2000),
-        *,
-        first_layer="bernoulli",
-        learning_rate=0.1,
-        batch_size="auto",
-        n_iter="auto",
-        k=1,
-        persistent=False,
-        momentum="classic",
-        weight_decay=0.0002,
-        l1=0.0,
-        sparsity_target=0.1,
-        sparsity_cost=0.0,
-        init="auto",
-        learning_rate_schedule="constant",
-        hidden_unit="bernoulli",
-        reconstruction="mean",
-        centering=True,
-        learn_variance=False,
-        checkpoint_dir=None,
-        feature_dir=None,
-        verbose=0,
-        random_state=None,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.first_layer = first_layer
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.n_iter = n_iter
-        self.k = k
-        self.persistent = persistent
-        self.momentum = momentum
-        self.weight_decay = weight_decay
-        self.l1 = l1
-        self.sparsity_target = sparsity_target
-        self.sparsity_cost = sparsity_cost
-        self.init = init
-        self.learning_rate_schedule = learning_rate_schedule
-        self.hidden_unit = hidden_unit
-        self.reconstruction = reconstruction
-        self.centering = centering
-        self.learn_variance = learn_variance
-        self.checkpoint_dir = checkpoint_dir
-        self.feature_dir = feature_dir
-        self.verbose = verbose
-        self.random_state = random_state
+    def __init__(self, hidden_layer_sizes=(500, 500, 2000), *, first_layer="bernoulli",
+                 learning_rate=0.1, batch_size="auto", n_iter="auto", k=1, persistent=False,
+                 momentum="classic", weight_decay=0.0002, l1=0.0, sparsity_target=0.1,
+                 sparsity_cost=0.0, init="auto", learning_rate_schedule="constant",
+                 hidden_unit="bernoulli", reconstruction="mean", centering=True,
+                 learn_variance=False, checkpoint_dir=None, feature_dir=None, verbose=0,
+                 random_state=None):
+        vars(self).update((k, v) for k, v in locals().items() if k != "self")
 
     _PER_LAYER = _PER_LAYER
     _layers_attr = "rbms_"
@@ -315,13 +276,7 @@ class DBN(_LayerwiseStack):
     def _make_layer(self, i, n_hidden, params, below, n_samples):
         """Layer ``i``'s unfitted RBM, its "auto" batch size and epochs
         resolved for ``n_samples``."""
-        if isinstance(params["init"], str) and params["init"] == "auto":
-            params["init"] = Normal(_AUTO_INIT_STD)
-        if isinstance(params["batch_size"], str) and params["batch_size"] == "auto":
-            params["batch_size"] = auto_batch_size(n_samples)
-        if isinstance(params["n_iter"], str) and params["n_iter"] == "auto":
-            batch = params["batch_size"]
-            params["n_iter"] = auto_epochs(n_samples, n_samples if batch == "full" else batch)
+        resolve_auto(params, n_samples)
         cls = _FIRST_LAYERS[self.first_layer] if i == 0 else BernoulliRBM
         if cls is GaussianBernoulliRBM:
             # Standardised data has zero means already: nothing to centre.
@@ -443,8 +398,28 @@ class DBN(_LayerwiseStack):
         return H
 
 
+inherit_parameters(DBN, BernoulliRBM, per_layer=_PER_LAYER)
+
+
 # ---------------------------------------------------------------------------
 # the classic supervised model
+
+def _with_defaults(init, **defaults):
+    """A copy of the function ``init`` with some defaults changed, so that a
+    subclass gets its own defaults in its signature (which scikit-learn
+    reads) without restating every parameter."""
+    code, positional = init.__code__, init.__defaults__ or ()
+    names = code.co_varnames[code.co_argcount - len(positional):code.co_argcount]
+    unknown = set(defaults) - set(names) - set(init.__kwdefaults__)
+    if unknown:
+        raise TypeError(f"{init.__qualname__} has no parameters {sorted(unknown)}.")
+    copy = types.FunctionType(code, init.__globals__, init.__name__,
+                              tuple(defaults.pop(n, v) for n, v in zip(names, positional)),
+                              init.__closure__)
+    copy.__kwdefaults__ = {**init.__kwdefaults__, **defaults}
+    copy.__qualname__, copy.__doc__ = init.__qualname__, init.__doc__
+    return copy
+
 
 class _DBNDefaults:
     """The MLP's parameters with defaults from the DBN literature."""
@@ -458,57 +433,10 @@ class _DBNDefaults:
                        None],
     }
 
-    def __init__(
-        self,
-        hidden_layer_sizes="auto",
-        *,
-        activation="sigmoid",
-        solver="sgd",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.1,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=False,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        rho=0.9,
-        init="auto",
-        l1=0.0,
-        dropout=0.0,
-        input_dropout=0.0,
-        max_norm=None,
-        augment=None,
-        pretrainer="auto",
-        checkpoint_dir=None,
-        dtype="float32",
-    ):
-        # _BaseMLP's, not MLPRegressor's: its loss parameter is not offered here
-        _BaseMLP.__init__(
-            self, hidden_layer_sizes, activation=activation, solver=solver, alpha=alpha,
-            batch_size=batch_size, learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init, power_t=power_t, max_iter=max_iter,
-            shuffle=shuffle, random_state=random_state, tol=tol, verbose=verbose,
-            warm_start=warm_start, momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum, early_stopping=early_stopping,
-            validation_fraction=validation_fraction, beta_1=beta_1, beta_2=beta_2,
-            epsilon=epsilon, n_iter_no_change=n_iter_no_change, max_fun=max_fun, rho=rho,
-            init=init,
-            l1=l1, dropout=dropout, input_dropout=input_dropout, max_norm=max_norm,
-            augment=augment, pretrainer=pretrainer, checkpoint_dir=checkpoint_dir,
-            dtype=dtype)
+    # _BaseMLP's, not MLPRegressor's: its loss parameter is not offered here
+    __init__ = _with_defaults(_BaseMLP.__init__, hidden_layer_sizes="auto",
+                              activation="sigmoid", solver="sgd", learning_rate_init=0.1,
+                              nesterovs_momentum=False, pretrainer="auto")
 
     def _fit(self, X, y, incremental=False, classes=None, sample_weight=None):
         if not (incremental or self.warm_start) or not hasattr(self, "coefs_"):
@@ -593,14 +521,9 @@ _DBN_DOC = """
         data. For data in chunks, train ``DBN(...).partial_fit`` on every
         chunk, then fine-tune ``DBNClassifier(pretrainer=FrozenEstimator(dbn))``
         by ``partial_fit``.
-    activation : str or list, default="sigmoid"
-    solver : str, default="{solver}"
     batch_size : "auto", int or "full", default="auto"
 {batch_note}    learning_rate_init : float, default={lr}
-{lr_note}    momentum : float or callable, default=0.9
-        A float in [0, 1) or a schedule ``momentum(epoch)``, as in the MLP.
-    nesterovs_momentum : bool, default=False
-    <inherited parameters>
+{lr_note}    <inherited parameters>
 
     Attributes
     ----------
@@ -620,7 +543,7 @@ _DBN_DOC = """
 
 
 _CLASSIFIER_DOC = dict(
-    base="MLPClassifier", lr=0.1, solver="sgd", lr_note="",
+    base="MLPClassifier", lr=0.1, lr_note="",
     finetune="mini-batch gradient descent with classical momentum 0.9 and "
     "learning rate 0.1",
     batch_note="""\
@@ -631,7 +554,7 @@ _CLASSIFIER_DOC = dict(
 """)
 
 _REGRESSOR_DOC = dict(
-    base="MLPRegressor", lr=0.01, solver="adam",
+    base="MLPRegressor", lr=0.01,
     finetune="Adam (learning rate 0.01, batches of 200 as in scikit-learn's "
     "MLPRegressor, at most 500 epochs with a patience of 50)",
     batch_note="""\
@@ -650,17 +573,6 @@ _REGRESSOR_DOC = dict(
         0.01 of scikit-learn's R² on diabetes and 0.05 above it on
         make_friedman1, in 3.7 to 4.6 times its time.
 """)
-
-
-def _with_defaults(init, **defaults):
-    """A copy of the function ``init`` with some keyword defaults changed,
-    so that a subclass gets its own defaults in its signature (which
-    scikit-learn reads) without restating every parameter."""
-    copy = types.FunctionType(init.__code__, init.__globals__, init.__name__,
-                              init.__defaults__, init.__closure__)
-    copy.__kwdefaults__ = {**init.__kwdefaults__, **defaults}
-    copy.__qualname__, copy.__doc__ = init.__qualname__, init.__doc__
-    return copy
 
 
 class DBNClassifier(_DBNDefaults, MLPClassifier):

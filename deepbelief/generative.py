@@ -52,12 +52,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docs import inherit_parameters
 from ._kernels.random import SeedStream
 from ._param_validation import (BOOL, RANDOM_STATE, Interval, LayerSizes, Options, PerLayer,
                                 check, nested_validation, per_layer, validate_params)
 from .classification_rbm import ClassificationRBM, _generative_terms, class_scores
-from .dbn import DBN, _AUTO_INIT_STD, auto_batch_size, auto_epochs, auto_layer_sizes
-from .nn.initializers import INITIALIZERS, Normal
+from .dbn import _DOWNWARD, DBN, auto_layer_sizes, resolve_auto
+from .nn.initializers import INITIALIZERS
 from .nn.schedules import get_schedule
 from .rbm import BernoulliRBM
 from .training import (History, TrainingTask, fit_loop, layer_warnings, make_generator,
@@ -70,8 +71,19 @@ __all__ = ["GenerativeDBNClassifier"]
 # top RBM last).
 _PER_LAYER = ("learning_rate", "batch_size", "n_iter", "k", "momentum", "weight_decay",
               "init")
-_DOWNWARD = ("mean", "sample")
 _BINARY = BernoulliUnits()
+
+
+def _propagate(H, W, b, seeds=None):
+    """``sigmoid(H @ W + b)``, or binary states sampled from it with the next
+    of ``seeds``."""
+    A = H @ W
+    if seeds is None:
+        _BINARY.mean(A, b, A)
+        return A
+    S = np.empty_like(A)
+    _BINARY.sample(A, b, A, S, seeds())
+    return S
 
 
 def _one_hot(labels, n_classes, dtype):
@@ -166,13 +178,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         of the samples (200 Gibbs steps) after the 10 "auto" epochs a layer,
         92% with ``n_iter=[30, 100]``, and 89% and 96% after ten up-down
         epochs; the paper trained each layer for 30 epochs on MNIST.
-    k : int or list of int, default=1
-        Gibbs steps of the greedy CD-k of each RBM.
-    momentum : float, "classic" or list of them, default="classic"
-        Momentum of the greedy training; "classic" is 0.5 for five epochs,
-        then 0.9.
-    weight_decay : float or list of float, default=0.0002
-        L2 penalty on the weights during greedy training.
+    <inherited parameters>
     init : "auto", str, callable or list of them, default="auto"
         Weight initialiser of each RBM (``deepbelief.nn.initializers``);
         "auto" is N(0, 0.1), as in :class:`DBN`.
@@ -263,20 +269,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
                  n_iter="auto", k=1, momentum="classic", weight_decay=0.0002, init="auto",
                  n_iter_updown=10, learning_rate_updown=0.01, k_updown=3, warm_start=False,
                  verbose=0, random_state=None):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.n_iter = n_iter
-        self.k = k
-        self.momentum = momentum
-        self.weight_decay = weight_decay
-        self.init = init
-        self.n_iter_updown = n_iter_updown
-        self.learning_rate_updown = learning_rate_updown
-        self.k_updown = k_updown
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.random_state = random_state
+        vars(self).update((k, v) for k, v in locals().items() if k != "self")
 
     _parameter_constraints = {
         "hidden_layer_sizes": [Options(str, {"auto"}), LayerSizes()],
@@ -307,14 +300,8 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
                   for name in _PER_LAYER}
         layers = []
         for i in range(n_layers):
-            params = {name: values[name][i] for name in _PER_LAYER}
-            if isinstance(params["init"], str) and params["init"] == "auto":
-                params["init"] = Normal(_AUTO_INIT_STD)
-            if isinstance(params["batch_size"], str):  # "auto"
-                params["batch_size"] = auto_batch_size(n_samples)
+            params = resolve_auto({name: values[name][i] for name in _PER_LAYER}, n_samples)
             params["batch_size"] = min(params["batch_size"], n_samples)
-            if isinstance(params["n_iter"], str):  # "auto"
-                params["n_iter"] = auto_epochs(n_samples, params["batch_size"])
             layers.append(params)
         return layers
 
@@ -422,10 +409,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         # wake: sampled states up through the recognition weights
         wake = [X]
         for R, r in self.recognition_weights_:
-            A = wake[-1] @ R
-            S = np.empty_like(A)
-            _BINARY.sample(A, r, A, S, seeds())
-            wake.append(S)
+            wake.append(_propagate(wake[-1], R, r, seeds))
         # the top RBM: CD-k from the wake features and the label
         top = self.top_rbm_
         W, U = top.components_, top.class_components_
@@ -435,35 +419,22 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         # sleep: from the chains' pen states down through the generative weights
         sleep = [Xn]
         for i in range(len(self.generative_weights_) - 1, -1, -1):
-            G, g = self.generative_weights_[i]
-            A = sleep[-1] @ G
-            if i == 0:  # the pixels' probabilities
-                _BINARY.mean(A, g, A)
-                sleep.append(A)
-            else:
-                S = np.empty_like(A)
-                _BINARY.sample(A, g, A, S, seeds())
-                sleep.append(S)
+            G, g = self.generative_weights_[i]  # the pixels' probabilities at i = 0
+            sleep.append(_propagate(sleep[-1], G, g, seeds if i else None))
         sleep.reverse()  # sleep[i] is layer i, as wake[i]
         if not self.generative_weights_:  # the top RBM's own prediction of the pixels
-            P = H0 @ W
-            _BINARY.mean(P, b, P)
-            E = X - P
+            E = X - _propagate(H0, W, b)
             loss = float(np.einsum("ij,ij->", E, E))
         # generative weights predict each wake layer from the one above
         for i, (G, g) in enumerate(self.generative_weights_):
-            P = wake[i + 1] @ G
-            _BINARY.mean(P, g, P)
-            E = wake[i] - P
+            E = wake[i] - _propagate(wake[i + 1], G, g)
             if i == 0:
                 loss = float(np.einsum("ij,ij->", E, E))
             G += scale * (wake[i + 1].T @ E)
             g += lr * E.mean(axis=0)
         # recognition weights predict each sleep layer from the one below
         for i, (R, r) in enumerate(self.recognition_weights_):
-            P = sleep[i] @ R
-            _BINARY.mean(P, r, P)
-            E = sleep[i + 1] - P
+            E = sleep[i + 1] - _propagate(sleep[i], R, r)
             R += scale * (sleep[i].T @ E)
             r += lr * E.mean(axis=0)
         W += scale * (H0.T @ wake[-1] - Hn.T @ Xn)
@@ -489,8 +460,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
                        dtype=self.top_rbm_.components_.dtype)
         for rows, H in row_chunks(X, dtype=out.dtype):
             for R, r in self.recognition_weights_:
-                H = H @ R
-                _BINARY.mean(H, r, H)
+                H = _propagate(H, R, r)
             out[rows] = H
         return out
 
@@ -627,16 +597,13 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
             _BINARY.sample(mean, b, mean, pen, seeds())
         H = mean if downward == "mean" else pen
         for G, g in reversed(self.generative_weights_):
-            A = H @ G
-            if downward == "mean":
-                _BINARY.mean(A, g, A)
-                H = A
-            else:
-                H = np.empty_like(A)
-                _BINARY.sample(A, g, A, H, seeds())
+            H = _propagate(H, G, g, None if downward == "mean" else seeds)
         return H
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+inherit_parameters(GenerativeDBNClassifier, DBN)

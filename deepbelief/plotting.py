@@ -14,14 +14,8 @@ import numbers
 
 import numpy as np
 
-__all__ = [
-    "tile_images",
-    "FiltersDisplay",
-    "SamplesDisplay",
-    "HistoryDisplay",
-    "ReconstructionDisplay",
-    "CodesDisplay",
-]
+__all__ = ["tile_images", "FiltersDisplay", "SamplesDisplay", "HistoryDisplay",
+           "ReconstructionDisplay", "CodesDisplay"]
 
 _MISSING = 'plotting requires matplotlib: pip install "deepbelief[plot]"'
 
@@ -52,10 +46,8 @@ def _check_int(value, name, minimum):
 def _square_shape(n_features):
     side = math.isqrt(n_features)
     if side * side != n_features:
-        raise ValueError(
-            "image_shape must be given when n_features is not a perfect square; "
-            f"got n_features={n_features}."
-        )
+        raise ValueError("image_shape must be given when n_features is not a perfect "
+                         f"square; got n_features={n_features}.")
     return side, side
 
 
@@ -67,9 +59,8 @@ def _check_image_shape(image_shape, n_features):
     height = _check_int(image_shape[0], "image_shape[0]", 1)
     width = _check_int(image_shape[1], "image_shape[1]", 1)
     if height * width != n_features:
-        raise ValueError(
-            f"image_shape must multiply to n_features={n_features}; got {image_shape!r}."
-        )
+        raise ValueError(f"image_shape must multiply to n_features={n_features}; got "
+                         f"{image_shape!r}.")
     return height, width
 
 
@@ -114,19 +105,15 @@ def tile_images(images, image_shape=None, n_cols=None, padding=1, scale=True):
     images = np.asarray(images, dtype=np.float64)
     if images.ndim == 3:
         if image_shape is not None and tuple(image_shape) != images.shape[1:]:
-            raise ValueError(
-                f"image_shape must match the images' shape {images.shape[1:]}; "
-                f"got {image_shape!r}."
-            )
+            raise ValueError(f"image_shape must match the images' shape {images.shape[1:]}; "
+                             f"got {image_shape!r}.")
         height, width = images.shape[1:]
     elif images.ndim == 2:
         height, width = _check_image_shape(image_shape, images.shape[1])
         images = images.reshape(images.shape[0], height, width)
     else:
-        raise ValueError(
-            "images must be of shape (n_images, n_features) or "
-            f"(n_images, height, width); got an array of shape {images.shape}."
-        )
+        raise ValueError("images must be of shape (n_images, n_features) or (n_images, "
+                         f"height, width); got an array of shape {images.shape}.")
     n_images = images.shape[0]
     if n_images == 0:
         raise ValueError("images must hold at least one image; got 0.")
@@ -145,10 +132,8 @@ def tile_images(images, image_shape=None, n_cols=None, padding=1, scale=True):
     else:
         fill = float(images.max())
 
-    grid = np.full(
-        (n_rows * (height + padding) - padding, n_cols * (width + padding) - padding),
-        fill,
-    )
+    grid = np.full((n_rows * (height + padding) - padding,
+                    n_cols * (width + padding) - padding), fill)
     for index in range(n_images):
         row, col = divmod(index, n_cols)
         top = row * (height + padding)
@@ -157,9 +142,7 @@ def tile_images(images, image_shape=None, n_cols=None, padding=1, scale=True):
     return grid
 
 
-# ---------------------------------------------------------------------------
-# shared helpers
-
+# -------------------------------------------------------------- shared helpers
 
 def _unwrap(estimator):
     """The fitted model inside sklearn.frozen.FrozenEstimator, else itself."""
@@ -187,9 +170,8 @@ def _as_steps(n_steps):
     try:
         steps = list(n_steps)
     except TypeError:
-        raise TypeError(
-            f"n_steps must be an int or a sequence of ints; got {n_steps!r}."
-        ) from None
+        raise TypeError(f"n_steps must be an int or a sequence of ints; got {n_steps!r}."
+                        ) from None
     if not steps:
         raise ValueError("n_steps must hold at least one chain length; got an empty sequence.")
     return [_check_int(s, "n_steps", 1) for s in steps]
@@ -206,6 +188,14 @@ def _int_seed(random_state):
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
+def _finish(display, ax, title, sep=": "):
+    """Title ``ax`` after the display's estimator and keep it on the display."""
+    name = f"{display.estimator_name}{sep}" if display.estimator_name else ""
+    ax.set_title(name + title, fontsize=10)
+    display.ax_, display.figure_ = ax, ax.figure
+    return display
+
+
 def _row_labels(ax, labels, tile_height, padding=1):
     """Label rows of tiles on the y axis and hide the rest of the frame."""
     ax.set_xticks([])
@@ -217,9 +207,7 @@ def _row_labels(ax, labels, tile_height, padding=1):
         spine.set_visible(False)
 
 
-# ---------------------------------------------------------------------------
-# filters
-
+# --------------------------------------------------------------------- filters
 
 def _weight_matrices(estimator):
     """Weights bottom to top, each of shape (n_inputs, n_outputs)."""
@@ -237,10 +225,8 @@ def _weight_matrices(estimator):
     components = getattr(est, "components_", None)
     if components is not None:
         return [np.asarray(components, dtype=np.float64).T]
-    raise TypeError(
-        "estimator must be a fitted RBM, DBN, autoencoder or MLP (with layer_weights_, "
-        f"coefs_ or components_); got {type(est).__name__}."
-    )
+    raise TypeError("estimator must be a fitted RBM, DBN, autoencoder or MLP (with "
+                    f"layer_weights_, coefs_ or components_); got {type(est).__name__}.")
 
 
 class FiltersDisplay:
@@ -319,10 +305,8 @@ class FiltersDisplay:
         if isinstance(layer, bool) or not isinstance(layer, numbers.Integral):
             raise TypeError(f"layer must be an int; got {layer!r}.")
         if not -len(weights) <= layer < len(weights):
-            raise ValueError(
-                f"layer must be in [{-len(weights)}, {len(weights) - 1}] for a model with "
-                f"{len(weights)} weight layers; got {layer}."
-            )
+            raise ValueError(f"layer must be in [{-len(weights)}, {len(weights) - 1}] for a "
+                             f"model with {len(weights)} weight layers; got {layer}.")
         layer = layer % len(weights)
         n_filters = _check_int(n_filters, "n_filters", 1)
         projection = weights[0]
@@ -352,19 +336,13 @@ class FiltersDisplay:
         self.image_ = ax.imshow(grid, cmap=cmap, interpolation="nearest")
         ax.set_axis_off()
         n_units = self.n_units if self.n_units is not None else filters.shape[0]
-        name = f"{self.estimator_name} " if self.estimator_name else ""
-        title = f"{name}layer {self.layer}: {filters.shape[0]} of {n_units} filters"
+        title = f"layer {self.layer}: {filters.shape[0]} of {n_units} filters"
         if self.layer:
             title += "\n(weight products down to the input)"
-        ax.set_title(title, fontsize=10)
-        self.ax_ = ax
-        self.figure_ = ax.figure
-        return self
+        return _finish(self, ax, title, sep=" ")
 
 
-# ---------------------------------------------------------------------------
-# samples
-
+# --------------------------------------------------------------------- samples
 
 class SamplesDisplay:
     """Samples of a generative model, one row per Gibbs chain length.
@@ -425,15 +403,9 @@ class SamplesDisplay:
         n_samples = _check_int(n_samples, "n_samples", 1)
         steps = _as_steps(n_steps)
         seed = _int_seed(random_state)
-        if hasattr(est, "rbms_"):
-            def draw(s):
-                return est.sample(n_samples, n_gibbs=s, random_state=seed)
-        elif hasattr(est, "components_") and hasattr(est, "sample"):
-            def draw(s):
-                return est.sample(n_samples, n_steps=s, random_state=seed)
-        else:
-            raise TypeError(f"estimator must be a fitted RBM or DBN; got {type(est).__name__}.")
-        samples = np.stack([np.asarray(draw(s), dtype=np.float64) for s in steps])
+        length = "n_gibbs" if hasattr(est, "rbms_") else "n_steps"  # a DBN, else an RBM
+        samples = np.stack([np.asarray(est.sample(n_samples, random_state=seed, **{length: s}),
+                                       dtype=np.float64) for s in steps])
         display = cls(samples, steps, image_shape=image_shape,
                       estimator_name=type(est).__name__)
         return display.plot(ax=ax, cmap=cmap)
@@ -466,19 +438,14 @@ class SamplesDisplay:
         limits = dict(vmin=0.0, vmax=1.0) if unit_range else {}
         self.image_ = ax.imshow(grid, cmap=cmap, interpolation="nearest", **limits)
         _row_labels(ax, [f"{s} steps" for s in steps], height)
-        name = f"{self.estimator_name}: " if self.estimator_name else ""
         if n_rows == 1:
-            title = f"{name}{n_samples} samples after {steps[0]} Gibbs steps"
+            title = f"{n_samples} samples after {steps[0]} Gibbs steps"
         else:
-            title = f"{name}{n_samples} chains, states after each number of Gibbs steps"
-        ax.set_title(title, fontsize=10)
-        self.ax_ = ax
-        self.figure_ = ax.figure
-        return self
+            title = f"{n_samples} chains, states after each number of Gibbs steps"
+        return _finish(self, ax, title)
 
 
-# ---------------------------------------------------------------------------
-# learning curves
+# ------------------------------------------------------------- learning curves
 
 # panel name -> (title, ((history key, legend label), ...))
 _PANELS = {
@@ -603,20 +570,14 @@ class HistoryDisplay:
         return cls(sections, estimator_name=type(est).__name__).plot(ax=ax, panels=panels)
 
     def _layout(self, panels):
-        if panels is None:
-            panels = list(_PANELS)
-        else:
-            panels = list(panels)
-            for name in panels:
-                if name not in _PANELS:
-                    raise ValueError(f"panels must be names from {list(_PANELS)}; "
-                                     f"got {name!r}.")
-        rows = []
-        for label, history in self.sections:
-            present = [p for p in panels
-                       if any(_has_values(history, key) for key, _ in _PANELS[p][1])]
-            if present:
-                rows.append((label, history, present))
+        panels = list(_PANELS) if panels is None else list(panels)
+        for name in panels:
+            if name not in _PANELS:
+                raise ValueError(f"panels must be names from {list(_PANELS)}; got {name!r}.")
+        rows = [(label, history, [p for p in panels if any(
+                    _has_values(history, key) for key, _ in _PANELS[p][1])])
+                for label, history in self.sections]
+        rows = [row for row in rows if row[2]]  # sections with a panel to draw
         if not rows:
             raise ValueError(f"the history holds none of the panels {panels}.")
         return rows
@@ -650,10 +611,8 @@ class HistoryDisplay:
             if len(flat) < n_panels:
                 raise ValueError(f"ax must hold at least {n_panels} axes for these "
                                  f"panels; got {len(flat)}.")
-            cells, start = [], 0
-            for _, _, present in rows:
-                cells.append(flat[start : start + len(present)])
-                start += len(present)
+            ends = np.cumsum([len(present) for _, _, present in rows])
+            cells = [flat[end - len(present):end] for end, (_, _, present) in zip(ends, rows)]
         from matplotlib.ticker import MaxNLocator
 
         self.lines_ = {}
@@ -694,9 +653,7 @@ class HistoryDisplay:
             ax.legend(handles=handles, fontsize=7)
 
 
-# ---------------------------------------------------------------------------
-# reconstructions
-
+# ------------------------------------------------------------- reconstructions
 
 def _sigmoid(Z):
     return 0.5 * (1.0 + np.tanh(0.5 * Z))
@@ -804,13 +761,10 @@ class ReconstructionDisplay:
         n_cols = min(n_images, 10) if n_cols is None else _check_int(n_cols, "n_cols", 1)
         n_cols = min(n_cols, n_images)
         n_chunks = math.ceil(n_images / n_cols)
-        blank = np.full(n_features, np.nan)
-        rows = []
-        for c in range(n_chunks):
-            for source in (X, R):
-                chunk = list(source[c * n_cols : (c + 1) * n_cols])
-                rows.extend(chunk + [blank] * (n_cols - len(chunk)))
-        stacked = np.array(rows)
+        # rows of n_cols inputs, then their reconstructions; NaN fills the last
+        blank = np.full((n_chunks * n_cols - n_images, n_features), np.nan)
+        stacked = np.stack([np.vstack([A, blank]).reshape(n_chunks, n_cols, n_features)
+                            for A in (X, R)], axis=1).reshape(-1, n_features)
         low, high = np.nanmin(stacked), np.nanmax(stacked)
         stacked = np.where(np.isnan(stacked), high, stacked)
         grid = tile_images(stacked, self.image_shape, n_cols=n_cols, scale=False)
@@ -818,17 +772,11 @@ class ReconstructionDisplay:
         self.image_ = ax.imshow(grid, cmap=cmap, interpolation="nearest", vmin=low, vmax=high)
         _row_labels(ax, ["input", "reconstruction"] * n_chunks, height)
         self.mean_squared_error_ = float(np.mean(np.sum((X - R) ** 2, axis=1)))
-        name = f"{self.estimator_name}: " if self.estimator_name else ""
-        ax.set_title(f"{name}inputs and reconstructions\n"
-                     f"(squared error {self.mean_squared_error_:.3g} per image)", fontsize=10)
-        self.ax_ = ax
-        self.figure_ = ax.figure
-        return self
+        return _finish(self, ax, "inputs and reconstructions\n(squared error "
+                       f"{self.mean_squared_error_:.3g} per image)")
 
 
-# ---------------------------------------------------------------------------
-# codes
-
+# ----------------------------------------------------------------------- codes
 
 class CodesDisplay:
     """Two-dimensional codes as a scatter plot, coloured by label.
@@ -937,10 +885,6 @@ class CodesDisplay:
                 collection = ax.scatter(codes[:, 0], codes[:, 1], c=y, **style)
                 ax.figure.colorbar(collection, ax=ax)
                 self.collections_.append(collection)
-        name = f"{self.estimator_name}: " if self.estimator_name else ""
-        ax.set_title(f"{name}2-D codes", fontsize=10)
         ax.set_xlabel("code 0")
         ax.set_ylabel("code 1")
-        self.ax_ = ax
-        self.figure_ = ax.figure
-        return self
+        return _finish(self, ax, "2-D codes")

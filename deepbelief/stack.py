@@ -6,9 +6,10 @@ trained on the features of the layers below it. :class:`_LayerwiseStack`
 holds everything but the kind of layer: the per-layer fan-out of settings
 (one value for all layers or a list of one per layer), the construction of
 the layers with errors prefixed "layer i:", the greedy bottom-up ``fit``,
-``partial_fit`` (every layer one pass per chunk), ``transform``, ``layer_weights_`` and ``decoder_weights_``.
-A subclass names its settings and says how to build one layer, how to read
-its weights and how to compute its features.
+``partial_fit`` (every layer one pass per chunk), ``transform``,
+``layer_weights_`` and ``decoder_weights_``. A subclass names its settings
+and says how to build one layer, how to read its weights and how to
+compute its features.
 
 This module imports no estimator, so that :mod:`deepbelief.mlp` may take
 its layer-size and per-layer checks from it.
@@ -61,9 +62,9 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     Subclasses set ``_PER_LAYER`` (the settings given once or per layer),
     ``_layers_attr`` (the fitted attribute holding the layers),
     ``_layer_class`` (the layers' base class: the stack has ``partial_fit``
-    when it does) and ``_accept_sparse``, and implement ``_make_layer``,
-    ``_layer_features``, ``_encoder_weights`` and ``_decoder_weights``.
-    They have the parameters ``hidden_layer_sizes``, ``verbose`` and
+    when it does) and ``_accept_sparse``, and implement ``_make_layer`` and
+    ``_layer_features``; the other hooks have defaults for layers with
+    their own ``layer_weights_`` and ``decoder_weights_``. They have the parameters ``hidden_layer_sizes``, ``verbose`` and
     ``random_state``.
     """
 
@@ -73,9 +74,6 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
     _accept_sparse = False
 
     # ------------------------------------------------------------ hooks
-
-    def _check_stack_params(self):
-        """Check the settings that are not per layer (hook)."""
 
     def _make_layer(self, i, n_units, params, below, n_samples):
         """Layer ``i``, unfitted: ``n_units`` units, ``params`` its share of
@@ -91,15 +89,15 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
     def _block_features(self, layer, block):
         """The fitted ``layer``'s features of one dense block of rows."""
-        raise NotImplementedError
+        return self._layer_features(layer, block)
 
     def _encoder_weights(self, layer):
         """``(W, b)`` of shape ``(n_in, n_out)`` and ``(n_out,)``."""
-        raise NotImplementedError
+        return layer.layer_weights_[0]
 
     def _decoder_weights(self, layer):
         """``(W, b)`` of shape ``(n_out, n_in)`` and ``(n_in,)``."""
-        raise NotImplementedError
+        return layer.decoder_weights_[0]
 
     # ------------------------------------------------------------ fitting
 
@@ -122,7 +120,6 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         sizes = check_layer_sizes(self.hidden_layer_sizes)
         seeds = rng.integers(0, 2**31 - 1, size=len(sizes))
         X = self._validate_X(X, reset=True)
-        self._check_stack_params()
         settings = {name: per_layer(getattr(self, name), len(sizes), name)
                     for name in self._PER_LAYER}
         layers = []
@@ -170,8 +167,7 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         the bottom layer gathers its batches from X, and the features it
         passes up are computed block by block from the gathered rows."""
         X, layers = self._new_layers(X, rows)
-        name = type(self).__name__
-        folder = getattr(self, "feature_dir", None)
+        name, folder = type(self).__name__, getattr(self, "feature_dir", None)
         H, path = X, None
         try:
             for i, layer in enumerate(layers):
@@ -181,8 +177,7 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
                     else:
                         layer.fit(H)
                 if self.verbose:
-                    history = getattr(layer, "history_", {})
-                    err = history.get("reconstruction_error", [float("nan")])
+                    err = getattr(layer, "history_", {}).get("reconstruction_error", [])
                     err = err[-1] if len(err) else float("nan")
                     print(f"[{name}] layer {i}: {H.shape[1]} -> {layer.n_components} "
                           f"units, {layer.n_iter_} epochs, reconstruction error {err:.4f}")
