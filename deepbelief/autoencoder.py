@@ -494,7 +494,29 @@ class Autoencoder(_BaseAutoencoder):
                  init="glorot_sigmoid", learning_rate_schedule="constant",
                  validation_fraction=None, early_stopping=False, n_iter_no_change=5, tol=1e-4,
                  checkpoint_dir=None, verbose=0, random_state=None):
-        vars(self).update((k, v) for k, v in locals().items() if k != "self")
+        self.n_components = n_components
+        self.activation = activation
+        self.output_activation = output_activation
+        self.tied_weights = tied_weights
+        self.corruption = corruption
+        self.corruption_level = corruption_level
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.alpha = alpha
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.init = init
+        self.learning_rate_schedule = learning_rate_schedule
+        self.validation_fraction = validation_fraction
+        self.early_stopping = early_stopping
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.checkpoint_dir = checkpoint_dir
+        self.verbose = verbose
+        self.random_state = random_state
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None)],
@@ -731,7 +753,25 @@ class StackedAutoencoder(_ReconstructionScoreMixin, _LayerwiseStack):
                  learning_rate=0.1, batch_size=20, n_iter=10, init="glorot_sigmoid",
                  solver="sgd", momentum=0.0, checkpoint_dir=None, feature_dir=None, verbose=0,
                  random_state=None):
-        vars(self).update((k, v) for k, v in locals().items() if k != "self")
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.output_activation = output_activation
+        self.tied_weights = tied_weights
+        self.corruption = corruption
+        self.corruption_level = corruption_level
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.alpha = alpha
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.init = init
+        self.solver = solver
+        self.momentum = momentum
+        self.checkpoint_dir = checkpoint_dir
+        self.feature_dir = feature_dir
+        self.verbose = verbose
+        self.random_state = random_state
 
     _PER_LAYER = _AE_PER_LAYER
     _layers_attr = "autoencoders_"
@@ -860,7 +900,26 @@ class DeepAutoencoder(_BaseAutoencoder):
                  max_iter=10, alpha=0.0, init="glorot_sigmoid", learning_rate="constant",
                  early_stopping=False, validation_fraction=0.1, n_iter_no_change=10, tol=1e-4,
                  checkpoint_dir=None, verbose=0, random_state=None):
-        vars(self).update((k, v) for k, v in locals().items() if k != "self")
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.pretrainer = pretrainer
+        self.activation = activation
+        self.code_activation = code_activation
+        self.output_activation = output_activation
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.momentum = momentum
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.alpha = alpha
+        self.init = init
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.checkpoint_dir = checkpoint_dir
+        self.verbose = verbose
+        self.random_state = random_state
 
     _parameter_constraints = {
         "hidden_layer_sizes": [LayerSizes()],

@@ -249,7 +249,28 @@ class DBN(_LayerwiseStack):
                  hidden_unit="bernoulli", reconstruction="mean", centering=True,
                  learn_variance=False, checkpoint_dir=None, feature_dir=None, verbose=0,
                  random_state=None):
-        vars(self).update((k, v) for k, v in locals().items() if k != "self")
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.first_layer = first_layer
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.k = k
+        self.persistent = persistent
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.l1 = l1
+        self.sparsity_target = sparsity_target
+        self.sparsity_cost = sparsity_cost
+        self.init = init
+        self.learning_rate_schedule = learning_rate_schedule
+        self.hidden_unit = hidden_unit
+        self.reconstruction = reconstruction
+        self.centering = centering
+        self.learn_variance = learn_variance
+        self.checkpoint_dir = checkpoint_dir
+        self.feature_dir = feature_dir
+        self.verbose = verbose
+        self.random_state = random_state
 
     _PER_LAYER = _PER_LAYER
     _layers_attr = "rbms_"

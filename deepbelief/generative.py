@@ -269,7 +269,20 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
                  n_iter="auto", k=1, momentum="classic", weight_decay=0.0002, init="auto",
                  n_iter_updown=10, learning_rate_updown=0.01, k_updown=3, warm_start=False,
                  verbose=0, random_state=None):
-        vars(self).update((k, v) for k, v in locals().items() if k != "self")
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.k = k
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.init = init
+        self.n_iter_updown = n_iter_updown
+        self.learning_rate_updown = learning_rate_updown
+        self.k_updown = k_updown
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.random_state = random_state
 
     _parameter_constraints = {
         "hidden_layer_sizes": [Options(str, {"auto"}), LayerSizes()],
