@@ -98,8 +98,8 @@ PUBLISHED = {
                 "<= 1.0%"),
     "random": ("same network, random initialisation", "1.6% (Hinton & Salakhutdinov 2006)",
                "report"),
-    "defaults": ("DBNClassifier() with every default (its own pretraining, fine-tuning "
-                 "at 0.1)", "1.2% (Hinton & Salakhutdinov 2006)", "report"),
+    "defaults": ("DBNClassifier() with every default (its own pretraining and "
+                 "fine-tuning)", "1.2% (Hinton & Salakhutdinov 2006)", "report"),
 }
 
 

@@ -46,7 +46,8 @@ def main(argv=None):
     with timed(timing, "fit"), warnings.catch_warnings():
         # on MNIST max_iter is a time budget, not convergence
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf = DBNClassifier(sizes, max_iter=max_iter, random_state=0).fit(X_train, y_train)
+        clf = DBNClassifier(sizes, max_iter=max_iter, learning_rate_init=0.1,
+                            random_state=0).fit(X_train, y_train)
     base_error = 1 - clf.score(X_test, y_test)
     n_weights = sum(W.size for W in clf.coefs_)
     print(f"DBNClassifier{sizes}: {n_weights:,} weights, test error {base_error:.4f}, "

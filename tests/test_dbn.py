@@ -21,7 +21,7 @@ def _tiny():
     return [
         DBN((5, 3), n_iter=2, batch_size=10, random_state=0),
         DBNClassifier((6, 4), pretrainer=DBN((6, 4), n_iter=1, batch_size=10, random_state=0),
-                      max_iter=30, batch_size=20, random_state=0),
+                      max_iter=30, batch_size=20, learning_rate_init=0.1, random_state=0),
         DBNRegressor((5,), pretrainer=DBN((5,), n_iter=1, batch_size=10, random_state=0),
                      max_iter=30, batch_size=20, learning_rate_init=0.01, random_state=0),
     ]
