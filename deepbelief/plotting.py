@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 
 __all__ = ["tile_images", "FiltersDisplay", "SamplesDisplay", "HistoryDisplay",
-           "ReconstructionDisplay", "CodesDisplay"]
+           "ReconstructionDisplay", "CodesDisplay", "CompressionDisplay"]
 
 _MISSING = 'plotting requires matplotlib: pip install "deepbelief[plot]"'
 
@@ -888,3 +888,122 @@ class CodesDisplay:
         ax.set_xlabel("code 0")
         ax.set_ylabel("code 1")
         return _finish(self, ax, "2-D codes")
+
+
+class CompressionDisplay:
+    """Test error against compression ratio, as Han et al. (2016) plot it.
+
+    Parameters
+    ----------
+    ratios : array-like of shape (n_points,)
+        Compression ratios (1 for the dense model).
+    errors : array-like of shape (n_points,)
+        Errors (1 - score) at those ratios.
+    labels : list of str, default=None
+        One label per point, written beside it.
+    kind : {"storage", "parameters"}, default="storage"
+        Which ratio the points are: all bits (as Han et al. count) or
+        weights per nonzero weight.
+    estimator_name : str, default=None
+
+    Attributes
+    ----------
+    line_ : matplotlib Line2D
+    ax_ : matplotlib.axes.Axes
+    figure_ : matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> from deepbelief import MLPClassifier, compress
+    >>> from deepbelief.datasets import load_digits
+    >>> from deepbelief.plotting import CompressionDisplay
+    >>> X, y = load_digits()
+    >>> clf = MLPClassifier((32,), max_iter=30, random_state=0).fit(X, y)
+    >>> small = [compress(clf, X, y, sparsity=s, bits=4, random_state=0) for s in (0.5, 0.9)]
+    >>> CompressionDisplay.from_models([clf] + small, X, y)  # doctest: +SKIP
+    """
+
+    def __init__(self, ratios, errors, *, labels=None, kind="storage", estimator_name=None):
+        self.ratios = ratios
+        self.errors = errors
+        self.labels = labels
+        self.kind = kind
+        self.estimator_name = estimator_name
+
+    @classmethod
+    def from_models(cls, models, X, y, *, kind="storage", labels=None, ax=None, **kwargs):
+        """Score a dense model and its compressed versions on ``(X, y)``.
+
+        Parameters
+        ----------
+        models : list of estimators
+            Fitted models with ``score``: a
+            :class:`~deepbelief.compression.CompressedModel` is placed at its
+            ``compression_ratio_[kind]``, anything else at ratio 1.
+        X, y : the data to score (a held-out set)
+        kind : {"storage", "parameters"}, default="storage"
+        labels : list of str, default=None
+        ax : matplotlib Axes, default=None
+        **kwargs
+            Passed on to ``Axes.plot``.
+
+        Returns
+        -------
+        display : CompressionDisplay
+        """
+        if kind not in ("storage", "parameters"):
+            raise ValueError(f'kind must be "storage" or "parameters"; got {kind!r}.')
+        models = list(models)
+        if not models:
+            raise ValueError("models must hold at least one fitted model; got none.")
+        ratios, errors, name = [], [], None
+        for model in models:
+            ratio = getattr(model, "compression_ratio_", None)
+            ratios.append(1.0 if ratio is None else float(ratio[kind]))
+            errors.append(1.0 - float(model.score(X, y)))
+            if ratio is None and name is None:
+                name = type(_unwrap(model)).__name__
+        display = cls(ratios, errors, labels=labels, kind=kind, estimator_name=name)
+        return display.plot(ax=ax, **kwargs)
+
+    def plot(self, ax=None, **kwargs):
+        """Draw the points, ordered by ratio, on a logarithmic ratio axis.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+        **kwargs
+            Passed on to ``Axes.plot``.
+
+        Returns
+        -------
+        display : CompressionDisplay
+        """
+        ratios = np.asarray(self.ratios, dtype=np.float64)
+        errors = np.asarray(self.errors, dtype=np.float64)
+        if ratios.ndim != 1 or ratios.shape != errors.shape or ratios.size == 0:
+            raise ValueError("ratios and errors must be 1-D of the same non-zero length; "
+                             f"got shapes {ratios.shape} and {errors.shape}.")
+        if np.any(ratios <= 0) or not np.all(np.isfinite(ratios)):
+            raise ValueError("ratios must be finite and positive.")
+        if self.labels is not None and len(self.labels) != ratios.size:
+            raise ValueError(f"labels must hold one entry per point ({ratios.size}); got "
+                             f"{len(self.labels)}.")
+        order = np.argsort(ratios, kind="stable")
+        ax = _new_axes(ax, (5.0, 3.6))
+        style = dict(marker="o", linewidth=1.2) | kwargs
+        (self.line_,) = ax.plot(ratios[order], 100.0 * errors[order], **style)
+        if self.labels is not None:
+            for i in order:
+                ax.annotate(str(self.labels[i]), (ratios[i], 100.0 * errors[i]),
+                            textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.set_xscale("log")
+        from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+        ax.xaxis.set_major_formatter(ScalarFormatter())  # 1, 10, 100, not 10^k
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticks(ratios[order], [f"{r:.3g}" for r in ratios[order]])
+        ax.set_xlabel(f"compression ratio ({self.kind}), x")
+        ax.set_ylabel("error, %")
+        ax.grid(True, which="both", alpha=0.3)
+        return _finish(self, ax, "error against compression")

@@ -372,3 +372,32 @@ def test_missing_matplotlib_names_the_extra(monkeypatch, models):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r'pip install "deepbelief\[plot\]"'):
         FiltersDisplay.from_estimator(models["rbm"])
+
+
+def test_compression_display(plt, digits, tmp_path):
+    from deepbelief import MLPClassifier, compress
+    from deepbelief.plotting import CompressionDisplay
+
+    X, y = digits
+    clf = MLPClassifier((24,), max_iter=15, random_state=0).fit(X[:200], y[:200])
+    small = [compress(clf, X[:200], y[:200], sparsity=s, bits=3, retrain_epochs=1,
+                      finetune_epochs=0, random_state=0) for s in (0.9, 0.5)]
+    display = CompressionDisplay.from_models([clf] + small, X[200:], y[200:],
+                                             labels=["dense", "90%", "50%"])
+    # the points: the dense model at 1, each compressed model at its own ratio
+    # and its own held-out error, drawn in the order of the ratios
+    expected = [1.0] + [m.compression_ratio_["storage"] for m in small]
+    np.testing.assert_allclose(display.ratios, expected)
+    np.testing.assert_allclose(display.errors[1], 1 - small[0].score(X[200:], y[200:]))
+    xs = display.line_.get_xdata()
+    assert list(xs) == sorted(expected) and xs[0] == 1.0
+    assert display.ax_.get_xscale() == "log" and display.estimator_name == "MLPClassifier"
+    assert len(display.ax_.texts) == 3
+    _assert_drawn(display.figure_, tmp_path, "compression")
+    params = CompressionDisplay.from_models(small, X[200:], y[200:], kind="parameters")
+    np.testing.assert_allclose(params.ratios, [m.compression_ratio_["parameters"]
+                                               for m in small])
+    with pytest.raises(ValueError, match="kind must be"):
+        CompressionDisplay.from_models(small, X, y, kind="bits")
+    with pytest.raises(ValueError, match="one entry per point"):
+        CompressionDisplay([1.0, 2.0], [0.1, 0.2], labels=["a"]).plot()
