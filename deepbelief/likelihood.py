@@ -276,29 +276,11 @@ def ais_log_partition(rbm, n_runs=100, betas=None, random_state=None, *, X=None,
     if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"dtype must be float32 or float64; got {dtype!r}.")
     betas = salakhutdinov_murray_betas() if betas is None else _check_betas(betas)
-    visible_step, base_bias = _AIS_VISIBLE[type(visible)]
+    visible_step = _AIS_VISIBLE[type(visible)][0]
     hidden_step = _AIS_HIDDEN[type(hidden)]
     n_hidden, n_visible = W.shape
-
-    if X is not None and base_rate is not None:
-        raise ValueError("Give X or base_rate, not both.")
-    if base_rate is not None:
-        b_base = np.asarray(base_rate, dtype=np.float64).reshape(-1)
-    elif X is not None:
-        Xs = engine.visible.rescale(engine.dense(_validated(rbm, X)))
-        b_base = base_bias(np.asarray(Xs, dtype=np.float64).mean(axis=0))
-    else:
-        b_base = b.copy()
-    if b_base.shape != (n_visible,) or not np.all(np.isfinite(b_base)):
-        raise ValueError(f"base_rate must hold {n_visible} finite values; got shape "
-                         f"{b_base.shape}.")
-    # At beta = 0 the hidden units are free of any input:
-    # Z_0 = int exp(-E_A(v)) dv * sum_h 1, each through its log_partition.
-    lp = np.empty(1)
-    visible.log_partition(np.zeros((1, n_visible)), b_base, lp)
-    log_z_base = float(lp[0]) - _energy_at_zero(visible, b_base)
-    hidden.log_partition(np.zeros((1, n_hidden)), np.zeros(n_hidden), lp)
-    log_z_base += float(lp[0])
+    b_base, log_z_base = _base_model(engine, visible, hidden, b, X, base_rate, rbm,
+                                     data_name="X")
 
     rng = make_generator(random_state)
     W = np.ascontiguousarray(W, dtype=dtype)
@@ -476,13 +458,13 @@ def _check_count(name, value):
     return int(value)
 
 
-def _base_model(engine, visible, hidden, b, X_base, base_rate, rbm):
+def _base_model(engine, visible, hidden, b, X_base, base_rate, rbm, data_name="X_base"):
     """The base model's visible biases and log partition function: the
     same base model as ``ais_log_partition``'s for the same arguments."""
     n_hidden, n_visible = engine.W.shape
     base_bias = _AIS_VISIBLE[type(visible)][1]
     if X_base is not None and base_rate is not None:
-        raise ValueError("Give X_base or base_rate, not both.")
+        raise ValueError(f"Give {data_name} or base_rate, not both.")
     if base_rate is not None:
         b_base = np.asarray(base_rate, dtype=np.float64).reshape(-1)
     elif X_base is not None:
@@ -493,6 +475,8 @@ def _base_model(engine, visible, hidden, b, X_base, base_rate, rbm):
     if b_base.shape != (n_visible,) or not np.all(np.isfinite(b_base)):
         raise ValueError(f"base_rate must hold {n_visible} finite values; got shape "
                          f"{b_base.shape}.")
+    # At beta = 0 the hidden units are free of any input:
+    # Z_0 = int exp(-E_A(v)) dv * sum_h 1, each through its log_partition.
     lp = np.empty(1)
     visible.log_partition(np.zeros((1, n_visible)), b_base, lp)
     log_z_base = float(lp[0]) - _energy_at_zero(visible, b_base)
