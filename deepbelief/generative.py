@@ -171,8 +171,8 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         samples on, ``n_samples // 100`` but at least 10 below). The top
         RBM's batch size is also that of the up-down epochs.
     n_iter : int, "auto" or list of them, default="auto"
-        Greedy epochs of each RBM; "auto" is DBN's rule (at least 10 epochs
-        and 300 updates). Class-conditional samples profit from a top RBM
+        Greedy epochs of each RBM; "auto" is DBN's rule (at least 10 epochs,
+        and as many updates as 10 epochs on MNIST for data of its width). Class-conditional samples profit from a top RBM
         trained longer than classification needs: on 1,200 digits, (64, 256)
         layers, a separate logistic regression recognises the label of 75%
         of the samples (200 Gibbs steps) after the 10 "auto" epochs a layer,
@@ -307,13 +307,14 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
             return list(auto_layer_sizes(n_samples, n_features))
         return LayerSizes().resolve(self.hidden_layer_sizes, "hidden_layer_sizes")
 
-    def _layer_settings(self, n_layers, n_samples):
+    def _layer_settings(self, n_layers, n_samples, n_features):
         """One dict of greedy settings per layer, "auto" values resolved."""
         values = {name: per_layer(getattr(self, name), n_layers, name)
                   for name in _PER_LAYER}
         layers = []
         for i in range(n_layers):
-            params = resolve_auto({name: values[name][i] for name in _PER_LAYER}, n_samples)
+            params = resolve_auto({name: values[name][i] for name in _PER_LAYER}, n_samples,
+                                  n_features)
             params["batch_size"] = min(params["batch_size"], n_samples)
             layers.append(params)
         return layers
@@ -360,7 +361,7 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
     def _fit_greedy(self, X, y):
         rng = self.random_state_
         sizes = self._sizes(*X.shape)
-        settings = self._layer_settings(len(sizes), X.shape[0])
+        settings = self._layer_settings(len(sizes), *X.shape)
         seeds = rng.integers(0, 2**31 - 1, size=2)
         verbose = max(0, int(self.verbose))
         name = type(self).__name__

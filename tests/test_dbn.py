@@ -230,6 +230,17 @@ def test_auto_settings_are_the_literature_on_mnist_sized_data():
     from deepbelief.dbn import auto_batch_size, auto_epochs, auto_layer_sizes
     assert auto_layer_sizes(60000) == (500, 500, 2000) == auto_layer_sizes(10000)
     assert auto_batch_size(60000) == 100 and auto_epochs(60000, 100) == 10
+    assert auto_epochs(60000, 100, 784) == 10        # MNIST: 6,000 updates
+
+
+def test_auto_epochs_give_image_data_the_updates_of_mnist():
+    from deepbelief.dbn import auto_epochs
+    # 10,000 images: 100 batches an epoch, 6,000 updates in 60 epochs
+    assert auto_epochs(10000, 100, 784) == 60
+    assert auto_epochs(1000, 10, 784) == 60          # the rectangles' 1,000 images
+    assert auto_epochs(10000, 100, 392) == 30        # half the width, half the updates
+    assert auto_epochs(1437, 14, 64) == 10           # digits: 490 updates, 10 epochs is more
+    assert auto_epochs(120, 10, 4) == 25             # iris folds: the 300-update floor
 
 
 def test_auto_settings_scale_down_for_small_data():
