@@ -115,7 +115,7 @@ class FitHealth:
             saturated = off + on
             ways = (f"{off:.0%} switched off (mean activation below 0.01), "
                     f"{on:.0%} saturated on (above 0.99), "
-                    f"{fraction - off - on:.0%} stuck at another value")
+                    f"{max(0.0, fraction - off - on):.0%} stuck at another value")
         else:
             zero = float(np.mean(constant & (np.abs(mean) < 1e-6)))
             ways = f"{zero:.0%} stuck at zero, {fraction - zero:.0%} at another value"

@@ -49,6 +49,18 @@ def test_units_reports_which_way_the_units_are_stuck():
     assert "60% switched off" in text and "20% saturated on" in text
 
 
+def test_units_never_reports_a_negative_share():
+    # 1,957 off and 3 on of 2,000: the float fractions leave -5e-17 for
+    # "another value", which printed as "-0%"
+    rng = np.random.default_rng(0)
+    H = np.hstack([np.full((20, 1957), 1e-4), np.full((20, 3), 0.999),
+                   rng.random((20, 40))])
+    with pytest.warns(DegenerateFitWarning) as record:
+        FitHealth("Model").units("layer", H)
+    text = str(record[0].message)
+    assert "0% stuck at another value" in text and "-0%" not in text
+
+
 def test_units_stuck_between_the_bounds_are_said_to_remain_trainable():
     # Saturated units pass no gradient; units stuck near 0.5 still do, so the
     # message says what each kind costs a network they initialise.
