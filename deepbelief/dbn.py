@@ -491,8 +491,24 @@ class _DBNDefaults:
 
     def _hidden_sizes(self):
         if isinstance(self.hidden_layer_sizes, str):  # "auto", as the table checked
+            given = self._pretrainer_sizes()
+            if given is not None:
+                return given
             return list(auto_layer_sizes(self._auto_n_samples, self._auto_n_features))
         return super()._hidden_sizes()
+
+    def _pretrainer_sizes(self):
+        """The layer sizes a given pretrainer (or the estimator a
+        ``FrozenEstimator`` wraps) declares, or None: "auto" then means
+        those, so that a stack of other sizes fits without a mismatch found
+        only after its pretraining."""
+        pre = getattr(self.pretrainer, "estimator", self.pretrainer)
+        if not hasattr(pre, "get_params"):
+            return None
+        sizes = pre.get_params(deep=False).get("hidden_layer_sizes")
+        if sizes is None or isinstance(sizes, str):
+            return None
+        return LayerSizes().resolve(sizes, "pretrainer's hidden_layer_sizes")
 
     def _resolve_pretrainer(self):
         """The unfitted pretrainer of this fit, the ``pretrainer`` parameter
@@ -541,7 +557,9 @@ _DBN_DOC = """
         ``n_samples / 10000`` and ``n_features / 784``, with at least 32 units
         a layer (digits' 1,437 training rows of 64 pixels: (72, 72, 287); the
         rectangles of Larochelle et al. 2007, 1,000 images of 784 pixels:
-        the full network).
+        the full network). With a given ``pretrainer`` that has
+        ``hidden_layer_sizes`` (a ``DBN``, a ``StackedAutoencoder``, either
+        inside a ``FrozenEstimator``), "auto" is the pretrainer's sizes.
     pretrainer : "auto", estimator or None, default="auto"
         "auto" is ``DBN(sizes, random_state=random_state)`` with DBN's
         defaults, for the resolved hidden layer sizes. Pass a :class:`DBN` (or a

@@ -413,3 +413,27 @@ def test_score_is_minus_the_stack_reconstruction_error(digits):
     assert dbn.score(X) > untrained.score(X) + 1.0
     with pytest.raises(ValueError, match="X has 10 features, but DBN is expecting 64"):
         dbn.score(X[:, :10])
+
+
+def test_auto_sizes_follow_a_given_pretrainer():
+    # the pretrainer's own sizes win over the data-sized ones, so a stack of
+    # other sizes is not found mismatched after its pretraining
+    from sklearn.frozen import FrozenEstimator
+
+    from deepbelief import StackedAutoencoder
+    from deepbelief.dbn import auto_layer_sizes
+    X, y = load_digits()
+    X, y = X[:200], y[:200]
+    sae = StackedAutoencoder((12, 6), n_iter=1, random_state=0)
+    clf = DBNClassifier(pretrainer=sae, max_iter=2, random_state=0).fit(X, y)
+    assert [W.shape for W in clf.coefs_] == [(64, 12), (12, 6), (6, 10)]
+    dbn = DBN(9, n_iter=1, random_state=0).fit(X)
+    frozen = DBNClassifier(pretrainer=FrozenEstimator(dbn), max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frozen.fit(X, y)
+    assert [W.shape for W in frozen.coefs_] == [(64, 9), (9, 10)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        plain = DBNClassifier(max_iter=1, random_state=0).fit(X, y)   # no pretrainer given
+    assert [W.shape[1] for W in plain.coefs_[:-1]] == list(auto_layer_sizes(200, 64))
