@@ -257,7 +257,10 @@ def main(argv=None):
                 start = time.perf_counter()
                 model = make().fit(*parts[0])
                 seconds = time.perf_counter() - start
-            n_warn = sum(issubclass(w.category, DegenerateFitWarning) for w in caught)
+            degenerate = [w for w in caught if issubclass(w.category, DegenerateFitWarning)]
+            n_warn = len(degenerate)
+            for w in degenerate:
+                print(f"  {name} {label}: {w.message}", flush=True)
             row = [name, label, f"{sizes[0]} / {sizes[1]} / {sizes[2]}",
                    f"{PUBLISHED[name][j]:.2f}%", f"{error(model, *parts[1]):.2f}%",
                    f"{error(model, *parts[2]):.2f}%", f"{seconds:.0f}", str(n_warn)]
