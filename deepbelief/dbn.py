@@ -541,7 +541,8 @@ _DBN_DOC = """
     10,000 samples on the network is the literature's 500-500-2000; on
     fewer it is proportionally narrower and the pretraining takes smaller
     batches and more epochs, the epochs chosen by the updates they make
-    (on images of MNIST's width, the 6,000 updates of 10 epochs on MNIST). Scale the inputs to [0, 1] first
+    (on images of MNIST's width, the 6,000 updates of 10 epochs on MNIST).
+    Scale the inputs to [0, 1] first
     (``make_pipeline(MinMaxScaler(), DBNClassifier())``): the first layer
     has binary visible units. With these defaults the scores on
     scikit-learn's small data sets are those of its MLP

@@ -172,12 +172,13 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         RBM's batch size is also that of the up-down epochs.
     n_iter : int, "auto" or list of them, default="auto"
         Greedy epochs of each RBM; "auto" is DBN's rule (at least 10 epochs,
-        and as many updates as 10 epochs on MNIST for data of its width). Class-conditional samples profit from a top RBM
-        trained longer than classification needs: on 1,200 digits, (64, 256)
-        layers, a separate logistic regression recognises the label of 75%
-        of the samples (200 Gibbs steps) after the 10 "auto" epochs a layer,
-        92% with ``n_iter=[30, 100]``, and 89% and 96% after ten up-down
-        epochs; the paper trained each layer for 30 epochs on MNIST.
+        and as many updates as 10 epochs on MNIST for data of its width).
+        Class-conditional samples profit from a top RBM trained longer than
+        classification needs: on 1,200 digits, (64, 256) layers, a separate
+        logistic regression recognises the label of 75% of the samples (200
+        Gibbs steps) after the 10 "auto" epochs a layer, 92% with
+        ``n_iter=[30, 100]``, and 89% and 96% after ten up-down epochs; the
+        paper trained each layer for 30 epochs on MNIST.
     <inherited parameters>
     init : "auto", str, callable or list of them, default="auto"
         Weight initialiser of each RBM (``deepbelief.nn.initializers``);
