@@ -10,8 +10,8 @@ exposes ``layer_weights_`` to initialise a multilayer perceptron.
 mirror-image decoder and fine-tunes the whole network on reconstruction
 (Hinton & Salakhutdinov 2006).
 
-The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``, as
-every estimator's do) into buffers allocated once per fit; activations,
+The matrix products run on numpy's BLAS (``deepbelief._kernels.blas``, as
+the MLPs' do) into buffers allocated once per fit; activations,
 losses and optimizers are those of :mod:`deepbelief.nn`, and the deep
 autoencoder is trained by its :class:`~deepbelief.nn.layers.Network` engine.
 

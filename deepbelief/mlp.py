@@ -6,7 +6,7 @@ default, plus more solvers and schedules, ``init``, ``l1``, dropout,
 ``max_norm``, per-layer and parametric activations, ``augment``,
 ``checkpoint_dir``, ``history_``, ``pretrainer`` and ``dtype``.
 
-The matrix products run on scipy's BLAS (``deepbelief._kernels.blas``; its
+The matrix products run on numpy's BLAS (``deepbelief._kernels.blas``; its
 thread pool is set with ``threadpoolctl`` or ``OPENBLAS_NUM_THREADS``) into
 preallocated buffers, the elementwise work in single-threaded Numba kernels
 or in-place ufuncs; each layer is updated as soon as its gradient is known,

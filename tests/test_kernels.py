@@ -244,7 +244,8 @@ def test_gemm_any_layout_against_float64_numpy(dtype, shape):
             np.testing.assert_allclose(out, 0.5 * A @ B + 2.0 * C, **tol,
                                        err_msg=f"A {name_a}, B {name_b}")
             out = np.full((n, m), np.nan, dtype)
-            np.testing.assert_allclose(gemm(a, b, out), A @ B, **tol)
+            assert gemm(a, b, out) is out
+            np.testing.assert_allclose(out, A @ B, **tol)
     # another dtype than out's is cast; a non-C-contiguous out is refused
     out = np.empty((n, m), dtype)
     np.testing.assert_allclose(gemm(A, B.astype(np.float32), out), A @ B, rtol=1e-5,

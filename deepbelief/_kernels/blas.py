@@ -1,20 +1,26 @@
-"""Every dense matrix product of the estimators, on scipy's BLAS, written
-into buffers we own.
+"""Every dense matrix product of the estimators, written into buffers we
+own.
 
 All products of training, transform, prediction, sampling and likelihood
-(RBMs, DBNs, autoencoders, MLPs, AIS) come here, so they run on one BLAS
-library and one BLAS thread pool. The choice of scipy's gemm over numpy's
-matmul was measured (``benchmarks/bench_blas.py``, section ``bench_blas``
-of ``benchmarks/RESULTS.md``): gemm takes ``alpha`` and ``beta``, so an
-RBM's learning rate, weight decay and momentum fold into the weight-update
-product (numpy needs a temporary and two more passes over the weights, and
-rounds differently); on the plain products of an RBM or MLP step the two
-libraries give bit-identical results and, in float64, the same speed.
+(RBMs, DBNs, autoencoders, MLPs, AIS) come here. Which library runs them was
+measured (``benchmarks/bench_blas.py`` and ``benchmarks/bench_commits.py``,
+their sections in ``benchmarks/RESULTS.md``):
 
-A C-contiguous (m, n) array is the F-contiguous (n, m) transpose BLAS
-expects, so each product is a single ``gemm`` call with the right transpose
-flags and no copy of a contiguous operand; ``alpha`` and ``beta`` fold
-scaling and accumulation into the product itself.
+- the RBM products (``dot_nt``, ``dot_nn``, ``dot_tn``, the vector products)
+  run on scipy's gemm, which takes ``alpha`` and ``beta``, so an RBM's
+  learning rate, weight decay and momentum fold into the weight-update
+  product (numpy needs a temporary and two more passes over the weights,
+  and rounds differently);
+- the plain products of :func:`gemm` (``alpha=1``, ``beta=0``: every
+  product of the MLPs and autoencoders) run on numpy's matmul, whose newer
+  OpenBLAS build takes about 0.86x scipy's time on an MLP mini-batch in
+  float32 at one thread and gives bit-identical results on these shapes;
+  :func:`gemm` with another ``alpha`` or ``beta`` goes to scipy.
+
+So each training loop keeps to one library, and one BLAS thread pool, per
+mini-batch. A C-contiguous (m, n) array is the F-contiguous (n, m)
+transpose BLAS expects, so each scipy product is a single ``gemm`` call
+with the right transpose flags and no copy of a contiguous operand.
 """
 
 import numpy as np
@@ -91,6 +97,10 @@ def gemm(A, B, out, alpha=1.0, beta=0.0):
             or out.shape != (A.shape[0], B.shape[1]):
         raise ValueError(f"gemm needs A (n, k), B (k, m) and out (n, m); got "
                          f"{A.shape}, {B.shape} and {out.shape}.")
+    if alpha == 1.0 and beta == 0.0 and A.dtype == B.dtype == out.dtype \
+            and out.dtype in _GEMM and A.size and B.size:
+        # A plain product goes to numpy's matmul (see the module docstring).
+        return np.matmul(A, B, out=out)
     # out is C-contiguous, so BLAS writes out.T = B.T @ A.T.
     a, trans_a = _operand(B, out.dtype)
     b, trans_b = _operand(A, out.dtype)

@@ -10,7 +10,7 @@ that training allocates nothing per step. Interface:
 - ``backward(dY, need_input_grad=True)``: fills ``grads`` and returns the
   gradient with respect to the layer's input (``dY`` may be overwritten).
 
-The matrix products run on scipy's BLAS writing straight into the layer's
+The matrix products run on numpy's BLAS writing straight into the layer's
 buffers (:func:`gemm`, the estimators' one product function, from
 ``deepbelief._kernels.blas``), and every other pass is either a numpy ufunc
 in place or a fused Numba kernel.
