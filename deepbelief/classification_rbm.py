@@ -180,7 +180,43 @@ class _ClassificationTask(TrainingTask):
         return {"rng": self.model.random_state_}
 
 
-class ClassificationRBM(ClassifierMixin, BaseEstimator):
+class _PosteriorMixin:
+    """``predict_proba`` and ``predict`` from the class's own
+    ``predict_log_proba``."""
+
+    def predict_proba(self, X):
+        """The class posterior ``p(y | x)``, ``exp`` of ``predict_log_proba``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``; rows sum to 1.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+    def predict(self, X):
+        """The most probable class of each input (that of lowest free energy).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Inputs.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
+        log_proba = self.predict_log_proba(X)
+        return self.classes_[np.argmax(log_proba, axis=1)]
+
+
+class ClassificationRBM(_PosteriorMixin, ClassifierMixin, BaseEstimator):
     """Classification RBM (Larochelle & Bengio 2008): an RBM over the input
     and a one-hot label, used as a classifier.
 
@@ -552,7 +588,8 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
         return out
 
     def predict_log_proba(self, X):
-        """Log of the exact class posterior ``log p(y | x)``.
+        """Log of the exact class posterior ``log p(y | x)``, from the free
+        energies.
 
         Parameters
         ----------
@@ -566,37 +603,6 @@ class ClassificationRBM(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         return self._log_proba(self._validate_X(X, reset=False))
-
-    def predict_proba(self, X):
-        """The exact class posterior ``p(y | x)`` from the free energies.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``; rows sum to 1.
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X):
-        """The most probable class of each input.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        log_proba = self.predict_log_proba(X)
-        return self.classes_[np.argmax(log_proba, axis=1)]
 
     def free_energy(self, X, y):
         """The free energy ``F(x, y)`` of inputs and labels (hidden units

@@ -56,7 +56,8 @@ from ._docs import inherit_parameters
 from ._kernels.random import SeedStream
 from ._param_validation import (BOOL, RANDOM_STATE, Interval, LayerSizes, Options, PerLayer,
                                 check, nested_validation, per_layer, validate_params)
-from .classification_rbm import ClassificationRBM, _generative_terms, class_scores
+from .classification_rbm import (ClassificationRBM, _generative_terms, _PosteriorMixin,
+                                 class_scores)
 from .dbn import _DOWNWARD, DBN, auto_layer_sizes, resolve_auto
 from .nn.initializers import INITIALIZERS
 from .nn.schedules import get_schedule
@@ -127,7 +128,7 @@ class _UpDownTask(TrainingTask):
         return {"rng": self.model.random_state_}
 
 
-class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
+class GenerativeDBNClassifier(_PosteriorMixin, ClassifierMixin, BaseEstimator):
     """Generative deep belief net with labels (Hinton, Osindero & Teh 2006).
 
     A stack of directed sigmoid layers under a top RBM that models the
@@ -507,7 +508,8 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         return out
 
     def predict_log_proba(self, X):
-        """Log of ``p(y | x) = softmax_y(-F(h(x), y))``.
+        """Log of the top RBM's posterior of the label given the features,
+        ``p(y | x) = softmax_y(-F(h(x), y))``.
 
         Parameters
         ----------
@@ -521,38 +523,6 @@ class GenerativeDBNClassifier(ClassifierMixin, BaseEstimator):
         """
         H = self._features(self._validate_X(X))
         return self.top_rbm_._log_proba(H)
-
-    def predict_proba(self, X):
-        """The top RBM's posterior of the label given the features,
-        ``softmax_y(-F(h(x), y))``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Columns in the order of ``classes_``; rows sum to 1.
-        """
-        return np.exp(self.predict_log_proba(X))
-
-    def predict(self, X):
-        """The label of lowest free energy for each input.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
-        log_proba = self.predict_log_proba(X)
-        return self.classes_[np.argmax(log_proba, axis=1)]
 
     def sample(self, labels, n_gibbs=1000, *, downward="mean", random_state=None):
         """Draw inputs of given labels from the generative model.
