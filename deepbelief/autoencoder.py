@@ -231,12 +231,10 @@ class _BaseAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixi
         X : array-like of shape (n_samples, n_features)
             One chunk of training data.
         y : Ignored
-            Not used, present for API consistency by convention.
 
         Returns
         -------
         self : object
-            The updated model.
         """
         validate_params(self)
         first = not hasattr(self, "coefs_")
@@ -560,7 +558,6 @@ class Autoencoder(_BaseAutoencoder):
         ----------
         X : array-like of shape (n_samples, n_features)
         y : Ignored
-            Not used, present for API consistency by convention.
 
         Returns
         -------
@@ -967,7 +964,6 @@ class DeepAutoencoder(_BaseAutoencoder):
         ----------
         X : array-like of shape (n_samples, n_features)
         y : Ignored
-            Not used, present for API consistency by convention.
 
         Returns
         -------

@@ -190,7 +190,6 @@ class _PosteriorMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
 
         Returns
         -------
@@ -205,7 +204,6 @@ class _PosteriorMixin:
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
 
         Returns
         -------
@@ -400,7 +398,6 @@ class ClassificationRBM(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : object
-            The fitted model.
         """
         self._validate_params()
         X, y = validate_data(self, X, y, accept_sparse="csr",
@@ -438,7 +435,6 @@ class ClassificationRBM(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : object
-            The fitted model.
         """
         first = not hasattr(self, "components_")
         self._validate_params()
@@ -594,7 +590,6 @@ class ClassificationRBM(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
 
         Returns
         -------
@@ -611,7 +606,6 @@ class ClassificationRBM(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
         y : array-like of shape (n_samples,)
             Labels, each one of ``classes_``.
 

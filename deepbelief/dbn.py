@@ -370,7 +370,6 @@ class DBN(_LayerwiseStack):
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : Ignored
-            Not used, present for API consistency by convention.
 
         Returns
         -------

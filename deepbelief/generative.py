@@ -337,7 +337,6 @@ class GenerativeDBNClassifier(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         Returns
         -------
         self : object
-            The fitted model.
         """
         validate_params(self)
         warm = self.warm_start and hasattr(self, "top_rbm_")
@@ -488,7 +487,6 @@ class GenerativeDBNClassifier(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
 
         Returns
         -------
@@ -514,7 +512,6 @@ class GenerativeDBNClassifier(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Inputs.
 
         Returns
         -------

@@ -261,14 +261,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
         y : Ignored
-            Not used, present for API consistency by convention.
 
         Returns
         -------
         self : object
-            The fitted model.
         """
         return self._fit_rows(X, None)
 
@@ -302,14 +299,11 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
         y : Ignored
-            Not used, present for API consistency by convention.
 
         Returns
         -------
         self : object
-            The fitted model.
         """
         first = not hasattr(self, "components_")
         self._validate_params()
@@ -559,7 +553,6 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The data to be transformed.
 
         Returns
         -------

@@ -151,14 +151,11 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Training data.
         y : Ignored
-            Not used, present for API consistency by convention.
 
         Returns
         -------
         self : object
-            The fitted model.
         """
         return self._fit_rows(X, None)
 
@@ -249,12 +246,10 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             One chunk of training data.
         y : Ignored
-            Not used, present for API consistency by convention.
 
         Returns
         -------
         self : object
-            The updated model.
         """
         first = not hasattr(self, self._layers_attr)
         if first:
