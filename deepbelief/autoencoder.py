@@ -1,29 +1,14 @@
 """Autoencoders: networks trained to reproduce their input.
 
-:class:`Autoencoder` is one hidden layer, denoising (masking or Gaussian
-corruption of the input, the clean input as target) and optionally sparse
-(a KL penalty pulling each hidden unit's mean activation to a target), with
-tied or untied weights. :class:`StackedAutoencoder` trains a stack of them
-greedily, each on the codes of the one below, and like :class:`~deepbelief.DBN`
-exposes ``layer_weights_`` to initialise a multilayer perceptron.
-:class:`DeepAutoencoder` unrolls a pretrained stack into an encoder and its
-mirror-image decoder and fine-tunes the whole network on reconstruction
-(Hinton & Salakhutdinov 2006).
-
-The matrix products run on numpy's BLAS (``deepbelief._kernels.blas``, as
-the MLPs' do) into buffers allocated once per fit; activations,
-losses and optimizers are those of :mod:`deepbelief.nn`, and the deep
-autoencoder is trained by its :class:`~deepbelief.nn.layers.Network` engine.
-
-References
-----------
-Vincent, P., Larochelle, H., Bengio, Y. & Manzagol, P.-A. (2008).
-Extracting and composing robust features with denoising autoencoders. ICML.
-
-Vincent, P. et al. (2010). Stacked denoising autoencoders. JMLR 11.
-
-Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the dimensionality of
-data with neural networks. Science 313.
+:class:`Autoencoder` has one hidden layer, denoising and sparse;
+:class:`StackedAutoencoder` is a greedy stack of them that, like
+:class:`~deepbelief.DBN`, exposes ``layer_weights_`` to initialise a
+multilayer perceptron; :class:`DeepAutoencoder` unrolls a pretrained stack
+and fine-tunes it. The matrix products run on numpy's BLAS
+(``deepbelief._kernels.blas``, as the MLPs' do) into buffers allocated once
+per fit; activations, losses and optimizers are those of
+:mod:`deepbelief.nn`, and the deep autoencoder is trained by its
+:class:`~deepbelief.nn.layers.Network` engine.
 """
 
 import os

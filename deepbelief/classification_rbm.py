@@ -1,10 +1,5 @@
-"""The classification RBM of Larochelle & Bengio (2008).
-
-One RBM over an input ``x`` (binary units), its label ``y`` (one softmax
-group) and binary hidden units ``h``, with the energy
-``E(x, y, h) = -h^T W x - h^T U e_y - b^T x - c^T h - d^T e_y``. The hidden
-units sum out, so ``p(y | x)`` is a softmax of
-``-F(x, y) = b^T x + d_y + sum_j softplus(c_j + U_jy + W_j x)``.
+"""The classification RBM of Larochelle & Bengio (2008), of energy
+``E(x, y, h) = -h^T W x - h^T U e_y - b^T x - c^T h - d^T e_y``.
 
 References
 ----------
@@ -220,8 +215,8 @@ class ClassificationRBM(_PosteriorMixin, ClassifierMixin, BaseEstimator):
 
     Binary inputs ``x``, a softmax label group ``y`` and ``n_components``
     binary hidden units form one RBM; the hidden units sum out, so the class
-    posterior ``p(y | x) = softmax_y(d_y + sum_j softplus(c_j + U_jy + W_j
-    x))`` is exact and cheap. Training maximises ``log p(y | x)`` by its
+    posterior ``p(y | x) = softmax_y(-F(x, y))``, with ``-F(x, y) = b^T x +
+    d_y + sum_j softplus(c_j + U_jy + W_j x)``, is exact and cheap. Training maximises ``log p(y | x)`` by its
     exact gradient, ``log p(x, y)`` by CD-``k``, or the hybrid
     ``log p(y | x) + alpha log p(x, y)``, by mini-batch gradient ascent
     through the library's training loop.

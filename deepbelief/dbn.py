@@ -1,27 +1,11 @@
 """Deep Belief Networks: RBMs stacked and trained greedily, layer by layer.
 
-:class:`DBN` is an unsupervised transformer. Its first RBM models the data
-(binary or Gaussian visible units), and each RBM above it models the
-hidden activations of the one below. Its ``layer_weights_`` initialise a
-multilayer perceptron that backpropagation then fine-tunes:
-:class:`DBNClassifier` and :class:`DBNRegressor` are that network with the
-literature's defaults, and any :class:`~deepbelief.mlp.MLPClassifier` takes
-a DBN as its ``pretrainer``.
-
-As a generative model the DBN is a top-level RBM (an undirected
-associative memory) over directed sigmoid layers; :meth:`DBN.sample` runs
-Gibbs sampling in the top RBM and then one pass down the directed layers.
-
-References
-----------
-Hinton, G. E., Osindero, S. & Teh, Y.-W. (2006). A fast learning algorithm
-for deep belief nets. Neural Computation 18(7).
-
-Hinton, G. E. & Salakhutdinov, R. R. (2006). Reducing the dimensionality of
-data with neural networks. Science 313.
-
-Hinton, G. E. (2010). A practical guide to training restricted Boltzmann
-machines. UTML TR 2010-003.
+:class:`DBN` is the unsupervised stack, and as a generative model a top RBM
+(an undirected associative memory) over directed sigmoid layers. Its
+``layer_weights_`` initialise a multilayer perceptron that backpropagation
+then fine-tunes: :class:`DBNClassifier` and :class:`DBNRegressor` are that
+network with the literature's defaults, and any
+:class:`~deepbelief.mlp.MLPClassifier` takes a DBN as its ``pretrainer``.
 """
 
 import copy

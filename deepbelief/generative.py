@@ -1,9 +1,9 @@
 """The generative deep belief net with labels of Hinton, Osindero & Teh (2006).
 
-The model is a stack of directed sigmoid layers under an undirected top
-RBM, the associative memory, whose visible layer joins the top features
-("pen" units, ``h``) and one group of softmax label units (``y``) through
-the top hidden units ``t``::
+Directed sigmoid layers under an undirected top RBM, the associative
+memory, whose visible layer joins the top features ("pen" units, ``h``)
+and one group of softmax label units (``y``) through the top hidden units
+``t``::
 
     labels y ----\\
                   top RBM <-> t
@@ -11,14 +11,11 @@ the top hidden units ``t``::
         | directed sigmoid layers (generative weights, down)
     pixels x
 
-Greedy training fits the lower layers as a :class:`~deepbelief.DBN` on
-``X`` and the top RBM as a :class:`~deepbelief.ClassificationRBM` with the
-generative objective on the DBN's features of ``X`` and the labels. The
-lower layers then have tied weights: recognition (up) ``R_i = W_i^T`` and
-generative (down) ``G_i = W_i``.
-
-The up-down algorithm (the paper's contrastive wake-sleep, its Appendix B)
-unties them and fine-tunes all three kinds of weights on each mini-batch:
+After the greedy training (see :class:`GenerativeDBNClassifier`) the lower
+layers have tied weights: recognition (up) ``R_i = W_i^T`` and generative
+(down) ``G_i = W_i``. The up-down algorithm (the paper's contrastive
+wake-sleep, its Appendix B) unties them and fine-tunes all three kinds of
+weights on each mini-batch:
 
 1. wake: an up-pass through the recognition weights, sampling each layer's
    binary states ``s_1, ..., s_L`` from ``s_0 = x``;
@@ -31,12 +28,6 @@ unties them and fine-tunes all three kinds of weights on each mini-batch:
    above, ``G_i += r s_{i+1}^T (s_i - sigm(s_{i+1} G_i + g_i))``, and the
    recognition weights each sleep layer from the one below,
    ``R_i += r s'_i^T (s'_{i+1} - sigm(s'_i R_i + r_i))`` (batch means).
-
-Classification clamps the mean-field up-pass features ``h(x)`` and picks
-the label of lowest free energy in the top RBM,
-``p(y | x) = softmax_y(-F(h(x), y))``; class-conditional sampling clamps a
-label, runs Gibbs sampling in the top RBM and passes the last pen states
-down through the generative weights.
 
 References
 ----------

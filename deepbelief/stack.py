@@ -1,5 +1,5 @@
-"""What the greedy layer-wise stacks share: :class:`~deepbelief.DBN` and
-:class:`~deepbelief.StackedAutoencoder`.
+"""What the greedy layer-wise stacks, :class:`~deepbelief.DBN` and
+:class:`~deepbelief.StackedAutoencoder`, share.
 
 A stack is a list of one-layer estimators (RBMs, autoencoders), each
 trained on the features of the layers below it. :class:`_LayerwiseStack`
@@ -7,9 +7,7 @@ holds everything but the kind of layer: the per-layer fan-out of settings
 (one value for all layers or a list of one per layer), the construction of
 the layers with errors prefixed "layer i:", the greedy bottom-up ``fit``,
 ``partial_fit`` (every layer one pass per chunk), ``transform``,
-``layer_weights_`` and ``decoder_weights_``. A subclass names its settings
-and says how to build one layer, how to read its weights and how to
-compute its features.
+``layer_weights_`` and ``decoder_weights_``.
 
 This module imports no estimator, so that :mod:`deepbelief.mlp` may take
 its layer-size and per-layer checks from it.
@@ -57,15 +55,15 @@ def check_layer_sizes(sizes, name="hidden_layer_sizes", allow_empty=False):
 
 
 class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
-    """A stack of one-layer estimators trained greedily, bottom to top.
+    """A stack of one-layer estimators trained greedily, bottom to top, with
+    the parameters ``hidden_layer_sizes``, ``verbose`` and ``random_state``.
 
     Subclasses set ``_PER_LAYER`` (the settings given once or per layer),
     ``_layers_attr`` (the fitted attribute holding the layers),
     ``_layer_class`` (the layers' base class: the stack has ``partial_fit``
     when it does) and ``_accept_sparse``, and implement ``_make_layer`` and
     ``_layer_features``; the other hooks have defaults for layers with
-    their own ``layer_weights_`` and ``decoder_weights_``. They have the parameters ``hidden_layer_sizes``, ``verbose`` and
-    ``random_state``.
+    their own ``layer_weights_`` and ``decoder_weights_``.
     """
 
     _PER_LAYER = ()

@@ -16,12 +16,9 @@ with ``a = A + bias`` (``A`` the product with the other layer):
 
 so ``F(v) = visible.energy(v, b) - hidden.log_partition(v W^T, c)``. A unit
 type may own a scale (paysage's Gaussian layer): the states meet the weights
-as ``v / sigma``. These carry it and are identities for unscaled units:
-``rescale(X)`` / ``rescale_in_place(V)`` (``X / sigma``); ``bias_gradient``
-(from column means of rescaled states); ``energy_bias(bias)`` and
-``log_volume()`` (log prod sigma), which with ``standard`` (the type the
-rescaled states follow) give Z; ``update_parameters(V, H, W, bias, n_pos,
-lr)``, a step on the type's own parameters (learned variances).
+as ``v / sigma``. :class:`Units`' methods after these four carry it
+(``rescale`` divides by sigma, ``log_volume`` is log prod sigma,
+``update_parameters`` learns variances) and are identities for unscaled units.
 
 References
 ----------
