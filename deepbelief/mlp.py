@@ -44,6 +44,7 @@ from .nn.losses import BinaryCrossEntropy, CrossEntropy, Poisson, SquaredError
 from .nn.optimizers import get_optimizer
 from .nn.schedules import (SCHEDULES, InverseTime, ReduceOnPlateau, get_momentum_schedule,
                            get_schedule)
+from .rbm import BernoulliRBM
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
@@ -967,15 +968,7 @@ class MLPClassifier(ClassifierMixin, _BaseMLP):
         ``sklearn.frozen.FrozenEstimator`` is used as it is (one pretraining
         for several fine-tunings); ``partial_fit`` uses only such a frozen
         pretrainer and otherwise skips pretraining with a warning.
-    checkpoint_dir : str, path or None, default=None
-        Where to save the training state after every epoch (atomically, with
-        a SHA-256 digest; the best epoch also as ``best.npz``). ``fit``
-        resumes from the latest good checkpoint there if it belongs to this
-        fit: the same parameters (all but the number of epochs, ``verbose``,
-        ``warm_start`` and ``augment``) and the same data (shape, dtype, a
-        sample of rows); otherwise it raises ``CheckpointError`` naming what
-        differs. Give each fit its own folder: clones in a search that share
-        one fail loudly.
+    <inherited parameters>
     dtype : {"float32", "float64"} or None, default="float32"
         Precision of the weights and computation; None follows the input
         (float32 stays float32, anything else is float64), as scikit-learn.
@@ -1221,4 +1214,5 @@ class MLPRegressor(RegressorMixin, _BaseMLP):
         return out.ravel() if self._y_ndim == 1 else out
 
 
+inherit_parameters(MLPClassifier, BernoulliRBM)  # checkpoint_dir
 inherit_parameters(MLPRegressor, MLPClassifier)
