@@ -557,11 +557,8 @@ class Autoencoder(_BaseAutoencoder):
         X = self._validate_X(X, reset=True)
         rng = make_generator(self.random_state)
         self._initialize(X.shape[1], X.dtype, rng)
-        train, val = split_rows(X.shape[0] if rows is None else len(rows),
-                                self.validation_fraction, self.early_stopping, rng)
-        if rows is not None:
-            val = None if val is None else rows[val]
-            train = rows if train is None else rows[train]
+        train, val = split_rows(X.shape[0], self.validation_fraction, self.early_stopping,
+                                rng, rows)
         self._optimizer = self._new_optimizer()
         self._train(X, None if val is None else X[val], X, rng, rows=train)
         self._rng = rng

@@ -277,12 +277,8 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         rng = make_generator(self.random_state)
         # held-out rows by index: the training rows are gathered per batch,
         # never copied (a memmap stays on disk)
-        train_rows, val_rows = split_rows(X.shape[0] if rows is None else len(rows),
-                                          self.validation_fraction, self.early_stopping,
-                                          rng)
-        if rows is not None:
-            val_rows = None if val_rows is None else rows[val_rows]
-            train_rows = rows if train_rows is None else rows[train_rows]
+        train_rows, val_rows = split_rows(X.shape[0], self.validation_fraction,
+                                          self.early_stopping, rng, rows)
         n_train = X.shape[0] if train_rows is None else len(train_rows)
         self._initialize(n_train, X.shape[1], X.dtype, rng)
         self._initialize_offsets(X, train_rows)

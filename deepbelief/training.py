@@ -553,10 +553,14 @@ def check_index_array(name, a, n):
     return a
 
 
-def split_rows(n_samples, fraction, early_stopping, rng):
+def split_rows(n_samples, fraction, early_stopping, rng, rows=None):
     """Sorted ``(train_idx, val_idx)`` holding out a random ``fraction`` of
-    the rows (None: 0.1 with early stopping, else 0), or ``(None, None)``.
-    Only indices: training gathers its rows per batch (a memmap stays on disk)."""
+    the rows (None: 0.1 with early stopping, else 0), or ``(None, None)``;
+    of the indices ``rows`` when given (``n_samples`` is then their number),
+    or ``(rows, None)``. Only indices: training gathers its rows per batch (a
+    memmap stays on disk)."""
+    if rows is not None:
+        n_samples = len(rows)
     if fraction is None:
         fraction = 0.1 if early_stopping else 0.0
     n_val = int(round(fraction * n_samples))
@@ -566,9 +570,10 @@ def split_rows(n_samples, fraction, early_stopping, rng):
             f"of {n_samples}; at least one must be held out and one kept for training."
         )
     if n_val == 0:
-        return None, None
+        return rows, None
     order = rng.permutation(n_samples)
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
+    train, val = np.sort(order[n_val:]), np.sort(order[:n_val])
+    return (train, val) if rows is None else (rows[train], rows[val])
 
 
 def split_validation(X, fraction, early_stopping, rng):
