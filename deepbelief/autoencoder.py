@@ -191,24 +191,22 @@ class _BaseAutoencoder(_ReconstructionScoreMixin, ClassNamePrefixFeaturesOutMixi
         """Train for one epoch of mini-batches over the chunk ``X``.
 
         The first call (on an unfitted model) creates the network for X's
-        features and seeds the generator from ``random_state``; every call
-        then makes one epoch over X, in shuffled mini-batches of
-        ``batch_size`` rows, continuing the optimizer's state (momentum,
-        Adam's moments) from the call before. ``n_iter_`` counts the calls
-        (epochs) done, and the learning-rate schedule and ``history_`` (one
-        record per call, its reconstruction error measured on the chunk)
-        advance with it. The number of epochs, early stopping, held-out
-        rows and checkpoints do not apply: the caller chooses how many
-        passes to make over which chunks. After ``fit``, calls continue the
-        fitted model; X must keep the features of the first call.
+        features and seeds the generator from ``random_state``; each call
+        makes one epoch over X in shuffled mini-batches, continuing the
+        optimizer's state (momentum, Adam's moments). ``n_iter_``, the
+        learning-rate schedule and ``history_`` (one record, the
+        reconstruction error on the chunk) advance once per call. The number
+        of epochs, early stopping, held-out rows and checkpoints do not
+        apply: the caller chooses the passes over the chunks. After ``fit``,
+        calls continue the fitted model; X must keep the first call's
+        features.
 
-        Pretraining needs the whole data, so the first call of a
-        :class:`DeepAutoencoder` uses its pretrainer only when it is already
-        fitted and wrapped in ``sklearn.frozen.FrozenEstimator``; any other
-        pretrainer (the default "auto" included) would see the first chunk
-        alone, so it is skipped with a warning and the network starts from
+        Pretraining needs the whole data: a :class:`DeepAutoencoder`'s first
+        call uses its pretrainer only when it is fitted and wrapped in
+        ``sklearn.frozen.FrozenEstimator``; any other (the default "auto"
+        included) is skipped with a warning, the network starting from
         random weights. To stream the whole model, train
-        ``DBN(...).partial_fit`` over the chunks first, then
+        ``DBN(...).partial_fit`` over the chunks, then
         ``DeepAutoencoder(pretrainer=FrozenEstimator(dbn))``.
 
         Parameters

@@ -216,10 +216,10 @@ class ClassificationRBM(_PosteriorMixin, ClassifierMixin, BaseEstimator):
     Binary inputs ``x``, a softmax label group ``y`` and ``n_components``
     binary hidden units form one RBM; the hidden units sum out, so the class
     posterior ``p(y | x) = softmax_y(-F(x, y))``, with ``-F(x, y) = b^T x +
-    d_y + sum_j softplus(c_j + U_jy + W_j x)``, is exact and cheap. Training maximises ``log p(y | x)`` by its
-    exact gradient, ``log p(x, y)`` by CD-``k``, or the hybrid
-    ``log p(y | x) + alpha log p(x, y)``, by mini-batch gradient ascent
-    through the library's training loop.
+    d_y + sum_j softplus(c_j + U_jy + W_j x)``, is exact and cheap. Training
+    maximises ``log p(y | x)`` by its exact gradient, ``log p(x, y)`` by
+    CD-``k``, or the hybrid ``log p(y | x) + alpha log p(x, y)``, by
+    mini-batch gradient ascent through the library's training loop.
 
     Parameters
     ----------

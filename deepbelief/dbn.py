@@ -37,30 +37,13 @@ _PER_LAYER = ("learning_rate", "batch_size", "n_iter", "k", "persistent", "momen
 
 _DOWNWARD = ("mean", "sample")
 
-# The "auto" settings, which give the literature's values on MNIST-sized data
-# and scale down for smaller data sets (the measurements behind them are in
-# benchmarks/RESULTS.md, section "Small data sets"):
-#
-# - batch_size="auto": 100 (Hinton's guide) from 10,000 samples on, and one
-#   hundredth of the samples below that, but at least 10, so that a small
-#   data set still gets 100 updates per epoch rather than two;
-# - n_iter="auto": at least 10 epochs (Hinton & Salakhutdinov 2006) and at
-#   least as many updates per layer as those 10 epochs make on MNIST
-#   (_FULL_UPDATES) for inputs of MNIST's width, in proportion to the
-#   width for narrower ones, and never fewer than _MIN_UPDATES: on 10,000
-#   images with random backgrounds, 10 epochs (1,000 updates) gave 28.3%
-#   validation error and 50 epochs 19.5%, while 20 updates leave every unit of a
-#   layer at the same value for every sample;
-# - init="auto": N(0, _AUTO_INIT_STD), whose features vary across samples
-#   after a few hundred updates where N(0, 0.01) needs thousands;
-# - hidden_layer_sizes="auto" (DBNClassifier, DBNRegressor): (500, 500,
-#   2000) from _FULL_SIZE_SAMPLES samples or _FULL_SIZE_FEATURES features
-#   on, scaled down in proportion to the larger of the two fractions
-#   below that, but at least _MIN_WIDTH units: on digits (1,437 training
-#   rows of 64 features) that is (72, 72, 287), which fine-tunes in a
-#   tenth of the time of (190, 190, 760) at the same accuracy; images of
-#   784 pixels keep the full width however few they are (1,000 rectangle
-#   images: test error 17.4% with (50, 50, 200)).
+# The "auto" settings give the literature's values on MNIST-sized data and
+# scale down for smaller data sets: DBN's batch_size, n_iter and init and
+# DBNClassifier's hidden_layer_sizes say how and why (the measurements are in
+# benchmarks/RESULTS.md, "Small data sets"). Of the sizes, digits' (72, 72,
+# 287) fine-tunes in a tenth of the time of (190, 190, 760) at the same
+# accuracy, and 1,000 rectangle images of 784 pixels keep the full width
+# (test error 17.4% with (50, 50, 200)).
 _FULL_BATCH = 100
 _MIN_BATCH = 10
 _MIN_EPOCHS = 10

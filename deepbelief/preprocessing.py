@@ -6,13 +6,8 @@ For the common steps use scikit-learn's transformers: ``StandardScaler``,
 
 Examples
 --------
->>> from sklearn.decomposition import PCA
 >>> from sklearn.pipeline import make_pipeline
->>> from sklearn.preprocessing import MinMaxScaler, StandardScaler
 >>> from deepbelief.preprocessing import GlobalContrastNormalization, ZCAWhitening
->>> standardise = StandardScaler()
->>> to_unit_range = MinMaxScaler(feature_range=(-1, 1))
->>> pca_whiten = PCA(whiten=True)
 >>> zca = make_pipeline(GlobalContrastNormalization(), ZCAWhitening(epsilon=1e-2))
 """
 

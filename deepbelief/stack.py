@@ -225,19 +225,18 @@ class _LayerwiseStack(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEst
 
         Layer 0 takes one epoch of mini-batches over ``X`` (its own
         ``partial_fit``); the features of ``X`` through the layer just
-        updated then train layer 1 for one epoch, and so on up the stack.
-        All layers thus advance together, one chunk at a time, and a layer
-        always learns from the current features of the layers below; each
-        chunk is read once per call. ``n_iter`` does not apply: the passes
-        are the calls (call it once per chunk, over the chunks as many times
-        as ``fit`` would run epochs). A layer's epoch counter, and with it
-        the momentum and learning-rate schedules, advances once per call.
+        updated then train layer 1 for one epoch, and so on up: all layers
+        advance together, each learning from the current features of the
+        layers below, and each chunk is read once per call. ``n_iter`` does
+        not apply: call it once per chunk, over the chunks as many times as
+        ``fit`` would run epochs; a layer's epoch counter (and its momentum
+        and learning-rate schedules) advances once per call.
 
         The first call builds the layers from the parameters as they are
-        then, "auto" settings resolved for the size of that first chunk,
-        and each layer starts from that chunk (a centred RBM takes its
-        offsets from it); later calls continue them and need X with the
-        same features. After ``fit``, calls continue the fitted layers.
+        then, "auto" settings resolved for that chunk's size, and each layer
+        starts from it (a centred RBM takes its offsets from it); later calls
+        need X with the same features. After ``fit``, calls continue the
+        fitted layers.
 
         Parameters
         ----------
