@@ -19,14 +19,12 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._docs import inherit_parameters
 from ._kernels import blas
-from ._kernels.random import SeedStream
 from .nn.initializers import get_initializer
-from .nn.schedules import get_momentum_schedule
+from .nn.schedules import get_momentum_schedule, get_schedule
 from ._param_validation import Callable, Interval, Options, validate_params
-from .rbm import BernoulliRBM, _resolve_schedule
-from .training import (Checkpointer, EarlyStopping, History, TrainingTask,
-                       check_batch_size, dense, fingerprint, fit_loop, make_generator,
-                       resume, split_rows)
+from .rbm import BernoulliRBM, _EstimatorTask
+from .training import (Checkpointer, EarlyStopping, History, check_batch_size, dense,
+                       fingerprint, fit_loop, make_generator, resume, split_rows)
 from .units import BernoulliUnits, SoftmaxUnits
 
 __all__ = ["ClassificationRBM"]
@@ -130,7 +128,7 @@ def _generative_terms(X, Y, W, U, b, c, d, k, seeds):
     return (H0, Hn, Xn), (gU, gb, gc, gd)
 
 
-class _ClassificationTask(TrainingTask):
+class _ClassificationTask(_EstimatorTask):
     """The classification RBM's part in the shared training loop."""
 
     verbose_keys = ("loss", "validation_score")
@@ -141,13 +139,6 @@ class _ClassificationTask(TrainingTask):
         self.learning_rate = model.learning_rate
         self.batch_size = batch_size
         self.n_train = X.shape[0] if rows is None else len(rows)
-
-    def params(self):
-        return self.model._parameters()
-
-    def begin_epoch(self, epoch):
-        # a fresh seed stream per epoch makes resuming from a checkpoint exact
-        self.seeds = SeedStream(self.model.random_state_)
 
     def step(self, idx, learning_rate, momentum):
         model = self.model
@@ -170,9 +161,6 @@ class _ClassificationTask(TrainingTask):
 
     def state_arrays(self):
         return {**self.model._parameters(), **self.model._velocities}
-
-    def generators(self):
-        return {"rng": self.model.random_state_}
 
 
 class _PosteriorMixin:
@@ -490,7 +478,7 @@ class ClassificationRBM(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         done, _ = fit_loop(
             task, n_samples=n_train, batch_size=batch_size, rng=self.random_state_,
             start=start, stop=stop, learning_rate=self.learning_rate,
-            schedule=_resolve_schedule(self.learning_rate_schedule), schedule_key="loss",
+            schedule=get_schedule(self.learning_rate_schedule), schedule_key="loss",
             history=self.history_, momentum=get_momentum_schedule(self.momentum),
             stopper=stopper, checkpointer=checkpointer, fingerprint=fp,
             verbose=self.verbose)

@@ -52,9 +52,8 @@ from .classification_rbm import (ClassificationRBM, _generative_terms, _Posterio
 from .dbn import _DOWNWARD, DBN, auto_layer_sizes, resolve_auto
 from .nn.initializers import INITIALIZERS
 from .nn.schedules import get_schedule
-from .rbm import BernoulliRBM
-from .training import (History, TrainingTask, fit_loop, layer_warnings, make_generator,
-                       row_chunks)
+from .rbm import BernoulliRBM, _EstimatorTask
+from .training import History, fit_loop, layer_warnings, make_generator, row_chunks
 from .units import BernoulliUnits
 
 __all__ = ["GenerativeDBNClassifier"]
@@ -84,7 +83,7 @@ def _one_hot(labels, n_classes, dtype):
     return Y
 
 
-class _UpDownTask(TrainingTask):
+class _UpDownTask(_EstimatorTask):
     """The up-down fine-tuning in the shared training loop: one wake-sleep
     step per mini-batch; the batch loss is the squared error of the
     generative prediction of the pixels from the wake states."""
@@ -97,12 +96,6 @@ class _UpDownTask(TrainingTask):
         self.learning_rate = model.learning_rate_updown
         self.batch_size = batch_size
 
-    def params(self):
-        return self.model._parameters()
-
-    def begin_epoch(self, epoch):
-        self.seeds = SeedStream(self.model.random_state_)
-
     def step(self, idx, learning_rate, momentum):
         model = self.model
         X = self.X[idx]
@@ -114,9 +107,6 @@ class _UpDownTask(TrainingTask):
         self.model._n_updown_done = epoch + 1
         return {"reconstruction_error": loss_sum / self.X.shape[0],
                 "learning_rate": learning_rate}
-
-    def generators(self):
-        return {"rng": self.model.random_state_}
 
 
 class GenerativeDBNClassifier(_PosteriorMixin, ClassifierMixin, BaseEstimator):

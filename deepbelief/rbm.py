@@ -48,18 +48,30 @@ _SCHEDULE = [Options(str, set(SCHEDULES)), Callable()]
 _UNIT_TYPES = [Options(str, set(_UNITS)), InstanceOf(Units)]
 
 
-def _resolve_schedule(schedule):
-    """``schedule(learning_rate_init, epoch, losses) -> rate`` from the parameter."""
-    return get_schedule(schedule)
+class _EstimatorTask(TrainingTask):
+    """A task training ``self.model``: its ``_parameters()``, its
+    ``random_state_`` and a seed stream ``seeds`` drawn from it per epoch."""
+
+    def params(self):
+        return self.model._parameters()
+
+    def begin_epoch(self, epoch):
+        # A fresh seed stream per epoch: the generator's state at the end of
+        # an epoch then determines everything after it, which makes resuming
+        # from a checkpoint exact.
+        self.seeds = SeedStream(self.model.random_state_)
+
+    def generators(self):
+        return {"rng": self.model.random_state_}
 
 
-class _RBMTask(TrainingTask):
+class _RBMTask(_EstimatorTask):
     """An RBM's part in the shared training loop: one CD step per batch."""
 
     verbose_keys = ("pseudo_likelihood", "reconstruction_error", "free_energy_gap")
 
     def __init__(self, rbm, X, batch_size, monitor, rows=None):
-        self.rbm, self.X, self.monitor, self.rows = rbm, X, monitor, rows
+        self.model, self.X, self.monitor, self.rows = rbm, X, monitor, rows
         self.name = getattr(rbm, "_log_name", type(rbm).__name__)
         self.learning_rate = rbm.learning_rate
         if rbm.verbose is True or rbm.verbose == 1:  # scikit-learn's line
@@ -67,16 +79,10 @@ class _RBMTask(TrainingTask):
         self.batch_size = batch_size
         self.engine = None  # built at the first epoch, after any resume
 
-    def params(self):
-        return self.rbm._parameters()
-
     def begin_epoch(self, epoch):
         if self.engine is None:
-            self.engine = self.rbm._training_engine(self.batch_size)
-        # A fresh seed stream per epoch: the generator's state at the end of
-        # an epoch then determines everything after it, which makes resuming
-        # from a checkpoint exact.
-        self.seeds = SeedStream(self.rbm.random_state_)
+            self.engine = self.model._training_engine(self.batch_size)
+        super().begin_epoch(epoch)
 
     def step(self, idx, learning_rate, momentum):
         V = gather_rows(self.X, idx if self.rows is None else self.rows[idx],
@@ -84,17 +90,17 @@ class _RBMTask(TrainingTask):
         self.engine.step(V, learning_rate, momentum, self.seeds)
 
     def end_epoch(self, epoch, learning_rate, momentum, loss_sum):
-        self.rbm._n_epochs_done = epoch + 1
+        self.model._n_epochs_done = epoch + 1
         record = {"learning_rate": learning_rate, "momentum": momentum}
         if self.monitor:
-            record.update(self.rbm._epoch_metrics())
+            record.update(self.model._epoch_metrics())
         return record
 
     def state_arrays(self):
-        return self.rbm._state_arrays()
+        return self.model._state_arrays()
 
     def lazy_arrays(self):
-        rbm = self.rbm
+        rbm = self.model
         W = rbm.components_
         n_hidden, n_visible = W.shape
         lazy = {"_velocity": (W.shape, W.dtype), "_fast_W": (W.shape, W.dtype),
@@ -108,17 +114,14 @@ class _RBMTask(TrainingTask):
 
     def set_lazy(self, name, value):
         if name == "_velocity":
-            self.rbm._velocity = value
+            self.model._velocity = value
         elif name.startswith("_bias64_"):
-            rbm = self.rbm
+            rbm = self.model
             masters = list(getattr(rbm, "_bias64", None) or (None, None))
             masters[0 if name.endswith("visible") else 1] = value
             rbm._bias64 = tuple(masters)
         else:  # the sampler's (fast parameters, tempered replicas)
-            self.rbm._sampler.load_state({name: value})
-
-    def generators(self):
-        return {"rng": self.rbm.random_state_}
+            self.model._sampler.load_state({name: value})
 
 
 class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
@@ -386,7 +389,7 @@ class _BaseRBM(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator)
         done, _ = fit_loop(
             task, n_samples=n_samples, batch_size=batch_size, rng=self.random_state_,
             start=start, stop=stop, learning_rate=self.learning_rate,
-            schedule=_resolve_schedule(self.learning_rate_schedule),
+            schedule=get_schedule(self.learning_rate_schedule),
             schedule_key="reconstruction_error", history=self.history_,
             momentum=get_momentum_schedule(self.momentum), stopper=stopper,
             checkpointer=checkpointer, fingerprint=fp, verbose=self.verbose)
