@@ -43,8 +43,7 @@ __all__ = ["Augmenter", "RandomShift", "RandomCrop", "HorizontalFlip",
 _MODES = {"constant": _k.MODE_CONSTANT, "edge": _k.MODE_EDGE, "reflect": _k.MODE_REFLECT}
 
 
-# --------------------------------------------------------------------------
-# validation helpers
+# ------------------------------------------------------- validation helpers
 
 
 def _check_image_shape(image_shape, *, name="image_shape"):
@@ -129,8 +128,7 @@ def _clipped(out, clip):
     return out if clip is None else np.clip(out, clip[0], clip[1], out=out)
 
 
-# --------------------------------------------------------------------------
-# functional drivers: explicit offsets, flags and fields, no randomness
+# ---- functional drivers: explicit offsets, flags and fields, no randomness
 
 
 def shift_images(X, image_shape, shifts, *, fill=0.0, mode="constant"):
@@ -264,8 +262,7 @@ def _gaussian_matrix(size, sigma, truncate=4.0):
     return matrix
 
 
-# --------------------------------------------------------------------------
-# augmenters
+# --------------------------------------------------------------- augmenters
 
 
 class Augmenter(BaseEstimator):

@@ -101,8 +101,7 @@ def _layer_values(name, value, n, constraints, cast):
     return [cast(check(name, v, constraints)) for v in per_layer(value, n, name)]
 
 
-# ----------------------------------------------------------------------
-# the networks we compress
+# --------------------------------------------- the networks we compress
 
 def _activation_name(spec, where):
     name = spec if isinstance(spec, str) else getattr(spec, "name", None)
@@ -213,8 +212,7 @@ def _run_epochs(net, X, Y, epochs, learning_rate, batch_size, rng, after_step,
     return loss_mean
 
 
-# ----------------------------------------------------------------------
-# pruning
+# -------------------------------------------------------------- pruning
 
 def _sparsities(model, sparsity, quality):
     coefs = _spec(model)["coefs"]
@@ -355,8 +353,7 @@ def _retrain(est, X, y, masks, epochs, learning_rate, batch_size, random_state,
         del est._optimizer
 
 
-# ----------------------------------------------------------------------
-# weight sharing
+# ------------------------------------------------------- weight sharing
 
 def kmeans_1d(values, n_clusters, random_state=0):
     """1-D k-means initialised linearly between the minimum and maximum (Han
@@ -502,8 +499,7 @@ def _finetune(model, layers, X, y, epochs, learning_rate, batch_size, random_sta
         layer.codebook = c.astype(np.float32)
 
 
-# ----------------------------------------------------------------------
-# Huffman coding
+# ------------------------------------------------------- Huffman coding
 
 def huffman_code_lengths(counts):
     """Huffman code lengths for symbol ``counts`` (0 for absent symbols; a
@@ -613,8 +609,7 @@ def huffman_decode(data, n_bits, n_symbols, lengths):
     return out
 
 
-# ----------------------------------------------------------------------
-# sparse positions
+# ----------------------------------------------------- sparse positions
 
 def encode_positions(positions, index_bits):
     """Relative position gaps (``gap - 1`` in ``index_bits`` bits) and a
@@ -637,8 +632,7 @@ def decode_positions(gap_symbols, is_fill):
     return pos[~np.asarray(is_fill, dtype=bool)]
 
 
-# ----------------------------------------------------------------------
-# the compressed model
+# ------------------------------------------------- the compressed model
 
 def _huffman_lengths_for(symbols, n_alphabet):
     return huffman_code_lengths(np.bincount(symbols, minlength=n_alphabet))

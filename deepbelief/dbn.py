@@ -403,8 +403,7 @@ class DBN(_LayerwiseStack):
 inherit_parameters(DBN, BernoulliRBM, per_layer=_PER_LAYER)
 
 
-# ---------------------------------------------------------------------------
-# the classic supervised model
+# ---------------------------------------------- the classic supervised model
 
 def _with_defaults(init, **defaults):
     """A copy of the function ``init`` with some defaults changed, so that a

@@ -307,8 +307,7 @@ class _BaseMLP(BaseEstimator):
         self.checkpoint_dir = checkpoint_dir
         self.dtype = dtype
 
-    # ------------------------------------------------------------------
-    # parameter validation
+    # --------------------------------------------- parameter validation
 
     _parameter_constraints = {
         "hidden_layer_sizes": [LayerSizes(allow_empty=True)],
@@ -420,8 +419,7 @@ class _BaseMLP(BaseEstimator):
                                    tol=self.tol)
         return get_schedule(lr)
 
-    # ------------------------------------------------------------------
-    # network
+    # ---------------------------------------------------------- network
 
     def _build_network(self, dtype):
         """Layers around the fitted arrays (shared, updated in place)."""
@@ -557,8 +555,7 @@ class _BaseMLP(BaseEstimator):
         l1 = [self.l1 if id(p) in weights else 0.0 for p in net.params]
         return np.array(l2), np.array(l1)
 
-    # ------------------------------------------------------------------
-    # fitting
+    # ---------------------------------------------------------- fitting
 
     def _validate_Xy(self, X, y, reset):
         dtype = (np.float64, np.float32) if self._dtype is None else self._dtype
@@ -856,8 +853,7 @@ class _BaseMLP(BaseEstimator):
                              f"got {out.shape}.")
         return np.ascontiguousarray(out, dtype=self._dtype)
 
-    # ------------------------------------------------------------------
-    # prediction
+    # ------------------------------------------------------- prediction
 
     def _forward(self, X):
         check_is_fitted(self, "coefs_")
