@@ -102,11 +102,10 @@ class DBN(_LayerwiseStack):
     with one per layer. The defaults follow Hinton's practical guide and
     Hinton & Salakhutdinov (2006): CD-1 with chains started at the data and
     mean-field reconstructions, mini-batches of 100, learning rate 0.1,
-    momentum 0.5 then 0.9, weight decay 0.0002, weights from N(0, 0.01);
-    the Bernoulli layers are centred (Melchior et al. 2016), which keeps
-    dense inputs from switching a layer off, and on data sets smaller than
-    MNIST the batches are smaller and the epochs more, so that every layer
-    gets enough updates (``batch_size="auto"``, ``n_iter="auto"``).
+    momentum 0.5 then 0.9, weight decay 0.0002; centred Bernoulli layers,
+    weights from N(0, 0.1) and, below MNIST's size, smaller batches and more
+    epochs keep every layer learning (``centering``, ``init``,
+    ``batch_size``, ``n_iter``).
 
     For data that arrives in chunks or does not fit in memory,
     :meth:`partial_fit` trains every layer for one pass over each chunk,
@@ -496,20 +495,16 @@ _DBN_DOC = """
     The multilayer perceptron of :class:`~deepbelief.mlp.{base}` with a
     :class:`DBN` pretrainer and the defaults of the DBN literature
     (Hinton & Salakhutdinov 2006; Hinton's practical guide): logistic
-    hidden units, greedy CD-1 pretraining of every hidden layer (learning
-    rate 0.1, momentum 0.5 then 0.9, weight decay 0.0002, batches of 100,
-    10 epochs per layer on MNIST-sized data, centred gradients and
-    mean-field reconstructions; see :class:`DBN`), then fine-tuning of the
-    whole network by {finetune}.
+    hidden units, greedy CD-1 pretraining of every hidden layer with
+    :class:`DBN`'s defaults, then fine-tuning of the whole network by
+    {finetune}.
 
     The defaults adapt to the size of the data as scikit-learn's do: from
     10,000 samples on the network is the literature's 500-500-2000; on
     fewer it is proportionally narrower and the pretraining takes smaller
-    batches and more epochs, the epochs chosen by the updates they make
-    (on images of MNIST's width, the 6,000 updates of 10 epochs on MNIST).
-    Scale the inputs to [0, 1] first
-    (``make_pipeline(MinMaxScaler(), DBNClassifier())``): the first layer
-    has binary visible units. With these defaults the scores on
+    batches and more epochs (see :class:`DBN`). Scale the inputs to [0, 1]
+    first (``make_pipeline(MinMaxScaler(), DBNClassifier())``): the first
+    layer has binary visible units. With these defaults the scores on
     scikit-learn's small data sets are those of its MLP
     (``benchmarks/RESULTS.md``, "Small data sets"). A fit that ends with
     constant hidden layers, exploded weights or a loss no better than the

@@ -141,26 +141,23 @@ class GenerativeDBNClassifier(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         Units of each hidden layer, bottom to top; the last is the top
         RBM's hidden layer, the one before it the features joined with the
         label (a single size makes the top RBM model ``X`` and the label
-        directly). "auto" is DBNClassifier's rule: the paper's
-        (500, 500, 2000) from 10,000 samples or 784 features on, scaled down
-        below that, with at least 32 units a layer.
+        directly). "auto" is DBNClassifier's rule (the paper's
+        (500, 500, 2000) on MNIST-sized data, scaled down below).
     learning_rate : float or list of float, default=0.1
         Learning rate of the greedy training of each RBM, bottom to top
         (every setting up to ``init`` may be one value or a list of one per
         layer, the top RBM last).
     batch_size : int, "auto" or list of them, default="auto"
-        Mini-batch size of each RBM; "auto" is DBN's rule (100 from 10,000
-        samples on, ``n_samples // 100`` but at least 10 below). The top
-        RBM's batch size is also that of the up-down epochs.
+        Mini-batch size of each RBM; "auto" is DBN's rule. The top RBM's
+        batch size is also that of the up-down epochs.
     n_iter : int, "auto" or list of them, default="auto"
-        Greedy epochs of each RBM; "auto" is DBN's rule (at least 10 epochs,
-        and as many updates as 10 epochs on MNIST for data of its width).
-        Class-conditional samples profit from a top RBM trained longer than
-        classification needs: on 1,200 digits, (64, 256) layers, a separate
-        logistic regression recognises the label of 75% of the samples (200
-        Gibbs steps) after the 10 "auto" epochs a layer, 92% with
-        ``n_iter=[30, 100]``, and 89% and 96% after ten up-down epochs; the
-        paper trained each layer for 30 epochs on MNIST.
+        Greedy epochs of each RBM; "auto" is DBN's rule. Class-conditional
+        samples profit from a top RBM trained longer than classification
+        needs: on 1,200 digits, (64, 256) layers, a separate logistic
+        regression recognises the label of 75% of the samples (200 Gibbs
+        steps) after the 10 "auto" epochs a layer, 92% with ``n_iter=[30,
+        100]``, and 89% and 96% after ten up-down epochs; the paper trained
+        each layer for 30 epochs on MNIST.
     <inherited parameters>
     init : "auto", str, callable or list of them, default="auto"
         Weight initialiser of each RBM (``deepbelief.nn.initializers``);
