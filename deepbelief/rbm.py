@@ -741,8 +741,7 @@ class BernoulliRBM(_BaseRBM):
 
     and training follows the log-likelihood gradient approximated by
     contrastive divergence: positive statistics from the data, negative ones
-    from ``k`` Gibbs steps of persistent chains (PCD, the default as in
-    scikit-learn) or of chains started at the data (CD-k).
+    from Gibbs chains (``sampler``; PCD by default, as in scikit-learn).
 
     Parameters
     ----------
