@@ -828,8 +828,9 @@ class _BaseMLP(BaseEstimator):
                 if not isinstance(layer, (Dense, Dropout)):
                     health.units(f"hidden layer {hidden}", out)
                     hidden += 1
-            Ys = np.asarray(Y[np.sort(train_idx[:5000])], dtype=np.float64)
-            prior = Ys.mean(axis=0)
+            fitted = net.layers[-1].forward(out)
+            prior = np.asarray(Y[np.sort(train_idx[:5000])], dtype=np.float64).mean(axis=0)
+            Ys = np.asarray(Y[rows], dtype=np.float64)
             loss = getattr(net.loss, "base", net.loss)  # unwrapped sample weighting
             if isinstance(loss, CrossEntropy):
                 Z, what = np.log(np.clip(prior, 1e-12, None)), "predicting the class frequencies"
@@ -842,8 +843,11 @@ class _BaseMLP(BaseEstimator):
                 Z, what = prior, "predicting the mean target"
             Z = np.broadcast_to(Z, Ys.shape).copy()
             chance = float(loss.loss(Ys, Z))
+            # the fitted network on the monitored rows, not the last epoch's
+            # running loss, which one unstable mini-batch can spike
+            fitted_loss = float(loss.loss(Ys, np.asarray(fitted, dtype=np.float64)))
         if len(getattr(self, "classes_", (0, 1))) > 1:  # one class: nothing to beat
-            health.chance(float(self.loss_curve_[-1]), chance, what)
+            health.chance(fitted_loss, chance, what, n_samples=len(rows))
 
     def _augment(self, xb, aug_rng):
         out = self.augment(xb, random_state=aug_rng)

@@ -164,15 +164,17 @@ class FitHealth:
                 f"diverged. Lower the learning rate{self._lr()} and check the "
                 "input scaling.")
 
-    def chance(self, loss, chance_loss, what):
-        """Warn when a supervised fit's training ``loss`` is no better than
+    def chance(self, loss, chance_loss, what, n_samples=None):
+        """Warn when a supervised fit's ``loss`` on training samples (the
+        fitted network's, on ``n_samples`` of them) is no better than
         ``chance_loss``, the loss of predicting the training prior."""
-        if not (np.isfinite(loss) and np.isfinite(chance_loss)) or chance_loss <= 0:
+        if not np.isfinite(chance_loss) or chance_loss <= 0 or np.isnan(loss):
             return
         if loss >= 0.99 * chance_loss:
             worse = loss > 10 * chance_loss
+            on = "" if n_samples is None else f" on {n_samples} training samples"
             self._warn(
-                f"the training loss {loss:.4g} is "
+                f"the fitted network's loss{on} is {loss:.4g}, "
                 + ("many times worse than" if worse else "no better than")
                 + f" {what} ({chance_loss:.4g}): the network has learned nothing "
                 "from the inputs. Likely causes: "

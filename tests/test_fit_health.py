@@ -168,6 +168,24 @@ def test_mlp_classifier_that_learned_nothing_says_so(digits):
     assert any("no better than predicting the class frequencies" in m for m in messages)
 
 
+def test_chance_level_is_judged_on_the_fitted_network_not_the_last_epoch(digits):
+    # The warning quotes the fitted network's loss on the monitored rows
+    # (all 300 here), which scikit-learn's log_loss of predict_proba gives
+    # independently; the last epoch's running loss, taken while the weights
+    # were still moving, is another number.
+    from sklearn.metrics import log_loss
+
+    X, y = digits[0][:300], digits[1][:300]
+    clf = MLPClassifier((8,), activation="sigmoid", solver="sgd", learning_rate_init=1e-7,
+                        max_iter=3, random_state=0)
+    messages = degenerate_messages(lambda: clf.fit(X, y))
+    chance = [m for m in messages if "no better than predicting" in m]
+    assert len(chance) == 1
+    quoted = float(chance[0].split("on 300 training samples is ")[1].split(",")[0])
+    expected = log_loss(y, clf.predict_proba(X), labels=clf.classes_)
+    assert quoted == pytest.approx(expected, rel=1e-3)
+
+
 def test_autoencoder_with_constant_codes_says_so(digits):
     X, _ = digits
     messages = degenerate_messages(lambda: Autoencoder(
