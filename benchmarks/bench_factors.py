@@ -25,10 +25,24 @@ The models are fitted on the training split with their defaults (nothing
 is chosen), the validation error is reported beside the test error, and the
 test split is read once per row.
 
+Two options serve studies of a setting on the validation split alone:
+
+- ``--validation-only``: the models are fitted and scored on the validation
+  split only; the test split is generated (so the sets are the same ones)
+  but never evaluated, nothing is written to RESULTS.md, and the table is
+  printed instead;
+- ``--pretrain-epochs N``: the DBN rows' pretrainer is the one "auto"
+  builds (the DBN of the resolved layer sizes, its seed, and a pretrained
+  layer with constant features replaced by random initialisation as for
+  "auto"), with ``n_iter=N`` epochs per layer instead of "auto"'s;
+  everything else stays at its default. It needs ``--validation-only`` and
+  does not go with ``--sdae``.
+
 Usage::
 
     python benchmarks/bench_factors.py [--sets rect,convex] [--test-size 50000]
                                        [--sdae] [--mnist DIR]
+                                       [--validation-only] [--pretrain-epochs N]
 """
 
 import argparse
@@ -215,6 +229,28 @@ def error(model, X, y):
     return 100.0 * (1.0 - model.score(X, y))
 
 
+def with_pretrain_epochs(n_iter):
+    """A DBNClassifier class whose "auto" pretrainer trains ``n_iter``
+    epochs per layer. The ``pretrainer`` parameter stays "auto", so that
+    everything else "auto" decides (layer sizes, seed, the handling of a
+    layer with constant features) is unchanged."""
+    class DBNClassifierEpochs(DBNClassifier):
+        def _resolve_pretrainer(self):
+            return super()._resolve_pretrainer().set_params(n_iter=n_iter)
+    return DBNClassifierEpochs
+
+
+def pretrain_epochs(model):
+    """The epochs per layer the fitted pretrainer of ``model`` ran: one
+    number when all layers ran the same, else one per layer."""
+    pre = getattr(model, "pretrainer_", None)
+    layers = getattr(pre, "rbms_", None) or getattr(pre, "autoencoders_", None) or []
+    epochs = [str(getattr(layer, "n_iter_", "?")) for layer in layers]
+    if not epochs:
+        return "-"
+    return epochs[0] if len(set(epochs)) == 1 else "/".join(epochs)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(PUBLISHED))
@@ -226,7 +262,20 @@ def main(argv=None):
                         help="also the StackedAutoencoder pretrainer (SdA rows)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--section", default="Factors of variation (Larochelle et al. 2007)")
+    parser.add_argument("--validation-only", action="store_true",
+                        help="validation error only: the test split is not evaluated and "
+                             "RESULTS.md is not written; the table is printed")
+    parser.add_argument("--pretrain-epochs", type=int, default=None, metavar="N",
+                        help="pretraining epochs per layer of the DBN rows' \"auto\" "
+                             "pretrainer (needs --validation-only)")
     args = parser.parse_args(argv)
+    if args.pretrain_epochs is not None:
+        if not args.validation_only:
+            parser.error("--pretrain-epochs needs --validation-only")
+        if args.sdae:
+            parser.error("--pretrain-epochs does not go with --sdae")
+        if args.pretrain_epochs < 0:
+            parser.error("--pretrain-epochs must be at least 0")
     names = args.sets.split(",")
     digits = labels = None
     if any(name not in ("rect", "rect-img", "convex") for name in names):
@@ -246,7 +295,9 @@ def main(argv=None):
         n_tr, n_va = sizes[0], sizes[1]
         parts = (X[:n_tr], y[:n_tr]), (X[n_tr:n_tr + n_va], y[n_tr:n_tr + n_va]), \
             (X[n_tr + n_va:], y[n_tr + n_va:])
-        models = [("DBN", lambda: DBNClassifier(random_state=args.seed))]
+        dbn_class = (DBNClassifier if args.pretrain_epochs is None
+                     else with_pretrain_epochs(args.pretrain_epochs))
+        models = [("DBN", lambda: dbn_class(random_state=args.seed))]
         if args.sdae:
             models.append(("SdA", lambda: DBNClassifier(
                 pretrainer=StackedAutoencoder(random_state=args.seed),
@@ -261,14 +312,24 @@ def main(argv=None):
             n_warn = len(degenerate)
             for w in degenerate:
                 print(f"  {name} {label}: {w.message}", flush=True)
+            if args.validation_only:
+                row = [name, label, f"{sizes[0]} / {sizes[1]}", pretrain_epochs(model),
+                       f"{error(model, *parts[1]):.2f}%", f"{seconds:.0f}", str(n_warn)]
+                rows.append(row)
+                print(" | ".join(row), flush=True)
+                continue
             row = [name, label, f"{sizes[0]} / {sizes[1]} / {sizes[2]}",
                    f"{PUBLISHED[name][j]:.2f}%", f"{error(model, *parts[1]):.2f}%",
                    f"{error(model, *parts[2]):.2f}%", f"{seconds:.0f}", str(n_warn)]
             rows.append(row + [time.strftime("%Y-%m-%d")])
             print(" | ".join(row), flush=True)
             report(args, rows)
+    if args.validation_only:
+        print(markdown_table(VALIDATION_HEADER, rows))
 
 
+VALIDATION_HEADER = ["set", "model", "train / validation", "pretraining epochs a layer",
+                     "ours, validation", "seconds (fit)", "DegenerateFitWarnings"]
 HEADER = ["set", "model", "train / validation / test", "published (test)",
           "ours, validation", "ours, test", "seconds (fit)", "DegenerateFitWarnings", "run"]
 
