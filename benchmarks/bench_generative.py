@@ -52,7 +52,9 @@ Usage::
 ``--quick`` is a smoke run: the first 6,000 training images (a sixth of
 them held out), at most 3 epochs (for the DBN: 3 greedy epochs a layer and
 3 up-down epochs, one each at CD-3, CD-6 and CD-10), the same model sizes;
-its numbers say only that the pipeline works. The full discriminative row,
+its numbers say only that the pipeline works. ``--updown-epochs 0`` runs
+the greedy-only row alone (no up-down, the test set read once). The full
+discriminative row,
 on one thread::
 
     OPENBLAS_NUM_THREADS=1 NUMBA_NUM_THREADS=1 OMP_NUM_THREADS=1 \
@@ -153,6 +155,9 @@ def dbn_rows(X, y, X_test, y_test, greedy_epochs, updown_epochs, seed, png):
                   f"{100 * (1 - clf.score(X_test, y_test)):.2f}%", "2.49%", "report",
                   f"{minutes:.1f}"])
     print(table[-1], flush=True)
+    if not updown_epochs:
+        write_samples_png(clf, png, seed)
+        return table, len(X), len(X_val)
     t0 = time.perf_counter()
     schedule = []
     for k, epochs in zip(DBN_UPDOWN_K, updown_epochs_per_k(updown_epochs)):
