@@ -1,7 +1,7 @@
 """numpy's matmul against scipy's BLAS gemm on the products of training.
 
-The package runs every matrix product through one function
-(``deepbelief._kernels.blas.gemm``); this measures the two candidate
+The package runs every matrix product through one module
+(``deepbelief._kernels.blas``); this measures the two candidate
 libraries on the shapes that dominate training, so that the choice is a
 measurement and not a guess:
 
@@ -178,15 +178,15 @@ def main():
         f"{load_before:.1f} before, {load_after:.1f} after, on {os.cpu_count()} cores), "
         "so single timings are noisy; the ratios, measured side by side, are what "
         f"to read. Libraries: {libs}.\n\n"
-        "Decision: every product of the estimators runs on scipy's gemm "
-        "(`deepbelief/_kernels/blas.py`). It folds the RBM's learning rate, "
-        "weight decay and momentum into the weight-update product, where numpy "
-        "needs a temporary and two more passes (the `W <- b W + a H^T V` rows) and "
-        "rounds differently, so the RBMs keep their results bit for bit. The plain "
-        "products give bit-identical results in both libraries, so the MLPs and "
-        "autoencoders keep theirs too. The price: on this machine numpy's newer "
-        "OpenBLAS build is faster on float32 products without a transpose (`X W`, "
-        "`H W`); float64 products run at the same speed.\n\n"
+        "Decision (`deepbelief/_kernels/blas.py`): the RBMs' products run on "
+        "scipy's gemm, which folds the learning rate, weight decay and momentum "
+        "into the weight-update product, where numpy needs a temporary and two "
+        "more passes (the `W <- b W + a H^T V` rows) and rounds differently. The "
+        "plain products of the MLPs and autoencoders run on numpy's matmul: they "
+        "give bit-identical results in both libraries, and numpy's newer OpenBLAS "
+        "build is faster on float32 products without a transpose (`X W`, `H W`); "
+        "float64 products run at the same speed. Each training loop thus uses one "
+        "library's thread pool.\n\n"
         f"Run: `python benchmarks/bench_blas.py --repeats {args.repeats} "
         f"--inner {args.inner} --threads {args.threads}`\n\n" + text
     )

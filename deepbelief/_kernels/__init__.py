@@ -1,5 +1,6 @@
 """Private kernels: Numba-compiled modules, and ``blas``, the one module
-through which every matrix product of the estimators runs (scipy's BLAS).
+through which every matrix product of the estimators runs (scipy's BLAS for
+the RBMs, numpy's matmul for the MLPs' and autoencoders' plain products).
 
 Kernels take arrays and scalars only, write into buffers they are given and
 never see an estimator, a dict or a ``random_state``. The Numba kernels are
