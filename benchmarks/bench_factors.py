@@ -36,16 +36,21 @@ Two options serve studies of a setting on the validation split alone:
   layer with constant features replaced by random initialisation as for
   "auto"), with ``n_iter=N`` epochs per layer instead of "auto"'s;
   everything else stays at its default. It needs ``--validation-only`` and
-  does not go with ``--sdae``.
+  does not go with ``--sdae``;
+- ``--param NAME=VALUE`` (repeatable; VALUE a Python literal): one more
+  DBNClassifier parameter for the DBN rows, e.g. ``--param momentum=0.5``
+  or ``--param "hidden_layer_sizes=(500,)"``; it needs ``--validation-only``.
 
 Usage::
 
     python benchmarks/bench_factors.py [--sets rect,convex] [--test-size 50000]
                                        [--sdae] [--mnist DIR]
                                        [--validation-only] [--pretrain-epochs N]
+                                       [--param NAME=VALUE ...]
 """
 
 import argparse
+import ast
 import re
 import sys
 import time
@@ -268,7 +273,16 @@ def main(argv=None):
     parser.add_argument("--pretrain-epochs", type=int, default=None, metavar="N",
                         help="pretraining epochs per layer of the DBN rows' \"auto\" "
                              "pretrainer (needs --validation-only)")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="a DBNClassifier parameter for the DBN rows, VALUE a Python "
+                             "literal (needs --validation-only; repeatable)")
     args = parser.parse_args(argv)
+    try:
+        extra = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
+    except (ValueError, SyntaxError) as exc:
+        parser.error(f"--param needs NAME=VALUE with VALUE a Python literal: {exc}")
+    if extra and not args.validation_only:
+        parser.error("--param needs --validation-only")
     if args.pretrain_epochs is not None:
         if not args.validation_only:
             parser.error("--pretrain-epochs needs --validation-only")
@@ -297,7 +311,8 @@ def main(argv=None):
             (X[n_tr + n_va:], y[n_tr + n_va:])
         dbn_class = (DBNClassifier if args.pretrain_epochs is None
                      else with_pretrain_epochs(args.pretrain_epochs))
-        models = [("DBN", lambda: dbn_class(random_state=args.seed))]
+        dbn_label = "DBN" + "".join(f" {p}" for p in args.param)
+        models = [(dbn_label, lambda: dbn_class(random_state=args.seed, **extra))]
         if args.sdae:
             models.append(("SdA", lambda: DBNClassifier(
                 pretrainer=StackedAutoencoder(random_state=args.seed),
