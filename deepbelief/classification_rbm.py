@@ -22,9 +22,9 @@ from ._kernels import blas
 from .nn.initializers import get_initializer
 from .nn.schedules import get_momentum_schedule, get_schedule
 from ._param_validation import Callable, Interval, Options, validate_params
-from .rbm import BernoulliRBM, _EstimatorTask
-from .training import (Checkpointer, EarlyStopping, History, check_batch_size, dense,
-                       fingerprint, fit_loop, make_generator, resume, split_rows)
+from .rbm import BernoulliRBM
+from .training import (Checkpointer, EarlyStopping, EstimatorTask, History, check_batch_size,
+                       dense, fingerprint, fit_loop, make_generator, resume, split_rows)
 from .units import BernoulliUnits, SoftmaxUnits
 
 __all__ = ["ClassificationRBM"]
@@ -128,7 +128,7 @@ def _generative_terms(X, Y, W, U, b, c, d, k, seeds):
     return (H0, Hn, Xn), (gU, gb, gc, gd)
 
 
-class _ClassificationTask(_EstimatorTask):
+class _ClassificationTask(EstimatorTask):
     """The classification RBM's part in the shared training loop."""
 
     verbose_keys = ("loss", "validation_score")

@@ -52,8 +52,9 @@ from .classification_rbm import (ClassificationRBM, _generative_terms, _Posterio
 from .dbn import _DOWNWARD, DBN, auto_layer_sizes, resolve_auto
 from .nn.initializers import INITIALIZERS
 from .nn.schedules import get_schedule
-from .rbm import BernoulliRBM, _EstimatorTask
-from .training import History, fit_loop, layer_warnings, make_generator, row_chunks
+from .rbm import BernoulliRBM
+from .training import (EstimatorTask, History, fit_loop, layer_warnings, make_generator,
+                       row_chunks)
 from .units import BernoulliUnits
 
 __all__ = ["GenerativeDBNClassifier"]
@@ -83,7 +84,7 @@ def _one_hot(labels, n_classes, dtype):
     return Y
 
 
-class _UpDownTask(_EstimatorTask):
+class _UpDownTask(EstimatorTask):
     """The up-down fine-tuning in the shared training loop: one wake-sleep
     step per mini-batch; the batch loss is the squared error of the
     generative prediction of the pixels from the wake states."""
@@ -538,7 +539,8 @@ class GenerativeDBNClassifier(_PosteriorMixin, ClassifierMixin, BaseEstimator):
         top = self.top_rbm_
         idx = top._encode(labels)
         W, U = top.components_, top.class_components_
-        b, c, d = top.intercept_visible_, top.intercept_hidden_, top.intercept_class_
+        # the label is clamped, so its biases play no part
+        b, c = top.intercept_visible_, top.intercept_hidden_
         rng = make_generator(random_state)
         n = len(idx)
         # the paper's start: an up-pass from a random binary image; chains

@@ -18,15 +18,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ._docs import inherit_parameters
 from ._kernels import blas
 from ._kernels import rbm as _k
-from ._kernels.random import SeedStream, draw_seed
+from ._kernels.random import draw_seed
 from ._param_validation import (BOOL, PATH, RANDOM_STATE, Callable, InstanceOf, Interval,
                                 Options, Rule, check, validate_params)
 from .engine import RBMEngine
 from .nn.initializers import INITIALIZERS, get_initializer
 from .nn.schedules import SCHEDULES, get_momentum_schedule, get_schedule
 from .samplers import SAMPLERS as _SAMPLERS
-from .training import (N_MONITOR, Checkpointer, EarlyStopping, FitHealth, History,
-                       TrainingTask, check_batch_size, dense, fingerprint, fit_loop, gather_rows,
+from .training import (N_MONITOR, Checkpointer, EarlyStopping, EstimatorTask, FitHealth,
+                       History, check_batch_size, dense, fingerprint, fit_loop, gather_rows,
                        make_generator, column_means, resume, row_chunks, split_rows)
 from .units import _REGISTRY as _UNITS
 from .units import BernoulliUnits, GaussianUnits, Units, get_units
@@ -48,24 +48,7 @@ _SCHEDULE = [Options(str, set(SCHEDULES)), Callable()]
 _UNIT_TYPES = [Options(str, set(_UNITS)), InstanceOf(Units)]
 
 
-class _EstimatorTask(TrainingTask):
-    """A task training ``self.model``: its ``_parameters()``, its
-    ``random_state_`` and a seed stream ``seeds`` drawn from it per epoch."""
-
-    def params(self):
-        return self.model._parameters()
-
-    def begin_epoch(self, epoch):
-        # A fresh seed stream per epoch: the generator's state at the end of
-        # an epoch then determines everything after it, which makes resuming
-        # from a checkpoint exact.
-        self.seeds = SeedStream(self.model.random_state_)
-
-    def generators(self):
-        return {"rng": self.model.random_state_}
-
-
-class _RBMTask(_EstimatorTask):
+class _RBMTask(EstimatorTask):
     """An RBM's part in the shared training loop: one CD step per batch."""
 
     verbose_keys = ("pseudo_likelihood", "reconstruction_error", "free_energy_gap")

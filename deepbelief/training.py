@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils import check_random_state
 
+from ._kernels.random import SeedStream
 from ._param_validation import Interval, Options, check
 
 __all__ = ["DivergenceError", "DegenerateFitWarning", "FitHealth", "constant_units",
@@ -651,6 +652,23 @@ class TrainingTask:
     def weight_masks(self):
         """``[(W, keep), ...]`` the loop multiplies in after every step, or None."""
         return None
+
+
+class EstimatorTask(TrainingTask):
+    """A task training ``self.model``: its ``_parameters()``, its
+    ``random_state_`` and a seed stream ``seeds`` drawn from it per epoch."""
+
+    def params(self):
+        return self.model._parameters()
+
+    def begin_epoch(self, epoch):
+        # A fresh seed stream per epoch: the generator's state at the end of
+        # an epoch then determines everything after it, which makes resuming
+        # from a checkpoint exact.
+        self.seeds = SeedStream(self.model.random_state_)
+
+    def generators(self):
+        return {"rng": self.model.random_state_}
 
 
 def estimator_masks(est, weights):
